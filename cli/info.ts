@@ -1,0 +1,37 @@
+// `mednas info`: the adapter, its limits, and a self-check (a small matmul and a gradient).
+import type { CAC } from 'cac';
+import { selfCheck } from '../src/index.ts';
+import { initNode } from '../src/node/index.ts';
+
+export function registerInfo(cli: CAC): void {
+  cli
+    .command('info', 'Show the WebGPU adapter, its limits, and run a self-check')
+    .option('--backend <name>', 'Dawn backend (vulkan, metal, d3d12, ...); default: MEDNAS_BACKEND or automatic')
+    .option('--adapter <name>', 'Adapter name to use; default: MEDNAS_ADAPTER or the first one')
+    .option('--json', 'Print one JSON object')
+    .action(async (options: { backend?: string; adapter?: string; json?: boolean }) => {
+      const rt = await initNode({ backend: options.backend, adapter: options.adapter });
+      const check = await selfCheck(rt);
+      const limits = {
+        maxBufferSize: rt.limits.maxBufferSize,
+        maxStorageBufferBindingSize: rt.limits.maxStorageBufferBindingSize,
+        maxStorageBuffersPerShaderStage: rt.limits.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: rt.limits.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: rt.limits.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupsPerDimension: rt.limits.maxComputeWorkgroupsPerDimension,
+      };
+      if (options.json) {
+        console.log(JSON.stringify({ adapter: rt.adapterInfo, kernelProfile: rt.kernelProfile, limits, selfCheck: check }));
+      } else {
+        const a = rt.adapterInfo;
+        console.log(`adapter:        ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}`);
+        console.log(`kernel profile: ${rt.kernelProfile} (${a.isCpu ? 'software adapter' : 'hardware GPU'})`);
+        for (const [k, v] of Object.entries(limits)) console.log(`${k.padEnd(34)} ${v}`);
+        console.log(
+          `self-check:     ${check.ok ? 'ok' : 'FAILED'} (matmul max error ${check.matmulMaxError.toExponential(2)}, ` +
+            `gradient max error ${check.gradientMaxError.toExponential(2)}, ${check.elapsedMs.toFixed(0)} ms)`,
+        );
+      }
+      return check.ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,65 @@
+// out = a OP b with NumPy/PyTorch broadcasting. The host collapses dimensions and passes, per output
+// dimension, its size and each input's stride (0 where that input is broadcast). With BROADCAST off
+// (same shapes) the index arithmetic is skipped.
+override WG: u32 = 256u;
+override OP: u32 = 0u;
+override BROADCAST: bool = true;
+
+const ADD = 0u;
+const SUB = 1u;
+const MUL = 2u;
+const DIV = 3u;
+const MAX = 4u;
+const MIN = 5u;
+const MASK_POSITIVE = 6u;  // a where b > 0, else 0 (gradient through relu / max)
+const POW = 7u;
+
+struct Params {
+  n: u32,
+  rank: u32,
+  shape: array<vec4u, 2>,
+  a_strides: array<vec4u, 2>,
+  b_strides: array<vec4u, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn combine(x: f32, y: f32) -> f32 {
+  switch OP {
+    case ADD: { return x + y; }
+    case SUB: { return x - y; }
+    case MUL: { return x * y; }
+    case DIV: { return x / y; }
+    case MAX: { return max(x, y); }
+    case MIN: { return min(x, y); }
+    case MASK_POSITIVE: { return select(0.0, x, y > 0.0); }
+    case POW: { return pow(x, y); }
+    default: { return x; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) {
+    return;
+  }
+  var ia = i;
+  var ib = i;
+  if (BROADCAST) {
+    ia = 0u;
+    ib = 0u;
+    var rest = i;
+    for (var d = i32(p.rank) - 1; d >= 0; d--) {
+      let size = p.shape[d / 4][d % 4];
+      let c = rest % size;
+      rest = rest / size;
+      ia += c * p.a_strides[d / 4][d % 4];
+      ib += c * p.b_strides[d / 4][d % 4];
+    }
+  }
+  out[i] = combine(a[ia], b[ib]);
+}

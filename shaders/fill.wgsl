@@ -1,0 +1,15 @@
+// out[i] = value for i < n. The index folds y into x so that large tensors fit the dispatch limits.
+override WG: u32 = 256u;
+
+struct Params { n: u32, value: f32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i < p.n) {
+    out[i] = p.value;
+  }
+}

@@ -1,0 +1,55 @@
+// out[i] = f(x[i]) for the function OP selects; alpha and beta parameterise some of them.
+override WG: u32 = 256u;
+override OP: u32 = 0u;
+
+const AFFINE = 0u;     // alpha * x + beta
+const RELU = 1u;
+const EXP = 2u;
+const LOG = 3u;
+const SQRT = 4u;
+const POW = 5u;        // x ^ alpha (x >= 0, or integer alpha)
+const ABS = 6u;
+const SIGN = 7u;
+const SIGMOID = 8u;
+const TANH = 9u;
+const SQUARE = 10u;
+const RECIPROCAL = 11u;
+const STEP = 12u;      // 1 where x > 0, else 0 (relu's derivative)
+
+struct Params { n: u32, alpha: f32, beta: f32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+fn apply(v: f32) -> f32 {
+  switch OP {
+    case AFFINE: { return p.alpha * v + p.beta; }
+    case RELU: { return max(v, 0.0); }
+    case EXP: { return exp(v); }
+    case LOG: { return log(v); }
+    case SQRT: { return sqrt(v); }
+    case POW: {
+      // pow() is undefined for negative bases in WGSL; integer exponents keep their sign rule.
+      let m = pow(abs(v), p.alpha);
+      let odd = abs(p.alpha - 2.0 * floor(p.alpha / 2.0) - 1.0) < 1e-6;
+      return select(m, -m, v < 0.0 && odd);
+    }
+    case ABS: { return abs(v); }
+    case SIGN: { return sign(v); }
+    case SIGMOID: { return 1.0 / (1.0 + exp(-v)); }
+    case TANH: { return tanh(v); }
+    case SQUARE: { return v * v; }
+    case RECIPROCAL: { return 1.0 / v; }
+    case STEP: { return select(0.0, 1.0, v > 0.0); }
+    default: { return v; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i < p.n) {
+    out[i] = apply(x[i]);
+  }
+}

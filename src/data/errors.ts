@@ -1,0 +1,93 @@
+// Typed errors of the data layer. Every message names the file (or dataset) and the fault, and
+// says what to do about it, so that the CLI can print `e.message` and nothing else.
+
+/** Base class: anything the data layer throws on purpose. */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+/** A file is not a readable .npz/.npy: not a zip, truncated, bad CRC, unsupported dtype, ... */
+export class NpzFormatError extends DataError {
+  override name = 'NpzFormatError';
+  constructor(
+    readonly file: string,
+    readonly fault: string,
+    advice = 'The file is damaged or not a numpy .npz: download it again (mednas data download NAME).',
+  ) {
+    super(`${file}: ${fault}. ${advice}`);
+  }
+}
+
+/** A readable .npz whose content is not a MedMNIST dataset (missing split, count mismatch, ...). */
+export class MedMnistFileError extends DataError {
+  override name = 'MedMnistFileError';
+  constructor(
+    readonly file: string,
+    readonly fault: string,
+    advice = 'Use the official file (mednas data download NAME) or fix the arrays in it.',
+  ) {
+    super(`${file}: ${fault}. ${advice}`);
+  }
+}
+
+/** A dataset name that the registry does not know. */
+export class UnknownDatasetError extends DataError {
+  override name = 'UnknownDatasetError';
+  constructor(
+    readonly dataset: string,
+    readonly known: readonly string[],
+  ) {
+    super(`Unknown dataset '${dataset}'. Known: ${known.join(', ')} (mednas data list shows them).`);
+  }
+}
+
+/** A known dataset at a size that was never published (e.g. a 3D size, or a typo). */
+export class UnknownSizeError extends DataError {
+  override name = 'UnknownSizeError';
+  constructor(
+    readonly dataset: string,
+    readonly sizePx: number,
+    readonly sizesPx: readonly number[],
+  ) {
+    super(`${dataset} has no ${sizePx}x${sizePx} release. Available sizes: ${sizesPx.join(', ')}.`);
+  }
+}
+
+/** A downloaded or local file whose MD5 is not the registry's. */
+export class ChecksumError extends DataError {
+  override name = 'ChecksumError';
+  constructor(
+    readonly file: string,
+    readonly expectedMd5: string,
+    readonly actualMd5: string,
+    advice = 'The partial file was removed; run the download again, and check --url if you gave one.',
+  ) {
+    super(`${file}: MD5 is ${actualMd5}, expected ${expectedMd5}. ${advice}`);
+  }
+}
+
+/** A download that failed: HTTP error, too many redirects, dropped connection, timeout. */
+export class DownloadError extends DataError {
+  override name = 'DownloadError';
+  constructor(
+    readonly url: string,
+    readonly fault: string,
+    advice = 'Check the URL and your connection, then run the same command again (it resumes).',
+  ) {
+    super(`Download of ${url} failed: ${fault}. ${advice}`);
+  }
+}
+
+/** A dataset file that is not in the data directory. */
+export class DatasetNotFoundError extends DataError {
+  override name = 'DatasetNotFoundError';
+  constructor(
+    readonly dataset: string,
+    readonly path: string,
+  ) {
+    super(
+      `${dataset} is not in the data directory (looked for ${path}). Run ` +
+        `\`mednas data download ${dataset}\`, or point --data-dir / MEDNAS_DATA at the folder that holds it.`,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+// Buffer pool: GPU buffers are reused by size class so that a training loop does not allocate.
+// Size classes are 2^k and 1.5*2^k bytes (at most 33% waste); a released buffer waits in its class's
+// free list for the next request of that class. Counters let tests prove that memory stays flat.
+import { GpuLimitError } from './errors.ts';
+
+// Usage bits are fixed by the WebGPU spec; spelled out so this module needs no GPUBufferUsage global.
+export const BUFFER_USAGE = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 };
+export const STORAGE_USAGE = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
+
+export function sizeClassBytes(bytes: number): number {
+  const min = 256;
+  if (bytes <= min) return min;
+  const pow = 2 ** Math.ceil(Math.log2(bytes));
+  const threeQuarters = (pow / 4) * 3;
+  return bytes <= threeQuarters ? threeQuarters : pow;
+}
+
+export interface PoolCounters {
+  /** Buffers ever created by the pool. */
+  created: number;
+  /** Requests served from a free list. */
+  reused: number;
+  /** Bytes held in buffers the pool created and did not destroy (in use + free). */
+  allocatedBytes: number;
+  /** Bytes in buffers handed out and not yet released. */
+  inUseBytes: number;
+  /** Buffers handed out and not yet released. */
+  inUseCount: number;
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  readonly counters: PoolCounters = { created: 0, reused: 0, allocatedBytes: 0, inUseBytes: 0, inUseCount: 0 };
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBufferBytes: number,
+    private readonly usage: number = STORAGE_USAGE,
+  ) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const classBytes = sizeClassBytes(bytes);
+    if (bytes > this.maxBufferBytes) {
+      throw new GpuLimitError(
+        `A tensor of ${bytes} bytes exceeds this device's largest buffer (${this.maxBufferBytes} bytes). ` +
+          `Use a smaller batch size or image size.`,
+      );
+    }
+    const list = this.free.get(classBytes);
+    const reused = list?.pop();
+    this.counters.inUseBytes += classBytes;
+    this.counters.inUseCount++;
+    if (reused) {
+      this.counters.reused++;
+      return reused;
+    }
+    // The class may round past the limit: fall back to the exact request then.
+    const size = Math.min(classBytes, this.maxBufferBytes);
+    const buffer = this.device.createBuffer({ size, usage: this.usage, label: `pool${classBytes}` });
+    this.counters.created++;
+    this.counters.allocatedBytes += size;
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    const classBytes = sizeClassBytes(buffer.size);
+    this.counters.inUseBytes -= classBytes;
+    this.counters.inUseCount--;
+    let list = this.free.get(classBytes);
+    if (!list) this.free.set(classBytes, (list = []));
+    list.push(buffer);
+  }
+
+  /** Destroy every free buffer (memory pressure, or before device teardown). */
+  trim(): void {
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        this.counters.allocatedBytes -= b.size;
+        b.destroy();
+      }
+    }
+    this.free.clear();
+  }
+}

@@ -1,0 +1,70 @@
+// Turning a `GPU` object (Dawn's in Node, navigator.gpu in Deno/browsers) into a device with the
+// limits the engine needs. No Node imports here: the Node edge lives in src/node/.
+import { GpuError } from './errors.ts';
+
+/** Limits we ask for, up to what the adapter offers: large tensors and many bindings per kernel. */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software rasteriser (lavapipe/llvmpipe, SwiftShader, WARP): kernels pick CPU-friendly variants. */
+  isCpu: boolean;
+}
+
+export interface DeviceRequest {
+  powerPreference?: GPUPowerPreference;
+}
+
+export interface AcquiredDevice {
+  adapter: GPUAdapter;
+  device: GPUDevice;
+  adapterInfo: AdapterSummary;
+}
+
+export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
+  const isCpu =
+    /llvmpipe|lavapipe|swiftshader|software|warp|cpu/i.test(text) ||
+    (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    isCpu,
+  };
+}
+
+/** Request an adapter and a device with the engine's limits raised as far as the adapter allows. */
+export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Promise<AcquiredDevice> {
+  const adapter = await gpu.requestAdapter({ powerPreference: request.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new GpuError(
+      'No WebGPU adapter found. On Linux without a GPU install Mesa >= 24 with lavapipe ' +
+        '(Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1), ' +
+        'or run `bash scripts/setup.sh` as root, which does it for you.',
+    );
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) {
+    const offered = (adapter.limits as unknown as Record<string, number>)[name];
+    if (typeof offered === 'number') requiredLimits[name] = offered;
+  }
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'mednas' });
+  return { adapter, device, adapterInfo: summariseAdapter(adapter) };
+}

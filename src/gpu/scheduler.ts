@@ -1,0 +1,221 @@
+// The one place that records GPU work. Dispatches go into a single open compute pass of a single
+// command encoder and are submitted in batches: on a readback, an upload over pending work, a full
+// uniform arena, or every MAX_DISPATCHES_PER_BATCH dispatches. Nothing here waits on the queue except
+// an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
+import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
+import { GpuDeviceLostError, GpuOutOfMemoryError, GpuValidationError, type GpuError } from './errors.ts';
+
+const MAX_DISPATCHES_PER_BATCH = 256;
+/** Per-dispatch uniform parameters are packed into one buffer per batch; each slot is 256 bytes. */
+const UNIFORM_SLOT_BYTES = 256;
+const UNIFORM_ARENA_BYTES = MAX_DISPATCHES_PER_BATCH * UNIFORM_SLOT_BYTES;
+
+/** A storage buffer binding; size defaults to the whole buffer. */
+export interface BufferBinding {
+  buffer: GPUBuffer;
+  offset?: number;
+  size?: number;
+}
+
+export interface DispatchTimingSink {
+  /** Called when a batch is submitted with the kernels it ran (for the profiler). */
+  onSubmit?(kernels: readonly string[]): void;
+}
+
+export class Scheduler {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly arena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
+  private readonly arenaWords = new Uint32Array(this.arena);
+  private arenaUsedBytes = 0;
+  private readonly arenaBuffer: GPUBuffer;
+  private readonly slotBytes: number;
+  private batchKernels: string[] = [];
+  private pendingErrors: Promise<GpuError | null>[] = [];
+  private readonly uncaptured: GpuError[] = [];
+  private readonly stagingFree = new Map<number, GPUBuffer[]>();
+  private lostError: GpuDeviceLostError | null = null;
+  /** Statistics for tests and benchmarks. */
+  readonly stats = { dispatches: 0, submits: 0 };
+
+  constructor(private readonly device: GPUDevice) {
+    this.slotBytes = Math.max(UNIFORM_SLOT_BYTES, device.limits.minUniformBufferOffsetAlignment);
+    this.arenaBuffer = device.createBuffer({
+      size: UNIFORM_ARENA_BYTES,
+      usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST,
+      label: 'uniform-arena',
+    });
+    device.lost.then((info) => {
+      this.lostError = new GpuDeviceLostError(info.reason ?? 'unknown', info.message);
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      const Kind = error.constructor?.name === 'GPUOutOfMemoryError' ? GpuOutOfMemoryError : GpuValidationError;
+      this.uncaptured.push(new Kind('(outside a kernel submit)', error.message));
+    });
+  }
+
+  /** Registers an asynchronous error check (pipeline compilation) to be thrown at the next sync. */
+  watch(pending: Promise<GpuError | null>): void {
+    this.pendingErrors.push(pending);
+  }
+
+  get lost(): GpuDeviceLostError | null {
+    return this.lostError;
+  }
+
+  dispatch(
+    pipeline: GPUComputePipeline,
+    kernelName: string,
+    buffers: readonly BufferBinding[],
+    params: ArrayLike<number> | undefined,
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    if (this.lostError) throw this.lostError;
+    if (params && this.arenaUsedBytes + this.slotBytes > UNIFORM_ARENA_BYTES) this.flush();
+    const entries: GPUBindGroupEntry[] = [];
+    if (params) {
+      if (params.length * 4 > this.slotBytes) throw new RangeError(`${kernelName}: too many uniform parameters`);
+      const offset = this.arenaUsedBytes;
+      this.arenaWords.set(params, offset / 4);
+      this.arenaUsedBytes += this.slotBytes;
+      const size = Math.max(16, Math.ceil((params.length * 4) / 16) * 16);
+      entries.push({ binding: 0, resource: { buffer: this.arenaBuffer, offset, size } });
+    }
+    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: b }));
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+      label: kernelName,
+    });
+    const pass = this.openPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.batchKernels.push(kernelName);
+    this.stats.dispatches++;
+    if (this.batchKernels.length >= MAX_DISPATCHES_PER_BATCH) this.flush();
+  }
+
+  /** Records a buffer-to-buffer copy in order with the dispatches around it. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    if (this.lostError) throw this.lostError;
+    this.closePass();
+    this.openEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.batchKernels.push('copy');
+  }
+
+  /** Writes host data into a buffer, after every dispatch recorded so far (queue order). */
+  write(buffer: GPUBuffer, byteOffset: number, data: ArrayBufferView): void {
+    if (this.lostError) throw this.lostError;
+    // queue.writeBuffer runs before any not-yet-submitted commands: submit them first so that a
+    // recorded kernel still reading this (pooled, reused) buffer sees the old contents.
+    if (this.encoder) this.flush();
+    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  hasPendingWork(): boolean {
+    return this.encoder !== null;
+  }
+
+  /** Submits everything recorded so far. Does not wait. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.closePass();
+    const commands = this.encoder.finish();
+    this.encoder = null;
+    if (this.arenaUsedBytes > 0) {
+      this.device.queue.writeBuffer(this.arenaBuffer, 0, this.arena, 0, this.arenaUsedBytes);
+      this.arenaUsedBytes = 0;
+    }
+    const kernels = this.batchKernels;
+    this.batchKernels = [];
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([commands]);
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    this.stats.submits++;
+    this.pendingErrors.push(
+      Promise.all([validation, oom]).then(([v, o]) => {
+        const batch = describeBatch(kernels);
+        if (o) return new GpuOutOfMemoryError(batch, o.message);
+        if (v) return new GpuValidationError(batch, v.message);
+        return null;
+      }),
+    );
+  }
+
+  /** Submits and waits until the GPU has finished everything; throws any error that happened. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.throwPendingErrors();
+  }
+
+  /** Reads bytes back to the host: the explicit, rare readback. */
+  async read(src: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
+    const copyBytes = Math.ceil(bytes / 4) * 4;
+    const staging = this.acquireStaging(copyBytes);
+    this.copy(src, byteOffset, staging, 0, copyBytes);
+    this.flush();
+    try {
+      await staging.mapAsync(0x0001 /* GPUMapMode.READ */, 0, copyBytes);
+    } catch (e) {
+      await this.throwPendingErrors();
+      if (this.lostError) throw this.lostError;
+      throw e;
+    }
+    const out = staging.getMappedRange(0, copyBytes).slice(0, bytes);
+    staging.unmap();
+    this.releaseStaging(staging);
+    // A kernel that failed validation leaves zeros behind: never hand those out as a result.
+    await this.throwPendingErrors();
+    return out;
+  }
+
+  private async throwPendingErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    const errors = (await Promise.all(pending)).filter((e): e is GpuError => e !== null);
+    errors.push(...this.uncaptured.splice(0));
+    if (errors.length > 0) throw errors[0];
+    if (this.lostError) throw this.lostError;
+  }
+
+  private openEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'mednas-batch' });
+    return this.encoder;
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.openEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private closePass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private acquireStaging(bytes: number): GPUBuffer {
+    const size = sizeClassBytes(bytes);
+    return (
+      this.stagingFree.get(size)?.pop() ??
+      this.device.createBuffer({ size, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, label: 'staging' })
+    );
+  }
+
+  private releaseStaging(buffer: GPUBuffer): void {
+    let list = this.stagingFree.get(buffer.size);
+    if (!list) this.stagingFree.set(buffer.size, (list = []));
+    list.push(buffer);
+  }
+}
+
+function describeBatch(kernels: readonly string[]): string {
+  const unique = [...new Set(kernels)];
+  return unique.length <= 6 ? unique.join(', ') : `${unique.slice(0, 6).join(', ')} and ${unique.length - 6} more`;
+}

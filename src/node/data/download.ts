@@ -1,0 +1,199 @@
+// Verified, atomic, resumable downloads over node:http/https.
+// The bytes go to '<dest>.part'; only a file whose MD5 matches is renamed to '<dest>', so the real
+// name never holds a half or wrong file. A dropped connection resumes with an HTTP Range request
+// (and restarts from zero if the server ignores Range); a resumed file that then fails its MD5 is
+// downloaded once more from scratch, in case the old part came from a different file.
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ChecksumError, DownloadError } from '../../data/errors.ts';
+import { getMedMnistInfo, medMnistFileName, medMnistMd5, medMnistUrl, releaseByMd5 } from '../../data/registry.ts';
+import { resolveDataDir, type DataDirOptions } from './dirs.ts';
+import { md5OfFile } from './files.ts';
+
+export interface DownloadProgress {
+  readonly receivedBytes: number;
+  /** null when the server sends no length. */
+  readonly totalBytes: number | null;
+  /** Bytes already on disk from an earlier, interrupted attempt. */
+  readonly resumedFromBytes: number;
+}
+
+export interface DownloadOptions {
+  /** Lower-case hex MD5 the finished file must have. */
+  readonly expectedMd5?: string;
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  /** Automatic resumes after a dropped connection (default 3). */
+  readonly retries?: number;
+  /** Give up on a connection that sends nothing for this long (default 30 s). */
+  readonly idleTimeoutMs?: number;
+  readonly maxRedirects?: number;
+  /** Pause before automatic resume n (n x this, default 1000 ms). */
+  readonly retryDelayMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  readonly path: string;
+  readonly bytes: number;
+  readonly md5: string;
+  /** How many times an interrupted transfer was resumed (0 for a clean run). */
+  readonly resumes: number;
+}
+
+/** A transfer that stopped before the end: worth resuming. */
+class Interrupted extends Error {}
+
+function get(url: string, headers: Record<string, string>, options: DownloadOptions, redirectsLeft: number): Promise<IncomingMessage> {
+  return new Promise((resolvePromise, reject) => {
+    const mod = url.startsWith('https:') ? https : url.startsWith('http:') ? http : null;
+    if (!mod) return reject(new DownloadError(url, 'only http:// and https:// URLs are supported', 'Give an http(s) URL.'));
+    const req = mod.get(url, { headers, signal: options.signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        if (redirectsLeft <= 0) return reject(new DownloadError(url, 'too many redirects'));
+        resolvePromise(get(new URL(res.headers.location, url).href, headers, options, redirectsLeft - 1));
+        return;
+      }
+      resolvePromise(res);
+    });
+    req.setTimeout(options.idleTimeoutMs ?? 30_000, () => req.destroy(new Interrupted(`no data for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof DownloadError || err instanceof Interrupted) return reject(err);
+      // Nobody listening or no such host: retrying in a second will not help.
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND') return reject(new DownloadError(url, `could not connect (${err.code})`));
+      reject(new Interrupted(err.message));
+    });
+  });
+}
+
+async function sizeOr0(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** One HTTP attempt: appends to or rewrites the part file. Throws Interrupted if cut short. */
+async function attempt(url: string, partPath: string, options: DownloadOptions): Promise<void> {
+  const have = await sizeOr0(partPath);
+  const res = await get(url, have > 0 ? { range: `bytes=${have}-` } : {}, options, options.maxRedirects ?? 5);
+  const status = res.statusCode ?? 0;
+  if (status === 416 && have > 0) {
+    // The part is already as long as the file (or longer): let the MD5 check decide.
+    res.resume();
+    return;
+  }
+  if (status !== 200 && status !== 206) {
+    res.resume();
+    const advice =
+      status === 404
+        ? 'The file is not at this URL: check the dataset name and --size, and the --url or MEDNAS_DATA_URL if you set one.'
+        : undefined;
+    throw new DownloadError(url, `server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim(), advice);
+  }
+  // 206 must continue exactly where the part ends; anything else restarts from zero.
+  const range = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(String(res.headers['content-range'] ?? ''));
+  const append = status === 206 && range !== null && Number(range[1]) === have;
+  const start = append ? have : 0;
+  if (status === 206 && !append) {
+    res.resume();
+    await unlink(partPath).catch(() => undefined);
+    throw new Interrupted('server resumed at the wrong offset');
+  }
+  const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
+  const total = length === null ? null : start + length;
+  let received = start;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      options.onProgress?.({ receivedBytes: received, totalBytes: total, resumedFromBytes: start });
+      done(null, chunk);
+    },
+  });
+  options.onProgress?.({ receivedBytes: received, totalBytes: total, resumedFromBytes: start });
+  try {
+    await pipeline(res, counter, createWriteStream(partPath, { flags: append ? 'a' : 'w' }));
+  } catch (err) {
+    if (options.signal?.aborted) throw new DownloadError(url, 'cancelled', 'Run the same command again to resume.');
+    throw new Interrupted((err as Error).message);
+  }
+  if (total !== null && received < total) throw new Interrupted(`connection closed after ${received} of ${total} bytes`);
+}
+
+/** Downloads `url` to `destPath` through `destPath + '.part'`, verifying the MD5 if given. */
+export async function downloadFile(url: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  await mkdir(dirname(destPath), { recursive: true });
+  const partPath = `${destPath}.part`;
+  const retries = options.retries ?? 3;
+  let resumes = 0;
+  let restartedClean = false;
+  for (let tries = 0; ; ) {
+    const resuming = (await sizeOr0(partPath)) > 0;
+    try {
+      await attempt(url, partPath, options);
+    } catch (err) {
+      if (!(err instanceof Interrupted)) throw err;
+      if (tries++ >= retries) {
+        const kept = await sizeOr0(partPath);
+        if (kept === 0) throw new DownloadError(url, `no data received (${err.message})`);
+        throw new DownloadError(
+          url,
+          `the transfer was interrupted (${err.message}); ${kept} bytes are kept in ${basename(partPath)}`,
+          'Run the same command again: it resumes from there.',
+        );
+      }
+      resumes++;
+      const delayMs = (options.retryDelayMs ?? 1000) * tries;
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      continue;
+    }
+    const md5 = await md5OfFile(partPath);
+    if (options.expectedMd5 && md5 !== options.expectedMd5.toLowerCase()) {
+      await unlink(partPath).catch(() => undefined);
+      if (resuming && !restartedClean) {
+        restartedClean = true; // the old part may have belonged to another file: one clean retry
+        continue;
+      }
+      throw new ChecksumError(basename(destPath), options.expectedMd5, md5);
+    }
+    await rename(partPath, destPath);
+    return { path: destPath, bytes: await sizeOr0(destPath), md5, resumes };
+  }
+}
+
+export interface MedMnistDownloadOptions extends DataDirOptions, Omit<DownloadOptions, 'expectedMd5'> {
+  readonly sizePx?: number;
+  /** Exact file URL, overriding the official one. */
+  readonly url?: string;
+  /** Base URL of a mirror (or test server): the file is fetched from `${baseUrl}/${fileName}`. */
+  readonly baseUrl?: string;
+}
+
+export interface MedMnistDownloadResult extends DownloadResult {
+  readonly url: string;
+  /** True when a verified file was already there and nothing was fetched. */
+  readonly alreadyPresent: boolean;
+}
+
+/** Downloads a MedMNIST subset into the data directory and verifies it against the registry. */
+export async function downloadMedMnist(name: string, options: MedMnistDownloadOptions = {}): Promise<MedMnistDownloadResult> {
+  const info = getMedMnistInfo(name);
+  const sizePx = options.sizePx ?? 28;
+  const fileName = medMnistFileName(info.name, sizePx);
+  const dest = join(resolveDataDir(options).path, fileName);
+  const env = options.env ?? process.env;
+  const url = options.url ?? medMnistUrl(info.name, sizePx, options.baseUrl ?? env.MEDNAS_DATA_URL);
+  if ((await sizeOr0(dest)) > 0) {
+    const md5 = await md5OfFile(dest);
+    if (releaseByMd5(info.name, sizePx, md5)) return { path: dest, bytes: await sizeOr0(dest), md5, resumes: 0, url, alreadyPresent: true };
+  }
+  const result = await downloadFile(url, dest, { ...options, expectedMd5: medMnistMd5(info.name, sizePx) });
+  return { ...result, url, alreadyPresent: false };
+}

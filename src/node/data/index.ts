@@ -1,0 +1,4 @@
+// Node side of the data layer: data directory, files on disk, downloads.
+export * from './dirs.ts';
+export * from './files.ts';
+export * from './download.ts';

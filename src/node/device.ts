@@ -1,0 +1,43 @@
+// The Node edge: Dawn through the `webgpu` package. Backend and adapter come from options or
+// MEDNAS_BACKEND / MEDNAS_ADAPTER (e.g. MEDNAS_BACKEND=vulkan, MEDNAS_ADAPTER="llvmpipe ...").
+import { create, globals } from 'webgpu';
+import { initWithGpu } from '../gpu/init.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+
+export interface NodeInitOptions {
+  backend?: string;
+  adapter?: string;
+  powerPreference?: GPUPowerPreference;
+}
+
+let installed = false;
+/**
+ * Every Dawn instance created in this process. Dawn destroys an instance when its JS object is
+ * garbage-collected even while devices made from it are alive; the next event poll then crashes
+ * the process (segfault, "futex facility returned an unexpected error code"). Never let go of them.
+ */
+const liveInstances: GPU[] = [];
+
+/** Dawn's GPU object for this process (installs WebGPU's globals like GPUBufferUsage once). */
+export function dawnGpu(options: NodeInitOptions = {}): GPU {
+  if (!installed) {
+    Object.assign(globalThis, globals);
+    installed = true;
+  }
+  // llvmpipe splits work over LP_NUM_THREADS threads (default: one per core). Oversubscribing to 8
+  // measured 1.3-1.5x faster here (PERF-NOTES); it must be set before the device exists.
+  process.env.LP_NUM_THREADS ??= '8';
+  const flags: string[] = [];
+  const backend = options.backend ?? process.env.MEDNAS_BACKEND;
+  const adapter = options.adapter ?? process.env.MEDNAS_ADAPTER;
+  if (backend) flags.push(`backend=${backend}`);
+  if (adapter) flags.push(`adapter=${adapter}`);
+  const gpu = create(flags) as unknown as GPU;
+  liveInstances.push(gpu);
+  return gpu;
+}
+
+/** Opens the GPU through Dawn and makes it the default runtime. */
+export async function initNode(options: NodeInitOptions = {}): Promise<Runtime> {
+  return initWithGpu(dawnGpu(options), { powerPreference: options.powerPreference });
+}

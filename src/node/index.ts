@@ -1,0 +1,3 @@
+// Node-only entry: Dawn device set-up and file-system helpers. The core library is in ../index.ts.
+export * from './device.ts';
+export * from './data/index.ts';

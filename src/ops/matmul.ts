@@ -1,0 +1,92 @@
+// Matrix product (torch.matmul for 2-D and batched 3-D operands, batch broadcast when one side has
+// no batch). Two kernels: `matmul_rows` for CPU adapters (no barriers, register blocking; llvmpipe
+// runs barriers poorly) and `matmul_tiled` for real GPUs (workgroup-memory tiles). The runtime's
+// kernel profile chooses; transposed operands in backward are expressed with strides, not copies.
+import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl';
+import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
+import type { Runtime } from '../gpu/runtime.ts';
+import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime } from './launch.ts';
+import { sum } from './reduce.ts';
+
+const MATMUL_ROWS = { name: 'matmul_rows', code: matmulRowsWgsl };
+const MATMUL_TILED = { name: 'matmul_tiled', code: matmulTiledWgsl };
+const ROWS_GROUP = 64;
+
+/** Where element (m, k) of A or (k, n) of B lives: offset = batch * batchStride + i * s0 + j * s1. */
+export interface MatrixLayout {
+  buffer: Tensor;
+  s0: number;
+  s1: number;
+  batchStride: number;
+}
+
+export const rowMajor = (t: Tensor, rows: number, cols: number, batched: boolean): MatrixLayout => ({
+  buffer: t, s0: cols, s1: 1, batchStride: batched ? rows * cols : 0,
+});
+export const transposed = (t: Tensor, rows: number, cols: number, batched: boolean): MatrixLayout => ({
+  // The logical (rows x cols) matrix is stored as (cols x rows).
+  buffer: t, s0: 1, s1: rows, batchStride: batched ? rows * cols : 0,
+});
+
+/** out[b] = A[b] (M x K) . B[b] (K x N), written contiguously into a new tensor of `outShape`. */
+export function matmulInto(
+  rt: Runtime,
+  a: MatrixLayout,
+  b: MatrixLayout,
+  M: number,
+  N: number,
+  K: number,
+  batch: number,
+  outShape: readonly number[],
+): Tensor {
+  const out = Tensor.empty(outShape, rt);
+  const params = [M, N, K, 0, a.s0, a.s1, b.s0, b.s1, a.batchStride, b.batchStride, M * N];
+  const buffers = [a.buffer.binding(), b.buffer.binding(), out.binding()];
+  if (rt.kernelProfile === 'cpu') {
+    rt.run(MATMUL_ROWS, {
+      constants: { WG: ROWS_GROUP },
+      buffers,
+      params,
+      workgroups: [Math.ceil(N / (4 * ROWS_GROUP)), Math.ceil(M / 4), batch],
+    });
+  } else {
+    rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch] });
+  }
+  return out;
+}
+
+/** Matrix product of [M,K] x [K,N], [B,M,K] x [B,K,N], or a batch against a single matrix. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const rt = assertSameRuntime('matmul', a, b);
+  if (a.rank < 2 || a.rank > 3 || b.rank < 2 || b.rank > 3) {
+    throw new ShapeError(`matmul takes 2-D or 3-D tensors, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  }
+  const [M, K] = a.shape.slice(-2);
+  const [K2, N] = b.shape.slice(-2);
+  const batchA = a.rank === 3 ? a.shape[0] : 1;
+  const batchB = b.rank === 3 ? b.shape[0] : 1;
+  if (K !== K2 || (a.rank === 3 && b.rank === 3 && batchA !== batchB)) {
+    throw new ShapeError(`matmul: [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not chain (inner sizes ${K} and ${K2})`);
+  }
+  const batch = Math.max(batchA, batchB);
+  const batched = a.rank === 3 || b.rank === 3;
+  const outShape = batched ? [batch, M, N] : [M, N];
+  const out = matmulInto(rt, rowMajor(a, M, K, a.rank === 3), rowMajor(b, K, N, b.rank === 3), M, N, K, batch, outShape);
+
+  return recordOp(out, 'matmul', [a, b], [a, b], (g, [as, bs]) => {
+    // dA = dC . B^T  (M x N . N x K), dB = A^T . dC  (K x M . M x N)
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) {
+      const full = matmulInto(rt, rowMajor(g, M, N, batched), transposed(bs, N, K, b.rank === 3), M, K, N, batch, batched ? [batch, M, K] : [M, K]);
+      // A single matrix broadcast over the batch collects the gradient of every batch entry.
+      ga = a.rank === 3 || !batched ? full : sum(full, 0);
+    }
+    if (b.requiresGrad) {
+      const full = matmulInto(rt, transposed(as, K, M, a.rank === 3), rowMajor(g, M, N, batched), K, N, M, batch, batched ? [batch, K, N] : [K, N]);
+      gb = b.rank === 3 || !batched ? full : sum(full, 0);
+    }
+    return [ga, gb];
+  });
+}

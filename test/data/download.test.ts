@@ -1,0 +1,199 @@
+// The downloader against a local HTTP server on 127.0.0.1 (no other network access).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ChecksumError, DownloadError } from '../../src/data/index.ts';
+import { downloadFile, downloadMedMnist, listLocalDatasets } from '../../src/node/data/index.ts';
+import { realFile } from './helpers.ts';
+
+const fixture = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
+const fixtureMd5 = createHash('md5').update(fixture).digest('hex');
+const breast = realFile('breastmnist');
+const ranges: Record<string, (string | undefined)[]> = {};
+let server: Server;
+let base = '';
+let dir = '';
+
+function serveBody(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Uint8Array, honourRange: boolean): void {
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  if (m && honourRange) {
+    const start = Number(m[1]);
+    if (start >= body.length) return void res.writeHead(416).end();
+    res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+    return void res.end(body.subarray(start));
+  }
+  res.writeHead(200, { 'content-length': body.length });
+  res.end(body);
+}
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mednas-dl-'));
+  server = createServer((req, res) => {
+    const [, kind] = (req.url ?? '').split('/');
+    (ranges[kind] ??= []).push(req.headers.range);
+    const calls = ranges[kind].length;
+    if (kind === 'ok') return serveBody(req, res, fixture, true);
+    if (kind === 'real' && breast) return serveBody(req, res, readFileSync(breast), true);
+    if (kind === 'corrupt') return serveBody(req, res, fixture.map((v, i) => (i === 1000 ? v ^ 1 : v)), true);
+    if (kind === 'redirect') return void res.writeHead(302, { location: '/ok/file.bin' }).end();
+    if (kind === 'drop' || kind === 'dropnorange' || kind === 'alwaysdrop') {
+      if (calls === 1 || kind === 'alwaysdrop') {
+        // Full length announced, half sent, then the connection is cut.
+        res.writeHead(200, { 'content-length': fixture.length });
+        res.write(fixture.subarray(0, 150_000), () => setTimeout(() => res.socket?.destroy(), 20));
+        return;
+      }
+      return serveBody(req, res, fixture, kind === 'drop');
+    }
+    res.writeHead(404, 'Not Found').end('not here');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+test.after(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const dest = (name: string) => join(dir, name);
+const noFiles = (p: string) => !existsSync(p) && !existsSync(`${p}.part`);
+const fast = { retryDelayMs: 0, idleTimeoutMs: 5000 };
+
+test('fixture served OK: file in place, MD5 checked, progress reported, no .part left', async () => {
+  const seen: number[] = [];
+  const r = await downloadFile(`${base}/ok/file.bin`, dest('ok.bin'), { ...fast, expectedMd5: fixtureMd5, onProgress: (p) => seen.push(p.receivedBytes) });
+  assert.is(r.md5, fixtureMd5);
+  assert.is(r.resumes, 0);
+  assert.equal(new Uint8Array(readFileSync(dest('ok.bin'))), fixture);
+  assert.not.ok(existsSync(dest('ok.bin.part')));
+  assert.is(seen.at(-1), fixture.length);
+});
+
+test('redirects are followed', async () => {
+  const r = await downloadFile(`${base}/redirect/file.bin`, dest('redir.bin'), { ...fast, expectedMd5: fixtureMd5 });
+  assert.is(r.bytes, fixture.length);
+});
+
+test('corrupt file -> ChecksumError, and nothing left under either name', async () => {
+  try {
+    await downloadFile(`${base}/corrupt/file.bin`, dest('corrupt.bin'), { ...fast, expectedMd5: fixtureMd5 });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, ChecksumError);
+    assert.match((e as Error).message, /corrupt\.bin: MD5 is [0-9a-f]{32}, expected/);
+  }
+  assert.ok(noFiles(dest('corrupt.bin')));
+});
+
+test('connection dropped halfway -> resumes with a Range request and completes', async () => {
+  const r = await downloadFile(`${base}/drop/file.bin`, dest('drop.bin'), { ...fast, expectedMd5: fixtureMd5 });
+  assert.is(r.resumes, 1);
+  assert.is(ranges.drop[0], undefined);
+  assert.match(ranges.drop[1] ?? '', /^bytes=\d+-$/);
+  assert.ok(Number(/\d+/.exec(ranges.drop[1]!)![0]) > 0);
+  assert.equal(new Uint8Array(readFileSync(dest('drop.bin'))), fixture);
+  assert.not.ok(existsSync(dest('drop.bin.part')));
+});
+
+test('server that ignores Range -> restarts cleanly from zero', async () => {
+  const r = await downloadFile(`${base}/dropnorange/file.bin`, dest('norange.bin'), { ...fast, expectedMd5: fixtureMd5 });
+  assert.is(r.resumes, 1);
+  assert.equal(new Uint8Array(readFileSync(dest('norange.bin'))), fixture);
+});
+
+test('dropped with no retries -> clear error, half file only as .part; the next run resumes', async () => {
+  const p = dest('later.bin');
+  try {
+    await downloadFile(`${base}/alwaysdrop/file.bin`, p, { ...fast, retries: 0, expectedMd5: fixtureMd5 });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    assert.match((e as Error).message, /interrupted.*kept in later\.bin\.part.*again: it resumes/);
+  }
+  assert.not.ok(existsSync(p), 'no half file under the real name');
+  const kept = statSync(`${p}.part`).size;
+  assert.ok(kept > 0 && kept < fixture.length, `kept ${kept}`);
+  const r = await downloadFile(`${base}/ok/file.bin`, p, { ...fast, retries: 0, expectedMd5: fixtureMd5 });
+  assert.is(ranges.ok.at(-1), `bytes=${kept}-`);
+  assert.equal(new Uint8Array(readFileSync(p)), fixture);
+  assert.is(r.bytes, fixture.length);
+});
+
+test('a stale .part from another file fails the MD5 once, then downloads cleanly', async () => {
+  const p = dest('stale.bin');
+  writeFileSync(`${p}.part`, new Uint8Array(1000).fill(7));
+  const r = await downloadFile(`${base}/ok/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
+  assert.is(r.md5, fixtureMd5);
+});
+
+test('404 -> DownloadError that says HTTP 404 and what to check; no files', async () => {
+  try {
+    await downloadFile(`${base}/missing/file.bin`, dest('missing.bin'), fast);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    assert.match((e as Error).message, /HTTP 404 Not Found.*check the dataset name/);
+  }
+  assert.ok(noFiles(dest('missing.bin')));
+});
+
+test('downloadMedMnist: MEDNAS_DATA_URL base, registry MD5, then "already present"', async () => {
+  if (!breast) return void console.log('  (skipped: breastmnist.npz not present to serve)');
+  const dataDir = join(dir, 'data');
+  const env = { MEDNAS_DATA_URL: `${base}/real` };
+  const r = await downloadMedMnist('breast', { dataDir, env, ...fast });
+  assert.is(r.url, `${base}/real/breastmnist.npz`);
+  assert.is(r.alreadyPresent, false);
+  assert.is(r.md5, '750601b1f35ba3300ea97c75c52ff8f6');
+  const again = await downloadMedMnist('breastmnist', { dataDir, env, ...fast });
+  assert.is(again.alreadyPresent, true);
+  const listed = await listLocalDatasets({ dataDir, sizesPx: [28] });
+  const row = listed.find((x) => x.name === 'breastmnist')!;
+  assert.equal([row.status, row.release], ['verified', 'v3']);
+  assert.is(listed.filter((x) => x.status === 'absent').length, 11);
+});
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** Runs the CLI asynchronously (so that this process's server can answer it). */
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, MEDNAS_DATA: '', MEDNAS_DATA_URL: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
+}
+
+test('CLI: data list, data download from loopback, 404 and unknown names exit 1 with the message', async () => {
+  const dataDir = join(dir, 'cli');
+  const [listed, missing, unknown, got] = await Promise.all([
+    cli('list', '--data-dir', dataDir),
+    cli('download', 'breastmnist', '--data-dir', dataDir, '--url', `${base}/missing/breastmnist.npz`),
+    cli('download', 'kneemnist', '--data-dir', dataDir),
+    breast ? cli('download', 'breastmnist', '--data-dir', join(dataDir, 'ok'), '--url', `${base}/real/breastmnist.npz`) : null,
+  ]);
+  assert.is(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /data directory: .*cli \(--data-dir\)/);
+  assert.match(listed.stdout, /synthetic .*built in/);
+  assert.match(listed.stdout, /organamnist .*34561\/6491\/17778 or 34581\/6491\/17778/);
+  assert.is(missing.status, 1);
+  assert.match(missing.stderr, /mednas: Download of .*breastmnist\.npz failed: server answered HTTP 404/);
+  assert.ok(!existsSync(join(dataDir, 'breastmnist.npz')));
+  assert.is(unknown.status, 1);
+  assert.match(unknown.stderr, /Unknown dataset 'kneemnist'/);
+  if (!got) return void console.log('  (CLI download of a real file skipped: breastmnist.npz not present)');
+  assert.is(got.status, 0, got.stderr);
+  assert.match(got.stdout, /saved .*breastmnist\.npz \(559580 bytes, MD5 750601b1f35ba3300ea97c75c52ff8f6 ok\)/);
+});
+
+test.run();
