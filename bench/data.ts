@@ -4,17 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataLoader, parseMedMnist, syntheticDataset } from '../src/data/index.ts';
+import { median, type BenchCase } from './util.ts';
 
-interface BenchCase {
-  name: string;
-  run(): Promise<Record<string, number>>;
-}
-
-const median = (v: number[]): number => {
-  const s = v.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function timeMs(repeats: number, fn: () => unknown): Promise<number> {
   const times: number[] = [];

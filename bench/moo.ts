@@ -2,16 +2,8 @@
 // evaluations) on ZDT1, the run the issue compares with pymoo (0.9-1.4 s there; target <= 0.25 s).
 import { Nsga2, igd, zdt1, zdt1Front } from '../src/moo/index.ts';
 
-interface BenchCase {
-  name: string;
-  run(): Promise<Record<string, number>>;
-}
+import { median, type BenchCase } from './util.ts';
 
-const median = (v: number[]): number => {
-  const s = v.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export const cases: BenchCase[] = [
   {

@@ -21,6 +21,8 @@ export interface AdapterSummary {
   description: string;
   /** A software rasteriser (lavapipe/llvmpipe, SwiftShader, WARP): kernels pick CPU-friendly variants. */
   isCpu: boolean;
+  /** Smallest subgroup size the adapter may use (0 when unknown or without subgroups). */
+  subgroupMinSize: number;
 }
 
 export interface DeviceRequest {
@@ -45,6 +47,7 @@ export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
     device: info.device ?? '',
     description: info.description ?? '',
     isCpu,
+    subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
   };
 }
 
@@ -64,7 +67,11 @@ export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Prom
     if (typeof offered === 'number') requiredLimits[name] = offered;
   }
   const requiredFeatures: GPUFeatureName[] = [];
-  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  // Optional features the engine uses when offered: kernel timing, and subgroup operations (CPU-adapter
+  // matmul broadcasts A values across a subgroup instead of loading them once per lane).
+  for (const feature of ['timestamp-query', 'subgroups'] as const) {
+    if (adapter.features.has(feature)) requiredFeatures.push(feature);
+  }
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'mednas' });
   return { adapter, device, adapterInfo: summariseAdapter(adapter) };
 }

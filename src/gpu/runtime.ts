@@ -28,6 +28,11 @@ export class Runtime {
    * switch it to check both variants on one device.
    */
   kernelProfile: 'cpu' | 'gpu';
+  /**
+   * Subgroups of at least this many lanes are available to kernels (0: none). Tests may set it to 0
+   * to exercise the fallback kernels.
+   */
+  subgroupLanes: number;
 
   constructor(
     readonly device: GPUDevice,
@@ -41,6 +46,7 @@ export class Runtime {
   ) {
     this.limits = device.limits;
     this.kernelProfile = adapterInfo.isCpu ? 'cpu' : 'gpu';
+    this.subgroupLanes = device.features.has('subgroups') ? adapterInfo.subgroupMinSize : 0;
     this.scheduler = new Scheduler(device);
     this.pipelines = new PipelineCache(device, (p) => this.scheduler.watch(p));
     this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));

@@ -49,6 +49,9 @@ export class Scheduler {
       this.lostError = new GpuDeviceLostError(info.reason ?? 'unknown', info.message);
     });
     device.addEventListener('uncapturederror', (event) => {
+      // We rethrow it at the next sync/read: stop Dawn from also printing it to stdout (library code
+      // does not print; a broken kernel otherwise floods the output with "validation: ..." lines).
+      event.preventDefault();
       const error = (event as GPUUncapturedErrorEvent).error;
       const Kind = error.constructor?.name === 'GPUOutOfMemoryError' ? GpuOutOfMemoryError : GpuValidationError;
       this.uncaptured.push(new Kind('(outside a kernel submit)', error.message));

@@ -176,12 +176,12 @@ export function div(a: Tensor, b: Tensor): Tensor {
   ]);
 }
 
-/** Elementwise maximum. The gradient goes to `a` where a >= b (PyTorch splits ties evenly). */
+/** Elementwise maximum. The gradient goes to the larger input; ties split it evenly (as PyTorch). */
 export function maximum(a: Tensor, b: Tensor): Tensor {
   return recordOp(binary(a, b, 'max'), 'maximum', [a, b], [a, b], (g, [as, bs]) => {
-    // step(b - a) is 1 where b wins strictly; a keeps the rest, ties included.
-    const bWins = unary(binary(bs, as, 'sub'), 'step');
-    const gb = binary(g, bWins, 'mul');
+    // b's share: (sign(b - a) + 1) / 2 is 1 where b wins, 1/2 on a tie, 0 where a wins.
+    const bShare = unary(unary(binary(bs, as, 'sub'), 'sign'), 'affine', 0.5, 0.5);
+    const gb = binary(g, bShare, 'mul');
     return [
       a.requiresGrad ? sumToShape(binary(g, gb, 'sub'), a.shape) : null,
       b.requiresGrad ? sumToShape(gb, b.shape) : null,

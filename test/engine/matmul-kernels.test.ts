@@ -1,0 +1,115 @@
+// Every matmul kernel (subgroup, rows, tiled) on shapes that are not multiples of any tile: each one
+// is forced in turn through the runtime's kernel profile and subgroup setting, and compared with a
+// float64 CPU product. Tolerance: |error| <= 1e-5 * (1 + sum_k |a_ik * b_kj|), the bound for K-term
+// f32 accumulation with unit-scale inputs (relative rounding 6e-8 per step, K <= 257 here).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chooseMatmulKernel, matmul, rowMajor, type MatmulKernel } from '../../src/ops/matmul.ts';
+import { sum } from '../../src/ops/reduce.ts';
+import { tensor } from '../../src/tensor/create.ts';
+import type { Runtime } from '../../src/gpu/runtime.ts';
+import { randomArray, testRuntime } from '../gpu.ts';
+
+const rt = await testRuntime();
+
+function cpuMatmul(a: Float32Array, b: Float32Array, M: number, K: number, N: number) {
+  const out = new Float64Array(M * N);
+  const bound = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      const av = a[i * K + k];
+      for (let j = 0; j < N; j++) {
+        out[i * N + j] += av * b[k * N + j];
+        bound[i * N + j] += Math.abs(av * b[k * N + j]);
+      }
+    }
+  }
+  return { out, bound };
+}
+
+function assertClose(got: Float32Array, want: Float64Array, bound: Float64Array, what: string): void {
+  assert.is(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-5 * (1 + bound[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      assert.unreachable(`${what}: element ${i} is ${got[i]}, expected ${want[i]} (tolerance ${tol})`);
+    }
+  }
+}
+
+/** Runs `fn` with the runtime set up so that `kernel` is the one chosen for row-major operands. */
+async function withKernel(r: Runtime, kernel: MatmulKernel, fn: () => Promise<void>): Promise<void> {
+  const saved = { profile: r.kernelProfile, lanes: r.subgroupLanes };
+  r.kernelProfile = kernel === 'tiled' ? 'gpu' : 'cpu';
+  if (kernel === 'rows') r.subgroupLanes = 0;
+  try {
+    await fn();
+  } finally {
+    r.kernelProfile = saved.profile;
+    r.subgroupLanes = saved.lanes;
+  }
+}
+
+const kernels: MatmulKernel[] = rt.subgroupLanes >= 8 ? ['subgroup', 'rows', 'tiled'] : ['rows', 'tiled'];
+if (rt.subgroupLanes < 8) console.log('  (no subgroups of 8+ lanes on this adapter: the subgroup kernel is not tested)');
+
+// [M, K, N]: ones, tails of every tile (12 rows, 8 k, 4 and 64x4 columns, 64x64 tiles).
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [1, 1, 4], [17, 33, 65], [13, 29, 36], [12, 8, 256], [65, 257, 132], [129, 7, 260],
+];
+
+for (const kernel of kernels) {
+  test(`matmul ${kernel}: forward on odd shapes`, async () => {
+    await withKernel(rt, kernel, async () => {
+      for (const [M, K, N] of shapes) {
+        const av = randomArray(M * K, M * 31 + K);
+        const bv = randomArray(K * N, N * 17 + K);
+        const a = tensor(av, [M, K], rt);
+        const b = tensor(bv, [K, N], rt);
+        const expected = N % 4 === 0 || kernel !== 'subgroup' ? kernel : 'rows';
+        assert.is(chooseMatmulKernel(rt, rowMajor(b, K, N, false), N), expected, `kernel for ${M}x${K}x${N}`);
+        const c = matmul(a, b);
+        const { out, bound } = cpuMatmul(av, bv, M, K, N);
+        assertClose(await c.data(), out, bound, `${kernel} ${M}x${K}x${N}`);
+        for (const t of [a, b, c]) t.dispose();
+      }
+    });
+  });
+
+  test(`matmul ${kernel}: batched, batch-broadcast and backward`, async () => {
+    await withKernel(rt, kernel, async () => {
+      const [B, M, K, N] = [3, 14, 19, 12];
+      const av = randomArray(B * M * K, 5);
+      const bv = randomArray(K * N, 6);
+      const a = tensor(av, [B, M, K], rt).setRequiresGrad();
+      const b = tensor(bv, [K, N], rt).setRequiresGrad();
+      const c = matmul(a, b); // [B, M, N], b broadcast over the batch
+      const got = await c.data();
+      for (let i = 0; i < B; i++) {
+        const { out, bound } = cpuMatmul(av.subarray(i * M * K, (i + 1) * M * K), bv, M, K, N);
+        assertClose(got.subarray(i * M * N, (i + 1) * M * N), out, bound, `${kernel} batch ${i}`);
+      }
+      // loss = sum(C): dA[b,i,k] = sum_j B[k,j]; dB[k,j] = sum_{b,i} A[b,i,k].
+      sum(c).backward();
+      const ga = await a.grad!.data();
+      const gb = await b.grad!.data();
+      for (let bi = 0; bi < B; bi++) {
+        for (let i = 0; i < M; i++) {
+          for (let k = 0; k < K; k++) {
+            let s = 0;
+            for (let j = 0; j < N; j++) s += bv[k * N + j];
+            assert.ok(Math.abs(ga[(bi * M + i) * K + k] - s) <= 1e-5 * (1 + N), `${kernel} dA`);
+          }
+        }
+      }
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let bi = 0; bi < B; bi++) for (let i = 0; i < M; i++) s += av[(bi * M + i) * K + k];
+        for (let j = 0; j < N; j++) assert.ok(Math.abs(gb[k * N + j] - s) <= 1e-5 * (1 + B * M), `${kernel} dB`);
+      }
+      for (const t of [a, b, c, a.grad!, b.grad!]) t.dispose();
+    });
+  });
+}
+
+test.run();
