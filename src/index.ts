@@ -7,3 +7,5 @@ export { Rng, type RngState } from './util/rng.ts';
 export { selfCheck, type SelfCheckResult } from './selfcheck.ts';
 export * from './data/index.ts';
 export * from './moo/index.ts';
+export * from './nn/index.ts';
+export { Sgd, type SgdOptions } from './train/sgd.ts';

@@ -5,3 +5,4 @@ export * from './pipelines.ts';
 export * from './scheduler.ts';
 export * from './runtime.ts';
 export * from './init.ts';
+export * from './profiler.ts';

@@ -3,7 +3,8 @@
 // uniform arena, or every MAX_DISPATCHES_PER_BATCH dispatches. Nothing here waits on the queue except
 // an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
-import { GpuDeviceLostError, GpuOutOfMemoryError, GpuValidationError, type GpuError } from './errors.ts';
+import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
+import { KernelProfiler, type KernelTiming } from './profiler.ts';
 
 const MAX_DISPATCHES_PER_BATCH = 256;
 /** Per-dispatch uniform parameters are packed into one buffer per batch; each slot is 256 bytes. */
@@ -15,11 +16,6 @@ export interface BufferBinding {
   buffer: GPUBuffer;
   offset?: number;
   size?: number;
-}
-
-export interface DispatchTimingSink {
-  /** Called when a batch is submitted with the kernels it ran (for the profiler). */
-  onSubmit?(kernels: readonly string[]): void;
 }
 
 export class Scheduler {
@@ -35,6 +31,7 @@ export class Scheduler {
   private readonly uncaptured: GpuError[] = [];
   private readonly stagingFree = new Map<number, GPUBuffer[]>();
   private lostError: GpuDeviceLostError | null = null;
+  private profiler: KernelProfiler | null = null;
   /** Statistics for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0 };
 
@@ -91,10 +88,17 @@ export class Scheduler {
       entries,
       label: kernelName,
     });
+    if (this.profiler) {
+      // A pass per dispatch, timestamped at its start and end.
+      this.closePass();
+      const timestampWrites = this.profiler.nextPass(pipeline.label || kernelName);
+      this.pass = this.openEncoder().beginComputePass({ timestampWrites });
+    }
     const pass = this.openPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    if (this.profiler) this.closePass();
     this.batchKernels.push(kernelName);
     this.stats.dispatches++;
     if (this.batchKernels.length >= MAX_DISPATCHES_PER_BATCH) this.flush();
@@ -125,6 +129,7 @@ export class Scheduler {
   flush(): void {
     if (!this.encoder) return;
     this.closePass();
+    this.profiler?.encodeResolve(this.encoder);
     const commands = this.encoder.finish();
     this.encoder = null;
     if (this.arenaUsedBytes > 0) {
@@ -136,6 +141,7 @@ export class Scheduler {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
     this.device.queue.submit([commands]);
+    this.profiler?.collect();
     const validation = this.device.popErrorScope();
     const oom = this.device.popErrorScope();
     this.stats.submits++;
@@ -147,6 +153,26 @@ export class Scheduler {
         return null;
       }),
     );
+  }
+
+  /** Starts timing every dispatch (needs the 'timestamp-query' feature). */
+  startProfiling(): void {
+    if (!this.device.features.has('timestamp-query')) {
+      throw new GpuError("kernel profiling needs the adapter's 'timestamp-query' feature, which this one lacks");
+    }
+    this.flush();
+    this.profiler ??= new KernelProfiler(this.device, MAX_DISPATCHES_PER_BATCH);
+  }
+
+  /** Stops timing and returns the time per kernel since startProfiling, slowest first. */
+  async stopProfiling(): Promise<KernelTiming[]> {
+    const profiler = this.profiler;
+    if (!profiler) return [];
+    await this.sync();
+    this.profiler = null;
+    const report = await profiler.report();
+    profiler.destroy();
+    return report;
   }
 
   /** Submits and waits until the GPU has finished everything; throws any error that happened. */

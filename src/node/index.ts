@@ -1,3 +1,5 @@
 // Node-only entry: Dawn device set-up and file-system helpers. The core library is in ../index.ts.
 export * from './device.ts';
 export * from './data/index.ts';
+export * from './files.ts';
+export * from './state-file.ts';

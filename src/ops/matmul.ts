@@ -2,11 +2,14 @@
 // no batch). Three kernels, chosen per adapter and operand layout:
 //  - `matmul_subgroup` on CPU adapters with subgroups when B is row-major with N % 4 == 0 (vec4 B
 //    loads, A shared by subgroup shuffles; ~21 GFLOP/s at 1024^3 on 2-core lavapipe);
+//  - `matmul_bt_subgroup` on CPU adapters with subgroups when B is given transposed and contiguous
+//    along k (the weight gradient of a 1x1 convolution, dY . X^T);
 //  - `matmul_rows` on CPU adapters otherwise (no barriers, 4x4 register blocks; ~9 GFLOP/s);
 //  - `matmul_tiled` on real GPUs (workgroup-memory tiles; 3x slower than `rows` on llvmpipe).
 // Transposed operands in backward are expressed with strides, not copies.
 import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
+import matmulBtSubgroupWgsl from '../../shaders/matmul_bt_subgroup.wgsl';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import type { Runtime } from '../gpu/runtime.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
@@ -16,18 +19,23 @@ import { sum } from './reduce.ts';
 const MATMUL_ROWS = { name: 'matmul_rows', code: matmulRowsWgsl };
 const MATMUL_TILED = { name: 'matmul_tiled', code: matmulTiledWgsl };
 const MATMUL_SUBGROUP = { name: 'matmul_subgroup', code: matmulSubgroupWgsl };
+const MATMUL_BT_SUBGROUP = { name: 'matmul_bt_subgroup', code: matmulBtSubgroupWgsl };
 const ROWS_GROUP = 64;
 /** Rows of C per invocation and subgroup lanes the subgroup kernel needs (see its header). */
 const SUBGROUP_ROWS = 12;
 const SUBGROUP_LANES = 8;
+/** Rows of C per invocation in matmul_bt_subgroup. */
+const BT_ROWS = 8;
 
-export type MatmulKernel = 'subgroup' | 'rows' | 'tiled';
+export type MatmulKernel = 'subgroup' | 'bt-subgroup' | 'rows' | 'tiled';
 
 /** Which kernel computes this product on `rt` (exported for tests and the profiler). */
 export function chooseMatmulKernel(rt: Runtime, b: MatrixLayout, N: number): MatmulKernel {
   if (rt.kernelProfile === 'gpu') return 'tiled';
-  const vec4B = b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0;
-  return vec4B && rt.subgroupLanes >= SUBGROUP_LANES ? 'subgroup' : 'rows';
+  if (rt.subgroupLanes < SUBGROUP_LANES) return 'rows';
+  if (b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0) return 'subgroup';
+  if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0) return 'bt-subgroup';
+  return 'rows';
 }
 
 /** Where element (m, k) of A or (k, n) of B lives: offset = batch * batchStride + i * s0 + j * s1. */
@@ -61,19 +69,31 @@ export function matmulInto(
   const params = [M, N, K, 0, a.s0, a.s1, b.s0, b.s1, a.batchStride, b.batchStride, M * N];
   const buffers = [a.buffer.binding(), b.buffer.binding(), out.binding()];
   const kernel = chooseMatmulKernel(rt, b, N);
+  // Lanes own 4 columns each in `subgroup` and `rows`: narrow products (N = 49 for 7x7 feature maps)
+  // get narrow workgroups instead of mostly idle 64-lane ones.
+  const vec4Group = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / 4 / SUBGROUP_LANES) * SUBGROUP_LANES));
   if (kernel === 'subgroup') {
     rt.run(MATMUL_SUBGROUP, {
-      constants: { WG: ROWS_GROUP },
+      constants: { WG: vec4Group },
       buffers,
       params,
-      workgroups: [Math.ceil(N / (4 * ROWS_GROUP)), Math.ceil(M / SUBGROUP_ROWS), batch],
+      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / SUBGROUP_ROWS), batch],
+    });
+  } else if (kernel === 'bt-subgroup') {
+    // One column per lane: narrow products (N = channels, often 16-64) get narrow workgroups.
+    const wg = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / SUBGROUP_LANES) * SUBGROUP_LANES));
+    rt.run(MATMUL_BT_SUBGROUP, {
+      constants: { WG: wg },
+      buffers,
+      params,
+      workgroups: [Math.ceil(N / wg), Math.ceil(M / BT_ROWS), batch],
     });
   } else if (kernel === 'rows') {
     rt.run(MATMUL_ROWS, {
-      constants: { WG: ROWS_GROUP },
+      constants: { WG: vec4Group },
       buffers,
       params,
-      workgroups: [Math.ceil(N / (4 * ROWS_GROUP)), Math.ceil(M / 4), batch],
+      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / 4), batch],
     });
   } else {
     rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch] });

@@ -4,7 +4,7 @@
 // f32 accumulation with unit-scale inputs (relative rounding 6e-8 per step, K <= 257 here).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseMatmulKernel, matmul, rowMajor, type MatmulKernel } from '../../src/ops/matmul.ts';
+import { chooseMatmulKernel, matmul, matmulInto, rowMajor, transposed, type MatmulKernel } from '../../src/ops/matmul.ts';
 import { sum } from '../../src/ops/reduce.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import type { Runtime } from '../../src/gpu/runtime.ts';
@@ -111,5 +111,38 @@ for (const kernel of kernels) {
     });
   });
 }
+
+test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and rows agree with the CPU', async () => {
+  // C[z] = A[z] (M x K) . B[z] (K x N) with B stored [N, K] per batch entry.
+  const cases: [number, number, number, number][] = [[1, 16, 784, 16], [3, 13, 196, 21], [2, 9, 36, 5], [2, 32, 49, 8]];
+  for (const lanes of rt.subgroupLanes >= 8 ? [rt.subgroupLanes, 0] : [0]) {
+    const saved = { profile: rt.kernelProfile, lanes: rt.subgroupLanes };
+    rt.kernelProfile = 'cpu';
+    rt.subgroupLanes = lanes;
+    try {
+      for (const [Z, M, K, N] of cases) {
+        const av = randomArray(Z * M * K, M + K);
+        const btv = randomArray(Z * N * K, N + 3 * K); // [Z, N, K]
+        const a = tensor(av, [Z, M, K], rt);
+        const bt = tensor(btv, [Z, N, K], rt);
+        const layout = transposed(bt, K, N, true);
+        const want = K % 4 === 0 && lanes >= 8 ? 'bt-subgroup' : 'rows';
+        assert.is(chooseMatmulKernel(rt, layout, N), want, `kernel for ${Z}x${M}x${K}x${N}, lanes ${lanes}`);
+        const c = matmulInto(rt, rowMajor(a, M, K, true), layout, M, N, K, Z, [Z, M, N]);
+        const got = await c.data();
+        for (let z = 0; z < Z; z++) {
+          const b = new Float32Array(K * N);
+          for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) b[k * N + n] = btv[z * N * K + n * K + k];
+          const { out, bound } = cpuMatmul(av.subarray(z * M * K, (z + 1) * M * K), b, M, K, N);
+          assertClose(got.subarray(z * M * N, (z + 1) * M * N), out, bound, `${want} ${Z}x${M}x${K}x${N} batch ${z}`);
+        }
+        for (const t of [a, bt, c]) t.dispose();
+      }
+    } finally {
+      rt.kernelProfile = saved.profile;
+      rt.subgroupLanes = saved.lanes;
+    }
+  }
+});
 
 test.run();

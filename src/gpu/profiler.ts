@@ -1,0 +1,103 @@
+// Kernel timing with GPU timestamp queries. While profiling, the scheduler gives every dispatch a
+// compute pass of its own whose beginning and end write timestamps; at each submit the timestamps are
+// resolved into a buffer and read back asynchronously, then summed per kernel (pipeline key). This
+// changes batching (one pass per dispatch), so profile to find hot kernels, not to time a whole step.
+import { BUFFER_USAGE } from './buffers.ts';
+
+const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
+
+export interface KernelTiming {
+  kernel: string;
+  count: number;
+  totalMs: number;
+  meanMs: number;
+}
+
+interface Slot {
+  querySet: GPUQuerySet;
+  resolve: GPUBuffer;
+  staging: GPUBuffer;
+}
+
+export class KernelProfiler {
+  private readonly free: Slot[] = [];
+  private current: Slot | null = null;
+  private labels: string[] = [];
+  private readonly pending: Promise<void>[] = [];
+  private readonly totals = new Map<string, { count: number; ns: number }>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** Dispatches per submit at most (the scheduler's batch size): two queries each. */
+    private readonly capacity: number,
+  ) {}
+
+  /** The timestampWrites for the next dispatch's pass. */
+  nextPass(label: string): GPUComputePassTimestampWrites {
+    this.current ??= this.free.pop() ?? this.createSlot();
+    const index = this.labels.length;
+    if (index >= this.capacity) throw new Error('profiler: more dispatches in one submit than its capacity');
+    this.labels.push(label);
+    return { querySet: this.current.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 };
+  }
+
+  /** Adds the resolve and copy commands to the batch's encoder, before it is finished. */
+  encodeResolve(encoder: GPUCommandEncoder): void {
+    if (!this.current || this.labels.length === 0) return;
+    const count = 2 * this.labels.length;
+    encoder.resolveQuerySet(this.current.querySet, 0, count, this.current.resolve, 0);
+    encoder.copyBufferToBuffer(this.current.resolve, 0, this.current.staging, 0, count * 8);
+  }
+
+  /** After the submit: read the timestamps back when the GPU is done with them. */
+  collect(): void {
+    const slot = this.current;
+    const labels = this.labels;
+    this.current = null;
+    this.labels = [];
+    if (!slot || labels.length === 0) {
+      if (slot) this.free.push(slot);
+      return;
+    }
+    this.pending.push(
+      slot.staging.mapAsync(0x0001 /* READ */, 0, labels.length * 16).then(() => {
+        const stamps = new BigUint64Array(slot.staging.getMappedRange(0, labels.length * 16).slice(0));
+        slot.staging.unmap();
+        this.free.push(slot);
+        labels.forEach((label, i) => {
+          const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
+          const entry = this.totals.get(label) ?? { count: 0, ns: 0 };
+          entry.count++;
+          entry.ns += Math.max(0, ns);
+          this.totals.set(label, entry);
+        });
+      }),
+    );
+  }
+
+  /** Waits for outstanding readbacks and returns the per-kernel totals, slowest first. */
+  async report(): Promise<KernelTiming[]> {
+    await Promise.all(this.pending.splice(0));
+    return [...this.totals]
+      .map(([kernel, { count, ns }]) => ({ kernel, count, totalMs: ns / 1e6, meanMs: ns / 1e6 / count }))
+      .sort((a, b) => b.totalMs - a.totalMs);
+  }
+
+  destroy(): void {
+    for (const s of this.free) {
+      s.querySet.destroy();
+      s.resolve.destroy();
+      s.staging.destroy();
+    }
+    this.free.length = 0;
+  }
+
+  private createSlot(): Slot {
+    const count = 2 * this.capacity;
+    return {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count }),
+      resolve: this.device.createBuffer({ size: count * 8, usage: QUERY_RESOLVE | BUFFER_USAGE.COPY_SRC }),
+      staging: this.device.createBuffer({ size: count * 8, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST }),
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './module.ts';
+export * from './layers.ts';
+export * from './init.ts';
+export * from './state.ts';

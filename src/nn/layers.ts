@@ -1,0 +1,196 @@
+// The layers the MSTF-NAS networks are built from, with PyTorch's constructor defaults and weight
+// initialisation. Each is a thin Module over one op in src/ops.
+import type { Runtime } from '../gpu/runtime.ts';
+import { conv2d, type Pair, type Padding } from '../ops/conv.ts';
+import { full, relu } from '../ops/elementwise.ts';
+import { linear } from '../ops/linear.ts';
+import { batchNorm2d } from '../ops/norm.ts';
+import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool.ts';
+import { reshape } from '../ops/shape.ts';
+import { ShapeError, type Tensor } from '../tensor/tensor.ts';
+import type { Rng } from '../util/rng.ts';
+import { biasUniform, kaimingUniform } from './init.ts';
+import { Module } from './module.ts';
+
+/** Where a layer's initial weights come from (and which device holds them). */
+export interface InitOptions {
+  rng: Rng;
+  rt?: Runtime;
+}
+
+export interface Conv2dLayerOptions extends InitOptions {
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+  /** Learnable bias (PyTorch's default true; convolutions before BatchNorm usually turn it off). */
+  bias?: boolean;
+}
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    readonly options: Conv2dLayerOptions,
+  ) {
+    super();
+    const groups = options.groups ?? 1;
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new ShapeError(`Conv2d: channels ${inChannels} -> ${outChannels} are not divisible by groups=${groups}`);
+    }
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const fanIn = (inChannels / groups) * kh * kw;
+    this.weight = this.addParameter('weight', kaimingUniform([outChannels, inChannels / groups, kh, kw], fanIn, options.rng, options.rt));
+    this.bias = options.bias === false ? null : this.addParameter('bias', biasUniform(outChannels, fanIn, options.rng, options.rt));
+  }
+
+  forward(x: Tensor): Tensor {
+    const { stride, padding, dilation, groups } = this.options;
+    return conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+  }
+}
+
+export interface BatchNorm2dOptions {
+  /** Learnable scale and shift (PyTorch's default true). */
+  affine?: boolean;
+  momentum?: number;
+  eps?: number;
+  rt?: Runtime;
+}
+
+export class BatchNorm2d extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  /**
+   * When set, forward is the identity. Synflow scores a network with its BatchNorms removed
+   * (Tanaka et al. 2020); `setBatchNormBypass` flips it for a whole network.
+   */
+  bypass = false;
+
+  constructor(
+    readonly channels: number,
+    readonly options: BatchNorm2dOptions = {},
+  ) {
+    super();
+    const rt = options.rt;
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.addParameter('weight', full([channels], 1, rt)) : null;
+    this.bias = affine ? this.addParameter('bias', full([channels], 0, rt)) : null;
+    this.addBuffer('running_mean', full([channels], 0, rt));
+    this.addBuffer('running_var', full([channels], 1, rt));
+  }
+
+  get runningMean(): Tensor {
+    return this.namedBuffers().find(([n]) => n === 'running_mean')![1];
+  }
+
+  get runningVar(): Tensor {
+    return this.namedBuffers().find(([n]) => n === 'running_var')![1];
+  }
+
+  forward(x: Tensor): Tensor {
+    if (this.bypass) return x;
+    return batchNorm2d(x, this.runningMean, this.runningVar, this.weight, this.bias, {
+      training: this.training,
+      momentum: this.options.momentum,
+      eps: this.options.eps,
+    });
+  }
+}
+
+/** Turns every BatchNorm2d under `root` into the identity (on = true) or back. */
+export function setBatchNormBypass(root: Module, on: boolean): void {
+  for (const m of root.modules()) if (m instanceof BatchNorm2d) m.bypass = on;
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: InitOptions & { bias?: boolean },
+  ) {
+    super();
+    this.weight = this.addParameter('weight', kaimingUniform([outFeatures, inFeatures], inFeatures, options.rng, options.rt));
+    this.bias = options.bias === false ? null : this.addParameter('bias', biasUniform(outFeatures, inFeatures, options.rng, options.rt));
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class MaxPool2d extends Module {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: { stride?: Pair; padding?: Pair } = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+export class AvgPool2d extends Module {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: { stride?: Pair; padding?: Pair; countIncludePad?: boolean } = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/** [N, C, H, W] -> [N, C]: AdaptiveAvgPool2d(1) and flatten in one. */
+export class GlobalAvgPool2d extends Module {
+  forward(x: Tensor): Tensor {
+    return globalAvgPool2d(x);
+  }
+}
+
+/** [N, ...] -> [N, prod(...)]. */
+export class Flatten extends Module {
+  forward(x: Tensor): Tensor {
+    return reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]);
+  }
+}
+
+/** Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential. */
+export class Sequential extends Module {
+  private readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.addChild(String(i), m));
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+}
