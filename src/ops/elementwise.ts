@@ -9,6 +9,8 @@ import { assertSameRuntime, collapseDims, contiguousStrides, launch1d, padDims }
 import { sumToShape } from './reduce.ts';
 
 const FILL = { name: 'fill', code: fillWgsl };
+/** fill, unary and binary handle one vec4 (4 elements) per invocation. */
+const vec4Count = (n: number): number => Math.ceil(n / 4);
 const UNARY = { name: 'unary', code: unaryWgsl };
 const BINARY = { name: 'binary', code: binaryWgsl };
 
@@ -16,7 +18,7 @@ const BINARY = { name: 'binary', code: binaryWgsl };
 
 export function full(shape: Shape, value: number, rt: Runtime = currentRuntime()): Tensor {
   const out = Tensor.empty(shape, rt);
-  launch1d(rt, FILL, out.size, [out.binding()], [out.size, f32Bits(value)]);
+  launch1d(rt, FILL, vec4Count(out.size), [out.binding()], [out.size, f32Bits(value)]);
   return out;
 }
 
@@ -34,7 +36,7 @@ const UnaryOp = {
 
 function unary(x: Tensor, op: keyof typeof UnaryOp, alpha = 0, beta = 0): Tensor {
   const out = Tensor.empty(x.shape, x.rt);
-  launch1d(x.rt, UNARY, x.size, [x.binding(), out.binding()], [x.size, f32Bits(alpha), f32Bits(beta)], {
+  launch1d(x.rt, UNARY, vec4Count(x.size), [x.binding(), out.binding()], [x.size, f32Bits(alpha), f32Bits(beta)], {
     OP: UnaryOp[op],
   });
   return out;
@@ -138,7 +140,7 @@ function binary(a: Tensor, b: Tensor, op: keyof typeof BinaryOp): Tensor {
   const same = sameShape(a.shape, b.shape);
   const dims = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
   const params = [out.size, dims.shape.length, 0, 0, ...padDims(dims.shape), ...padDims(dims.strides[0]), ...padDims(dims.strides[1])];
-  launch1d(rt, BINARY, out.size, [a.binding(), b.binding(), out.binding()], params, {
+  launch1d(rt, BINARY, vec4Count(out.size), [a.binding(), b.binding(), out.binding()], params, {
     OP: BinaryOp[op],
     BROADCAST: !same,
   });
