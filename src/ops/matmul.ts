@@ -4,12 +4,14 @@
 //    loads, A shared by subgroup shuffles; ~21 GFLOP/s at 1024^3 on 2-core lavapipe);
 //  - `matmul_bt_subgroup` on CPU adapters with subgroups when B is given transposed and contiguous
 //    along k (the weight gradient of a 1x1 convolution, dY . X^T);
-//  - `matmul_rows` on CPU adapters otherwise (no barriers, 4x4 register blocks; ~9 GFLOP/s);
+//  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (scalar B loads);
+//  - `matmul_rows` on CPU adapters without subgroups (no barriers, 4x4 register blocks; ~9 GFLOP/s);
 //  - `matmul_tiled` on real GPUs (workgroup-memory tiles; 3x slower than `rows` on llvmpipe).
 // Transposed operands in backward are expressed with strides, not copies.
 import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import matmulBtSubgroupWgsl from '../../shaders/matmul_bt_subgroup.wgsl';
+import matmulStridedSubgroupWgsl from '../../shaders/matmul_strided_subgroup.wgsl';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import type { Runtime } from '../gpu/runtime.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
@@ -20,6 +22,7 @@ const MATMUL_ROWS = { name: 'matmul_rows', code: matmulRowsWgsl };
 const MATMUL_TILED = { name: 'matmul_tiled', code: matmulTiledWgsl };
 const MATMUL_SUBGROUP = { name: 'matmul_subgroup', code: matmulSubgroupWgsl };
 const MATMUL_BT_SUBGROUP = { name: 'matmul_bt_subgroup', code: matmulBtSubgroupWgsl };
+const MATMUL_STRIDED_SUBGROUP = { name: 'matmul_strided_subgroup', code: matmulStridedSubgroupWgsl };
 const ROWS_GROUP = 64;
 /** Rows of C per invocation and subgroup lanes the subgroup kernel needs (see its header). */
 const SUBGROUP_ROWS = 12;
@@ -27,15 +30,33 @@ const SUBGROUP_LANES = 8;
 /** Rows of C per invocation in matmul_bt_subgroup. */
 const BT_ROWS = 8;
 
-export type MatmulKernel = 'subgroup' | 'bt-subgroup' | 'rows' | 'tiled';
+/** Rows and columns of C per invocation in matmul_strided_subgroup. */
+const STRIDED_ROWS = 6;
+const STRIDED_COLS = 2;
 
-/** Which kernel computes this product on `rt` (exported for tests and the profiler). */
+export type MatmulKernel = 'subgroup' | 'bt-subgroup' | 'strided-subgroup' | 'rows' | 'tiled';
+
+let forcedKernel: MatmulKernel | null = null;
+
+/**
+ * Makes every matmul use `kernel` (null: choose per adapter and layout again). For tests and
+ * benchmarks that compare kernels on one device; the forced kernel must suit the adapter.
+ */
+export function forceMatmulKernel(kernel: MatmulKernel | null): void {
+  forcedKernel = kernel;
+}
+
+/** Which kernel computes this product on `rt`. */
 export function chooseMatmulKernel(rt: Runtime, b: MatrixLayout, N: number): MatmulKernel {
+  if (forcedKernel === 'subgroup' || forcedKernel === 'bt-subgroup') {
+    throw new Error(`forceMatmulKernel('${forcedKernel}') is not supported: it needs specific layouts`);
+  }
+  if (forcedKernel) return forcedKernel;
   if (rt.kernelProfile === 'gpu') return 'tiled';
   if (rt.subgroupLanes < SUBGROUP_LANES) return 'rows';
   if (b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0) return 'subgroup';
   if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0) return 'bt-subgroup';
-  return 'rows';
+  return 'strided-subgroup';
 }
 
 /** Where element (m, k) of A or (k, n) of B lives: offset = batch * batchStride + i * s0 + j * s1. */
@@ -87,6 +108,14 @@ export function matmulInto(
       buffers,
       params,
       workgroups: [Math.ceil(N / wg), Math.ceil(M / BT_ROWS), batch],
+    });
+  } else if (kernel === 'strided-subgroup') {
+    const wg = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / STRIDED_COLS / SUBGROUP_LANES) * SUBGROUP_LANES));
+    rt.run(MATMUL_STRIDED_SUBGROUP, {
+      constants: { WG: wg },
+      buffers,
+      params,
+      workgroups: [Math.ceil(N / (STRIDED_COLS * wg)), Math.ceil(M / STRIDED_ROWS), batch],
     });
   } else if (kernel === 'rows') {
     rt.run(MATMUL_ROWS, {

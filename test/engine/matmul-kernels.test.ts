@@ -4,7 +4,9 @@
 // f32 accumulation with unit-scale inputs (relative rounding 6e-8 per step, K <= 257 here).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseMatmulKernel, matmul, matmulInto, rowMajor, transposed, type MatmulKernel } from '../../src/ops/matmul.ts';
+import {
+  chooseMatmulKernel, forceMatmulKernel, matmul, matmulInto, rowMajor, transposed, type MatmulKernel,
+} from '../../src/ops/matmul.ts';
 import { sum } from '../../src/ops/reduce.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import type { Runtime } from '../../src/gpu/runtime.ts';
@@ -37,20 +39,23 @@ function assertClose(got: Float32Array, want: Float64Array, bound: Float64Array,
   }
 }
 
-/** Runs `fn` with the runtime set up so that `kernel` is the one chosen for row-major operands. */
+/**
+ * Runs `fn` with `kernel` doing the products: the vec4 subgroup kernel is reached through the
+ * runtime's normal choice (it needs row-major B with N % 4 == 0), the others are forced.
+ */
 async function withKernel(r: Runtime, kernel: MatmulKernel, fn: () => Promise<void>): Promise<void> {
-  const saved = { profile: r.kernelProfile, lanes: r.subgroupLanes };
-  r.kernelProfile = kernel === 'tiled' ? 'gpu' : 'cpu';
-  if (kernel === 'rows') r.subgroupLanes = 0;
+  const saved = r.kernelProfile;
+  r.kernelProfile = 'cpu';
+  if (kernel !== 'subgroup') forceMatmulKernel(kernel);
   try {
     await fn();
   } finally {
-    r.kernelProfile = saved.profile;
-    r.subgroupLanes = saved.lanes;
+    r.kernelProfile = saved;
+    forceMatmulKernel(null);
   }
 }
 
-const kernels: MatmulKernel[] = rt.subgroupLanes >= 8 ? ['subgroup', 'rows', 'tiled'] : ['rows', 'tiled'];
+const kernels: MatmulKernel[] = rt.subgroupLanes >= 8 ? ['subgroup', 'strided-subgroup', 'rows', 'tiled'] : ['rows', 'tiled'];
 if (rt.subgroupLanes < 8) console.log('  (no subgroups of 8+ lanes on this adapter: the subgroup kernel is not tested)');
 
 // [M, K, N]: ones, tails of every tile (12 rows, 8 k, 4 and 64x4 columns, 64x64 tiles).
@@ -66,7 +71,8 @@ for (const kernel of kernels) {
         const bv = randomArray(K * N, N * 17 + K);
         const a = tensor(av, [M, K], rt);
         const b = tensor(bv, [K, N], rt);
-        const expected = N % 4 === 0 || kernel !== 'subgroup' ? kernel : 'rows';
+        // The vec4 kernel needs N % 4 == 0; the chooser falls back to the strided one.
+        const expected = kernel === 'subgroup' && N % 4 !== 0 ? 'strided-subgroup' : kernel;
         assert.is(chooseMatmulKernel(rt, rowMajor(b, K, N, false), N), expected, `kernel for ${M}x${K}x${N}`);
         const c = matmul(a, b);
         const { out, bound } = cpuMatmul(av, bv, M, K, N);
@@ -112,7 +118,24 @@ for (const kernel of kernels) {
   });
 }
 
-test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and rows agree with the CPU', async () => {
+test('kernel choice: vec4 subgroup for row-major B, bt for transposed B, strided otherwise', async () => {
+  if (rt.subgroupLanes < 8) return;
+  const saved = rt.kernelProfile;
+  rt.kernelProfile = 'cpu';
+  const b = tensor(new Float32Array(12 * 20), [12, 20], rt);
+  try {
+    assert.is(chooseMatmulKernel(rt, rowMajor(b, 12, 20, false), 20), 'subgroup');
+    assert.is(chooseMatmulKernel(rt, transposed(b, 20, 12, false), 12), 'bt-subgroup');
+    assert.is(chooseMatmulKernel(rt, transposed(b, 10, 24, false), 24), 'strided-subgroup'); // stride 10
+    rt.kernelProfile = 'gpu';
+    assert.is(chooseMatmulKernel(rt, rowMajor(b, 12, 20, false), 20), 'tiled');
+  } finally {
+    rt.kernelProfile = saved;
+    b.dispose();
+  }
+});
+
+test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and strided agree with the CPU', async () => {
   // C[z] = A[z] (M x K) . B[z] (K x N) with B stored [N, K] per batch entry.
   const cases: [number, number, number, number][] = [[1, 16, 784, 16], [3, 13, 196, 21], [2, 9, 36, 5], [2, 32, 49, 8]];
   for (const lanes of rt.subgroupLanes >= 8 ? [rt.subgroupLanes, 0] : [0]) {
@@ -126,7 +149,7 @@ test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and
         const a = tensor(av, [Z, M, K], rt);
         const bt = tensor(btv, [Z, N, K], rt);
         const layout = transposed(bt, K, N, true);
-        const want = K % 4 === 0 && lanes >= 8 ? 'bt-subgroup' : 'rows';
+        const want = lanes < 8 ? 'rows' : K % 4 === 0 ? 'bt-subgroup' : 'strided-subgroup';
         assert.is(chooseMatmulKernel(rt, layout, N), want, `kernel for ${Z}x${M}x${K}x${N}, lanes ${lanes}`);
         const c = matmulInto(rt, rowMajor(a, M, K, true), layout, M, N, K, Z, [Z, M, N]);
         const got = await c.data();
