@@ -3,6 +3,7 @@
 import { initNode } from '../src/node/index.ts';
 import type { Runtime } from '../src/gpu/runtime.ts';
 import { addScalar, matmul, mulScalar } from '../src/ops/index.ts';
+import { chooseMatmulKernel, forceMatmulKernel, rowMajor, type MatmulKernel } from '../src/ops/matmul.ts';
 import { randUniform, tensor } from '../src/tensor/create.ts';
 import { tidy } from '../src/tensor/scope.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -11,25 +12,26 @@ import { median, timeRuns, type BenchCase } from './util.ts';
 let runtime: Promise<Runtime> | null = null;
 const rtOnce = (): Promise<Runtime> => (runtime ??= initNode());
 
-function matmulCase(n: number, profile: 'cpu' | 'gpu'): BenchCase {
+/** n^3 matmul with the adapter's own kernel choice ('auto') or a forced kernel. */
+function matmulCase(n: number, kernel: MatmulKernel | 'auto'): BenchCase {
   return {
-    name: `engine.matmul.${n}.${profile}`,
+    name: `engine.matmul.${n}.${kernel}`,
     async run() {
       const rt = await rtOnce();
-      const saved = rt.kernelProfile;
-      rt.kernelProfile = profile;
       const rng = new Rng(1);
       const a = randUniform([n, n], rng, -1, 1, rt);
       const b = randUniform([n, n], rng, -1, 1, rt);
+      const used = kernel === 'auto' ? chooseMatmulKernel(rt, rowMajor(b, n, n, false), n) : kernel;
+      if (kernel !== 'auto') forceMatmulKernel(kernel);
       try {
         const times = await timeRuns(async () => {
           matmul(a, b).dispose();
           await rt.sync();
         }, 7);
         const ms = median(times);
-        return { median_ms: ms, gflops: (2 * n ** 3) / (ms * 1e6), adapter: rt.adapterInfo.description };
+        return { median_ms: ms, gflops: (2 * n ** 3) / (ms * 1e6), kernel: used, adapter: rt.adapterInfo.description };
       } finally {
-        rt.kernelProfile = saved;
+        forceMatmulKernel(null);
         a.dispose();
         b.dispose();
       }
@@ -38,8 +40,10 @@ function matmulCase(n: number, profile: 'cpu' | 'gpu'): BenchCase {
 }
 
 export const cases: BenchCase[] = [
-  matmulCase(1024, 'cpu'),
-  matmulCase(1024, 'gpu'),
+  matmulCase(1024, 'auto'),
+  matmulCase(1024, 'strided-subgroup'),
+  matmulCase(1024, 'rows'),
+  matmulCase(1024, 'tiled'),
   {
     // Submit one tiny kernel and wait for the GPU: the floor under every synchronous step.
     name: 'engine.dispatch.roundtrip',

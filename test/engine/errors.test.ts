@@ -3,7 +3,8 @@
 // wait is raced against a timer so that a hang fails the test instead of blocking the suite.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuLimitError, GpuValidationError } from '../../src/gpu/errors.ts';
+import { GpuDeviceLostError, GpuLimitError, GpuValidationError } from '../../src/gpu/errors.ts';
+import { Runtime } from '../../src/gpu/runtime.ts';
 import type { KernelSource } from '../../src/gpu/pipelines.ts';
 import { add, addScalar, concat, full, matmul, mul, sub } from '../../src/ops/index.ts';
 import { tensor } from '../../src/tensor/create.ts';
@@ -139,6 +140,21 @@ test('using a disposed tensor throws a clear error', () => {
   t.dispose();
   t.dispose(); // idempotent
   assert.throws(() => addScalar(t, 1), /disposed/);
+});
+
+test('a lost device turns into GpuDeviceLostError on the next op or read, never a hang', async () => {
+  // A second device from the same adapter (and Dawn instance), destroyed while a tensor lives on it.
+  const adapter = await rt.gpu!.requestAdapter();
+  const device = await adapter!.requestDevice();
+  const other = new Runtime(device, rt.adapterInfo, rt.gpu);
+  const x = tensor([1, 2, 3], [3], other);
+  assert.equal(Array.from(await x.data()), [1, 2, 3]);
+  device.destroy();
+  const e = await rejection(addScalar(x, 1).data(), 'read after device loss');
+  assert.instance(e, GpuDeviceLostError);
+  assert.match((e as Error).message, /lost|destroy/i);
+  assert.throws(() => addScalar(x, 1), (err: unknown) => err instanceof GpuDeviceLostError);
+  await assertStillWorks();
 });
 
 test.run();
