@@ -1,0 +1,85 @@
+// Convolution benchmarks (issue 3), N = 64: the search space's conv shapes, forward and
+// forward+backward (gradients to input and weight). GFLOP/s counts 2 flops per multiply-add of the
+// convolution sum (forward), three times that for forward+backward (input and weight gradients).
+// Peers on the same kind of machine (PERF-NOTES.md): TF.js WebGPU conv3x3 C32 28x28 229 / 1588 ms,
+// depthwise 3x3 13 / 147 ms; PyTorch CPU 4.7 / 14.8 and 0.6 / 2.5 ms.
+import { loadavg } from 'node:os';
+import { initNode } from '../src/node/index.ts';
+import type { Runtime } from '../src/gpu/runtime.ts';
+import { conv2d, type Conv2dOptions } from '../src/ops/conv.ts';
+import { randUniform } from '../src/tensor/create.ts';
+import { Rng } from '../src/util/rng.ts';
+import { median, timeRuns, type BenchCase } from './util.ts';
+
+let runtime: Promise<Runtime> | null = null;
+const rtOnce = (): Promise<Runtime> => (runtime ??= initNode());
+
+const N = 64;
+
+function convCase(name: string, C: number, HW: number, K: number, k: number, opt: Conv2dOptions, backward: boolean): BenchCase {
+  const groups = opt.groups ?? 1;
+  return {
+    name: `conv.${name}.${backward ? 'fwdbwd' : 'fwd'}`,
+    async run() {
+      const rt = await rtOnce();
+      const rng = new Rng(7);
+      const x = randUniform([N, C, HW, HW], rng, -1, 1, rt).setRequiresGrad(backward);
+      const w = randUniform([K, C / groups, k, k], rng, -0.5, 0.5, rt).setRequiresGrad(backward);
+      let outShape: readonly number[] = [];
+      try {
+        const once = async () => {
+          const y = conv2d(x, w, null, opt);
+          outShape = y.shape;
+          if (backward) {
+            const dy = randUniformLike(y.shape, rt);
+            y.backward(dy);
+            dy.dispose();
+            x.grad?.dispose();
+            w.grad?.dispose();
+            x.grad = null;
+            w.grad = null;
+          }
+          y.dispose();
+          await rt.sync();
+        };
+        // Short cases get more runs (about 1.5 s in all, 7 to 41): their medians are the noisiest.
+        const [first] = await timeRuns(once, 1, 2);
+        const times = await timeRuns(once, Math.min(41, Math.max(7, Math.ceil(1500 / first))), 0);
+        const ms = median(times);
+        const macs = outShape.reduce((a, d) => a * d, 1) * (C / groups) * k * k;
+        const flops = 2 * macs * (backward ? 3 : 1);
+        // Other processes may share the CPU adapter's cores: the load average says how much.
+        return { median_ms: ms, gflops: flops / (ms * 1e6), min_ms: Math.min(...times), load1: loadavg()[0] };
+      } finally {
+        x.dispose();
+        w.dispose();
+      }
+    },
+  };
+}
+
+// One fixed upstream gradient per shape, made once (its upload is not what is being timed).
+const dyCache = new Map<string, ReturnType<typeof randUniform>>();
+function randUniformLike(shape: readonly number[], rt: Runtime) {
+  const key = shape.join('x');
+  let t = dyCache.get(key);
+  if (!t) {
+    t = randUniform(shape, new Rng(3), -1, 1, rt);
+    dyCache.set(key, t);
+  }
+  return t.alias();
+}
+
+const shapes: [string, number, number, number, number, Conv2dOptions][] = [
+  ['conv3x3.c32.28', 32, 28, 32, 3, { padding: 1 }],
+  ['conv3x3.c64.14', 64, 14, 64, 3, { padding: 1 }],
+  ['dw3x3.c32.28', 32, 28, 32, 3, { padding: 1, groups: 32 }],
+  ['dw5x5.c32.28', 32, 28, 32, 5, { padding: 2, groups: 32 }],
+  ['dw3x3.d2.c32.28', 32, 28, 32, 3, { padding: 2, dilation: 2, groups: 32 }],
+  ['pw1x1.c128.28', 128, 28, 128, 1, {}],
+];
+
+export const cases: BenchCase[] = shapes.flatMap(([name, C, HW, K, k, opt]) => [
+  convCase(name, C, HW, K, k, opt, false),
+  convCase(name, C, HW, K, k, opt, true),
+]);

@@ -1,0 +1,320 @@
+// 2-D convolution (torch.nn.functional.conv2d semantics: NCHW, weight [K, C/groups, KH, KW], stride,
+// zero padding per side, dilation, groups), forward and backward side by side. Three paths:
+//   - pointwise (1x1, stride 1, no padding, groups 1): a batched matrix product, W . X[n];
+//   - depthwise (groups = C = K, up to 7x7): one filter per channel, its own kernels;
+//   - everything else: direct convolution kernels (no im2col buffer), with *_subgroup variants for
+//     CPU adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane loads).
+// The kernels are written for CPU adapters (register blocks, no workgroup memory, no barriers; on
+// llvmpipe loads, even from one address, cost per lane and bound these kernels) and are correct on
+// any adapter; a tiled workgroup-memory variant for real GPUs ('gpu' profile) is not written yet.
+import forwardWgsl from '../../shaders/conv2d_forward.wgsl';
+import forwardSubgroupWgsl from '../../shaders/conv2d_forward_subgroup.wgsl';
+import inputGradWgsl from '../../shaders/conv2d_input_grad.wgsl';
+import inputGradSubgroupWgsl from '../../shaders/conv2d_input_grad_subgroup.wgsl';
+import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
+import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
+import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
+import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
+import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
+import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
+import { grid1d, type Runtime } from '../gpu/runtime.ts';
+import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime } from './launch.ts';
+import { matmulInto, rowMajor, transposed } from './matmul.ts';
+import { sum, sumToShape } from './reduce.ts';
+
+const FORWARD = { name: 'conv2d_forward', code: forwardWgsl };
+const FORWARD_SUBGROUP = { name: 'conv2d_forward_subgroup', code: forwardSubgroupWgsl };
+const INPUT_GRAD = { name: 'conv2d_input_grad', code: inputGradWgsl };
+const WEIGHT_GRAD = { name: 'conv2d_weight_grad', code: weightGradWgsl };
+const INPUT_GRAD_SUBGROUP = { name: 'conv2d_input_grad_subgroup', code: inputGradSubgroupWgsl };
+const WEIGHT_GRAD_SUBGROUP = { name: 'conv2d_weight_grad_subgroup', code: weightGradSubgroupWgsl };
+const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
+const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
+const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
+const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
+
+const GROUP = 64;
+/** Output channels per invocation in conv2d_forward.wgsl (COB there). */
+const FORWARD_BLOCK = 8;
+/** Widest filter the subgroup weight-gradient kernel holds in registers (MAX_KW there). */
+const MAX_WEIGHT_GRAD_KW = 7;
+/** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */
+const DEPTHWISE_ROWS = 4;
+/**
+ * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
+ * filters use the plain general kernels.
+ */
+const MAX_SUBGROUP_TAPS = 49;
+/**
+ * Kernels keep the input (or dy) columns under 4 adjacent outputs in a register array of this size
+ * (MAX_SPAN in the shaders): 3 * stride + dilation * (kernel width - 1) + 1 must fit. The search
+ * space needs at most 20 (7 wide, dilation 2, stride 2).
+ */
+const MAX_SPAN = 32;
+/** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
+const WEIGHT_GRAD_INVOCATIONS = 4096;
+
+export type Pair = number | readonly [number, number];
+export type Padding = Pair | readonly [number, number, number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** One number for all sides, [h, w] (top = bottom, left = right), or [top, bottom, left, right]. */
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/** Every size a conv kernel needs, resolved and checked once. */
+interface ConvGeometry {
+  N: number; C: number; H: number; W: number;
+  K: number; OH: number; OW: number;
+  KH: number; KW: number; SH: number; SW: number; DH: number; DW: number;
+  pt: number; pl: number;
+  groups: number; cinG: number; coutG: number;
+}
+
+function pair(name: string, v: Pair, min: number): [number, number] {
+  const [a, b] = typeof v === 'number' ? [v, v] : v;
+  if (![a, b].every((d) => Number.isInteger(d) && d >= min)) {
+    throw new ShapeError(`conv2d: ${name} must be integers >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return [a, b];
+}
+
+function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOptions): ConvGeometry {
+  if (x.rank !== 4) throw new ShapeError(`conv2d: input must be 4-D NCHW, got [${x.shape.join(', ')}]`);
+  if (w.rank !== 4) throw new ShapeError(`conv2d: weight must be 4-D [K, C/groups, KH, KW], got [${w.shape.join(', ')}]`);
+  const [N, C, H, W] = x.shape;
+  const [K, cinG, KH, KW] = w.shape;
+  const groups = o.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (C % groups !== 0 || K % groups !== 0) {
+    throw new ShapeError(`conv2d: input channels (${C}) and output channels (${K}) must both be divisible by groups (${groups})`);
+  }
+  if (cinG !== C / groups) {
+    throw new ShapeError(`conv2d: weight [${w.shape.join(', ')}] expects ${cinG * groups} input channels with groups=${groups}, input has ${C}`);
+  }
+  if (KH < 1 || KW < 1 || K < 1) throw new ShapeError(`conv2d: empty weight [${w.shape.join(', ')}]`);
+  // An empty batch or image is not supported (PyTorch allows an empty batch; no caller needs it).
+  if (x.size === 0) throw new ShapeError(`conv2d: empty input [${x.shape.join(', ')}]`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== K)) {
+    throw new ShapeError(`conv2d: bias must have shape [${K}], got [${bias.shape.join(', ')}]`);
+  }
+  const [SH, SW] = pair('stride', o.stride ?? 1, 1);
+  const [DH, DW] = pair('dilation', o.dilation ?? 1, 1);
+  const pad = o.padding ?? 0;
+  const [pt, pb, pl, pr] =
+    typeof pad !== 'number' && pad.length === 4 ? pad : (([h, v]) => [h, h, v, v])(pair('padding', pad as Pair, 0));
+  if (![pt, pb, pl, pr].every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`conv2d: padding must be integers >= 0, got ${JSON.stringify(pad)}`);
+  }
+  const OH = Math.floor((H + pt + pb - DH * (KH - 1) - 1) / SH) + 1;
+  const OW = Math.floor((W + pl + pr - DW * (KW - 1) - 1) / SW) + 1;
+  if (OH < 1 || OW < 1) {
+    throw new ShapeError(
+      `conv2d: output would be ${OH}x${OW}: input ${H}x${W} with padding [${pt}, ${pb}, ${pl}, ${pr}] is smaller than the ` +
+        `dilated kernel ${DH * (KH - 1) + 1}x${DW * (KW - 1) + 1}`,
+    );
+  }
+  const span = 3 * SW + DW * (KW - 1) + 1;
+  if (span > MAX_SPAN) {
+    throw new ShapeError(`conv2d: 3 * stride_w + dilation_w * (kernel_w - 1) + 1 = ${span} exceeds the kernels' limit of ${MAX_SPAN}`);
+  }
+  return { N, C, H, W, K, OH, OW, KH, KW, SH, SW, DH, DW, pt, pl, groups, cinG, coutG: K / groups };
+}
+
+/** The uniform shared by every conv2d_*.wgsl kernel (struct Params there). */
+function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0): number[] {
+  return [g.N, g.C, g.H, g.W, g.K, g.OH, g.OW, g.cinG, g.coutG, g.pt, g.pl, blocks, count, perChunk, 0, 0];
+}
+
+/** Override constants: the tap geometry, so the kernels' tap loops unroll. */
+function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
+  return { WG: wg, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
+}
+
+/** Subgroup kernels: CPU adapters with 8-lane subgroups (on llvmpipe they save most weight loads). */
+const useSubgroups = (rt: Runtime, g: ConvGeometry): boolean =>
+  rt.kernelProfile === 'cpu' && rt.subgroupLanes >= 8 && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
+
+/** 1x1 over the whole image, unpadded (OH = H also rules out bottom/right padding): a matrix product. */
+const isPointwise = (g: ConvGeometry): boolean =>
+  g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.pt === 0 && g.pl === 0 && g.groups === 1 &&
+  g.OH === g.H && g.OW === g.W;
+/** The depthwise kernels hold the filter in registers (MAX_TAPS there); larger ones take the general path. */
+const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
+
+/**
+ * Workgroup size for per-plane kernels: a multiple of llvmpipe's 8 lanes up to 64 that wastes the
+ * fewest lanes on `count` invocations (196 = 7 x 28: 56 lanes, 4 groups, rather than 64 lanes and a
+ * last group of 4).
+ */
+function planeGroup(count: number): number {
+  let best = 8;
+  for (let wg = 8; wg <= GROUP; wg += 8) {
+    const waste = Math.ceil(count / wg) * wg - count;
+    const bestWaste = Math.ceil(count / best) * best - count;
+    if (waste < bestWaste || (waste === bestWaste && wg > best)) best = wg;
+  }
+  return best;
+}
+
+/** Batch chunks for a weight gradient so that about WEIGHT_GRAD_INVOCATIONS invocations run. */
+function chunking(N: number, invocations: number): { chunks: number; perChunk: number } {
+  const wanted = Math.min(N, Math.max(1, Math.ceil(WEIGHT_GRAD_INVOCATIONS / invocations)));
+  const perChunk = Math.ceil(N / wanted);
+  return { chunks: Math.ceil(N / perChunk), perChunk };
+}
+
+// ---- forward ---------------------------------------------------------------------------------------
+
+function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const outShape = [g.N, g.K, g.OH, g.OW];
+  if (isPointwise(g)) {
+    const hw = g.H * g.W;
+    const out = matmulInto(rt, rowMajor(w, g.K, g.C, false), rowMajor(x, g.C, hw, true), g.K, hw, g.C, g.N, outShape);
+    if (bias) {
+      const [gx, gy] = grid1d(out.size, 256, rt.limits.maxComputeWorkgroupsPerDimension);
+      rt.run(BIAS_ADD, { buffers: [bias.binding(), out.binding()], params: [out.size, g.K, hw], workgroups: [gx, gy] });
+    }
+    return out;
+  }
+  const out = Tensor.empty(outShape, rt);
+  // Without a bias the kernel never reads binding 3, but the layout needs a buffer there.
+  const buffers = [x.binding(), w.binding(), (bias ?? w).binding(), out.binding()];
+  const strips = Math.ceil(g.OW / 4);
+  if (isDepthwise(g)) {
+    const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * strips;
+    const wg = planeGroup(count);
+    // Stride-1 rows of a width divisible by 4 read the input as aligned vec4 blocks.
+    const aligned = g.SW === 1 && g.W % 4 === 0;
+    rt.run(DEPTHWISE, {
+      constants: { ...taps(g, wg), HAS_BIAS: bias !== null, ALIGNED: aligned, PL: aligned ? g.pl : 0 },
+      buffers: [...buffers, x.binding()],
+      params: params(g, 1, count),
+      workgroups: [Math.ceil(count / wg), g.C, g.N],
+    });
+    return out;
+  }
+  const count = g.N * g.OH * strips;
+  const blocks = Math.ceil(g.coutG / FORWARD_BLOCK);
+  const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
+  rt.run(useSubgroups(rt, g) ? FORWARD_SUBGROUP : FORWARD, {
+    constants: { ...taps(g), HAS_BIAS: bias !== null },
+    buffers,
+    params: params(g, blocks, count),
+    workgroups: [gx, gy, g.groups * blocks],
+  });
+  return out;
+}
+
+// ---- backward --------------------------------------------------------------------------------------
+
+function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor {
+  const shape = [g.N, g.C, g.H, g.W];
+  if (isPointwise(g)) {
+    // dX[n] = W^T (C x K) . dY[n] (K x HW)
+    const hw = g.H * g.W;
+    return matmulInto(rt, transposed(w, g.C, g.K, false), rowMajor(dy, g.K, hw, true), g.C, hw, g.K, g.N, shape);
+  }
+  const dx = Tensor.empty(shape, rt);
+  const strips = Math.ceil(g.W / 4);
+  if (isDepthwise(g)) {
+    const count = Math.ceil(g.H / DEPTHWISE_ROWS) * strips;
+    const wg = planeGroup(count);
+    rt.run(DEPTHWISE_INPUT_GRAD, {
+      constants: taps(g, wg),
+      buffers: [dy.binding(), w.binding(), dx.binding()],
+      params: params(g, 1, count),
+      workgroups: [Math.ceil(count / wg), g.C, g.N],
+    });
+    return dx;
+  }
+  const count = g.N * g.H * strips;
+  const sub = useSubgroups(rt, g);
+  // Input channels per invocation: CIB in the subgroup kernel, 4 in the plain one.
+  const blocks = Math.ceil(g.cinG / (sub ? 8 : 4));
+  const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
+  rt.run(sub ? INPUT_GRAD_SUBGROUP : INPUT_GRAD, {
+    constants: taps(g),
+    buffers: [dy.binding(), w.binding(), dx.binding()],
+    params: params(g, blocks, count),
+    workgroups: [gx, gy, g.groups * blocks],
+  });
+  return dx;
+}
+
+function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor {
+  const wShape = [g.K, g.cinG, g.KH, g.KW];
+  if (isPointwise(g)) {
+    // dW = sum over n of dY[n] (K x HW) . X[n]^T (HW x C)
+    const hw = g.H * g.W;
+    const perImage = matmulInto(rt, rowMajor(dy, g.K, hw, true), transposed(x, hw, g.C, true), g.K, g.C, hw, g.N, [g.N, g.K, g.C]);
+    return sumChunks(perImage, wShape);
+  }
+  const entries = g.cinG * g.KH * g.KW;
+  if (isDepthwise(g)) {
+    // One partial sum per invocation (a block of DEPTHWISE_ROWS x 4 outputs over a batch chunk) and tap.
+    const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * Math.ceil(g.OW / 4);
+    const { chunks, perChunk } = chunking(g.N, count * g.C);
+    const wg = planeGroup(count);
+    const part = Tensor.empty([chunks * count, g.C, g.KH, g.KW], rt);
+    rt.run(DEPTHWISE_WEIGHT_GRAD, {
+      constants: taps(g, wg),
+      buffers: [x.binding(), dy.binding(), part.binding()],
+      params: params(g, 1, count, perChunk),
+      workgroups: [Math.ceil(count / wg), g.C, chunks],
+    });
+    return sumChunks(part, wShape);
+  }
+  // The subgroup kernel gives each invocation one filter row (c, ky) of 8 output channels; the plain
+  // one 4 entries of 4 output channels.
+  const sub = useSubgroups(rt, g) && g.KW <= MAX_WEIGHT_GRAD_KW;
+  const blocks = Math.ceil(g.coutG / (sub ? 8 : 4));
+  const lanes = sub ? g.cinG * g.KH : Math.ceil(entries / 4);
+  const { chunks, perChunk } = chunking(g.N, g.groups * blocks * lanes);
+  const part = Tensor.empty([chunks, g.K, entries], rt);
+  // Few lanes (96 filter rows for 32 x 3x3): size the group to them rather than idle half of 64.
+  const wg = planeGroup(lanes);
+  rt.run(sub ? WEIGHT_GRAD_SUBGROUP : WEIGHT_GRAD, {
+    constants: taps(g, wg),
+    buffers: [x.binding(), dy.binding(), part.binding()],
+    params: params(g, blocks, 0, perChunk),
+    workgroups: [Math.ceil(lanes / wg), g.groups * blocks, chunks],
+  });
+  return sumChunks(part, wShape);
+}
+
+/** Sums partial results over their first axis into `shape` (no copy when there is one chunk). */
+function sumChunks(part: Tensor, shape: readonly number[]): Tensor {
+  if (part.shape[0] === 1) {
+    const out = part.alias(shape);
+    part.dispose();
+    return out;
+  }
+  const summed = sumToShape(part, part.shape.slice(1));
+  part.dispose();
+  const out = summed.alias(shape);
+  summed.dispose();
+  return out;
+}
+
+/**
+ * conv2d(x [N, C, H, W], weight [K, C/groups, KH, KW], bias [K] | null) -> [N, K, OH, OW], as
+ * torch.nn.functional.conv2d with zero padding (padding may differ per side: [top, bottom, left,
+ * right]). Gradients flow to x, weight and bias.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const rt = bias ? assertSameRuntime('conv2d', x, weight, bias) : assertSameRuntime('conv2d', x, weight);
+  const g = geometry(x, weight, bias, options);
+  const out = forward(rt, g, x, weight, bias);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return recordOp(out, 'conv2d', inputs, [x, weight], (dy, [xs, ws]) => [
+    x.requiresGrad ? inputGrad(rt, g, dy, ws) : null,
+    weight.requiresGrad ? weightGrad(rt, g, dy, xs) : null,
+    // d bias[k] = sum of dy over n, oy, ox
+    bias?.requiresGrad ? sum(dy, [0, 2, 3]) : null,
+  ]);
+}

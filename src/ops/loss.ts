@@ -1,0 +1,103 @@
+// Losses and probabilities, PyTorch semantics: cross_entropy (mean over the batch, integer labels),
+// binary_cross_entropy_with_logits (mean over all elements) and softmax over the last axis. The
+// losses are fused kernels in their numerically stable forms (shaders/softmax_xent*.wgsl,
+// shaders/bce_logits*.wgsl); the batch mean reuses the reduction kernel.
+import xentWgsl from '../../shaders/softmax_xent.wgsl';
+import xentGradWgsl from '../../shaders/softmax_xent_grad.wgsl';
+import softmaxWgsl from '../../shaders/softmax.wgsl';
+import bceWgsl from '../../shaders/bce_logits.wgsl';
+import bceGradWgsl from '../../shaders/bce_logits_grad.wgsl';
+import { f32Bits } from '../gpu/runtime.ts';
+import { tensor } from '../tensor/create.ts';
+import { recordOp, sameShape, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { kernels, mul } from './elementwise.ts';
+import { launch1d } from './launch.ts';
+import { mean, sum } from './reduce.ts';
+
+const XENT = { name: 'softmax_xent', code: xentWgsl };
+const XENT_GRAD = { name: 'softmax_xent_grad', code: xentGradWgsl };
+const SOFTMAX = { name: 'softmax', code: softmaxWgsl };
+const BCE = { name: 'bce_logits', code: bceWgsl };
+const BCE_GRAD = { name: 'bce_logits_grad', code: bceGradWgsl };
+/** Row kernels have one invocation per sample: small groups spread a batch of 64 over the cores. */
+const ROW_GROUP = 64;
+
+/**
+ * torch.nn.functional.cross_entropy(logits, labels) with reduction 'mean': the mean over the batch
+ * of logsumexp(logits[i]) - logits[i, labels[i]]. `logits` is [B, K]; `labels` are B class indices
+ * in [0, K) on the host (an Int32Array as the data loader yields, or plain numbers); they are
+ * checked here and uploaded (B values). Returns a scalar tensor; the gradient flows to the logits.
+ */
+export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): Tensor {
+  if (logits.rank !== 2) throw new ShapeError(`crossEntropy takes [batch, classes] logits, got shape [${logits.shape.join(', ')}]`);
+  const [B, K] = logits.shape;
+  if (labels.length !== B) throw new ShapeError(`crossEntropy: ${labels.length} labels for a batch of ${B}`);
+  if (B === 0 || K === 0) throw new ShapeError(`crossEntropy: empty logits [${B}, ${K}]`);
+  for (let i = 0; i < B; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0 || l >= K) throw new RangeError(`crossEntropy: label ${l} at index ${i} is not a class in [0, ${K})`);
+  }
+  const rt = logits.rt;
+  const labelT = tensor(Float32Array.from(labels), [B], rt);
+  const rowLoss = Tensor.empty([B], rt);
+  const lse = Tensor.empty([B, 2], rt); // per row (max, log sum exp(x - max))
+  launch1d(rt, XENT, B, [logits.binding(), labelT.binding(), rowLoss.binding(), lse.binding()], [B, K], { WG: ROW_GROUP });
+  // rowLoss is off the tape, so this mean records nothing; the op below is the one recorded.
+  const out = mean(rowLoss);
+  rowLoss.dispose();
+  recordOp(out, 'crossEntropy', [logits], [logits, labelT, lse], (g, [x, lab, l]) => {
+    const dx = Tensor.empty(x.shape, rt);
+    launch1d(rt, XENT_GRAD, B * K, [x.binding(), lab.binding(), l.binding(), g.binding(), dx.binding()], [B * K, K, f32Bits(1 / B)]);
+    return [dx];
+  });
+  labelT.dispose();
+  lse.dispose();
+  return out;
+}
+
+/**
+ * torch.nn.functional.binary_cross_entropy_with_logits(logits, targets) with reduction 'mean' (over
+ * every element), for multi-label tasks. `targets` has the logits' shape: a tensor, or host values
+ * (the multi-hot Float32Array the data loader yields). Gradients flow to the logits, and to a target
+ * tensor that requires grad (d/dy = -x / n, as PyTorch).
+ */
+export function bceWithLogits(logits: Tensor, targets: Tensor | Float32Array): Tensor {
+  const rt = logits.rt;
+  const y = targets instanceof Float32Array ? tensor(targets, logits.shape, rt) : targets;
+  if (!sameShape(y.shape, logits.shape)) {
+    throw new ShapeError(`bceWithLogits: targets [${y.shape.join(', ')}] do not match logits [${logits.shape.join(', ')}]`);
+  }
+  const n = logits.size;
+  if (n === 0) throw new ShapeError('bceWithLogits: empty logits');
+  const elementLoss = Tensor.empty(logits.shape, rt);
+  launch1d(rt, BCE, n, [logits.binding(), y.binding(), elementLoss.binding()], [n]);
+  const out = mean(elementLoss);
+  elementLoss.dispose();
+  recordOp(out, 'bceWithLogits', [logits, y], [logits, y], (g, [x, ys]) => {
+    let dx: Tensor | null = null;
+    if (logits.requiresGrad) {
+      dx = Tensor.empty(x.shape, rt);
+      launch1d(rt, BCE_GRAD, n, [x.binding(), ys.binding(), g.binding(), dx.binding()], [n, f32Bits(1 / n)]);
+    }
+    const dy = y.requiresGrad ? kernels.unary(kernels.binary(x, g, 'mul'), 'affine', -1 / n) : null;
+    return [dx, dy];
+  });
+  if (y !== targets) y.dispose();
+  return out;
+}
+
+/**
+ * Softmax along the last axis (torch.softmax(x, -1)): probabilities for any [..., K] tensor.
+ * Backward composes existing ops: dx = y * (g - sum(g * y, -1)).
+ */
+export function softmax(x: Tensor): Tensor {
+  if (x.rank < 1) throw new ShapeError('softmax needs at least one dimension');
+  const K = x.shape[x.rank - 1];
+  const rows = K === 0 ? 0 : x.size / K;
+  const out = Tensor.empty(x.shape, x.rt);
+  launch1d(x.rt, SOFTMAX, rows, [x.binding(), out.binding()], [rows, K], { WG: ROW_GROUP });
+  return recordOp(out, 'softmax', [x], [out], (g, [y]) => {
+    const dot = sum(mul(g, y), x.rank - 1, true);
+    return [mul(y, kernels.binary(g, dot, 'sub'))];
+  });
+}

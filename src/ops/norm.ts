@@ -1,0 +1,159 @@
+// Batch normalisation over NCHW tensors, PyTorch's torch.nn.functional.batch_norm semantics:
+// training mode normalises with the batch mean and biased variance and moves the running statistics
+// (in place) towards the batch mean and unbiased variance by `momentum`; eval mode normalises with the
+// running statistics. Forward and backward are three fused kernels each: per-plane partial sums,
+// a per-channel merge into coefficients, and one elementwise pass (see shaders/batchnorm_*.wgsl).
+import statsWgsl from '../../shaders/batchnorm_stats.wgsl';
+import channelWgsl from '../../shaders/batchnorm_channel.wgsl';
+import applyWgsl from '../../shaders/batchnorm_apply.wgsl';
+import gradStatsWgsl from '../../shaders/batchnorm_grad_stats.wgsl';
+import gradChannelWgsl from '../../shaders/batchnorm_grad_channel.wgsl';
+import { f32Bits, grid1d, type Runtime } from '../gpu/runtime.ts';
+import type { BufferBinding } from '../gpu/scheduler.ts';
+import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime } from './launch.ts';
+
+const BN_STATS = { name: 'batchnorm_stats', code: statsWgsl };
+const BN_CHANNEL = { name: 'batchnorm_channel', code: channelWgsl };
+const BN_APPLY = { name: 'batchnorm_apply', code: applyWgsl };
+const BN_GRAD_STATS = { name: 'batchnorm_grad_stats', code: gradStatsWgsl };
+const BN_GRAD_CHANNEL = { name: 'batchnorm_grad_channel', code: gradChannelWgsl };
+/** Per-plane and per-channel kernels have few invocations: small groups keep all threads busy. */
+const SMALL_GROUP = 64;
+
+export interface BatchNormOptions {
+  /** Batch statistics (and a running-statistics update) when true; running statistics when false. */
+  training: boolean;
+  /** Weight of the new batch statistic in the running average (PyTorch's default 0.1). */
+  momentum?: number;
+  /** Added to the variance before the square root (PyTorch's default 1e-5). */
+  eps?: number;
+}
+
+function describe(t: Tensor | null): string {
+  return t ? `[${t.shape.join(', ')}]` : 'null';
+}
+
+function checkArgs(x: Tensor, channelTensors: (Tensor | null)[], options: BatchNormOptions): void {
+  if (x.rank !== 4) throw new ShapeError(`batchNorm2d takes an NCHW tensor (rank 4), got shape [${x.shape.join(', ')}]`);
+  const C = x.shape[1];
+  for (const t of channelTensors) {
+    if (t && (t.rank !== 1 || t.shape[0] !== C)) {
+      throw new ShapeError(`batchNorm2d: per-channel tensors must have shape [${C}], got ${describe(t)}`);
+    }
+  }
+  if (options.training && x.shape[0] * x.shape[2] * x.shape[3] < 2) {
+    throw new ShapeError(`batchNorm2d: training needs more than one value per channel, got input [${x.shape.join(', ')}]`);
+  }
+}
+
+function launchGrid(rt: Runtime, count: number, group: number): [number, number] {
+  return grid1d(count, group, rt.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/** Elements (or vec4s) per invocation of batchnorm_apply: fewer, fatter invocations for llvmpipe. */
+const APPLY_PER = 4;
+
+/** out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl). */
+function applyCoefficients(rt: Runtime, u: Tensor | null, v: Tensor, coef: Tensor, hw: number): Tensor {
+  const [N, C] = v.shape;
+  const out = Tensor.empty(v.shape, rt);
+  const vec4 = hw % 4 === 0;
+  const len = vec4 ? hw / 4 : hw;
+  const uu = u ?? v;
+  rt.run(BN_APPLY, {
+    constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: vec4, U_INPUT: u !== null },
+    buffers: [uu.binding(), v.binding(), uu.binding(), v.binding(), coef.binding(), out.binding()],
+    params: [C, hw],
+    workgroups: [Math.ceil(len / (SMALL_GROUP * APPLY_PER)), C, N],
+  });
+  return out;
+}
+
+/**
+ * torch.nn.functional.batch_norm(x, runningMean, runningVar, weight, bias, training, momentum, eps)
+ * for NCHW input. In training mode the running statistics (when given) are updated in place:
+ * running_mean = (1 - m) running_mean + m batch_mean, running_var likewise with the unbiased batch
+ * variance. Eval mode needs both running tensors. weight and bias may be null (affine=False); when
+ * one is given both must be. Gradients flow to x, weight and bias; never to the running statistics.
+ */
+export function batchNorm2d(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  options: BatchNormOptions,
+): Tensor {
+  checkArgs(x, [runningMean, runningVar, weight, bias], options);
+  if ((weight === null) !== (bias === null)) throw new ShapeError('batchNorm2d: give both weight and bias, or neither');
+  if ((runningMean === null) !== (runningVar === null)) throw new ShapeError('batchNorm2d: give both running statistics, or neither');
+  if (!options.training && !runningMean) throw new ShapeError('batchNorm2d: eval mode needs the running mean and variance');
+  const rt = assertSameRuntime('batchNorm2d', x, ...[runningMean, runningVar, weight, bias].filter((t): t is Tensor => t !== null));
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  const [N, C, H, W] = x.shape;
+  const hw = H * W;
+  const planes = N * C;
+  const affine = weight !== null;
+  const training = options.training;
+
+  // Bindings that a specialisation never touches still have to be bound: x stands in for read-only
+  // ones, a 16-byte scratch tensor for the writable running statistics.
+  const scratch: Tensor[] = [];
+  const stand = (t: Tensor | null): BufferBinding => t?.binding() ?? x.binding();
+  const writable = (t: Tensor | null): BufferBinding => {
+    if (t) return t.binding();
+    const s = Tensor.empty([4], rt);
+    scratch.push(s);
+    return s.binding();
+  };
+
+  const partial = training ? Tensor.empty([planes * 2], rt) : null;
+  if (partial) {
+    rt.run(BN_STATS, {
+      constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0 },
+      buffers: [x.binding(), x.binding(), partial.binding()],
+      params: [planes, hw],
+      workgroups: launchGrid(rt, planes, SMALL_GROUP),
+    });
+  }
+  const stats = Tensor.empty([C * 2], rt);
+  const coef = Tensor.empty([C * 4], rt);
+  rt.run(BN_CHANNEL, {
+    constants: { WG: SMALL_GROUP, TRAIN: training, UPDATE_RUNNING: training && runningMean !== null, AFFINE: affine },
+    buffers: [stand(partial), stand(weight), stand(bias), writable(runningMean), writable(runningVar), stats.binding(), coef.binding()],
+    params: [C, N, hw, f32Bits(momentum), f32Bits(eps)],
+    workgroups: [Math.ceil(C / SMALL_GROUP)],
+  });
+  const out = applyCoefficients(rt, null, x, coef, hw);
+  partial?.dispose();
+  coef.dispose();
+  for (const s of scratch) s.dispose();
+
+  const saved = weight ? [x, stats, weight] : [x, stats];
+  recordOp(out, 'batchNorm2d', weight && bias ? [x, weight, bias] : [x], saved, (grad, [xs, st, ws]) => {
+    const gradPartial = Tensor.empty([planes * 2], rt);
+    rt.run(BN_GRAD_STATS, {
+      constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0 },
+      buffers: [grad.binding(), xs.binding(), grad.binding(), xs.binding(), st.binding(), gradPartial.binding()],
+      params: [planes, hw, C],
+      workgroups: launchGrid(rt, planes, SMALL_GROUP),
+    });
+    const gw = Tensor.empty([C], rt);
+    const gb = Tensor.empty([C], rt);
+    const gcoef = Tensor.empty([C * 4], rt);
+    rt.run(BN_GRAD_CHANNEL, {
+      constants: { WG: SMALL_GROUP, TRAIN: training, AFFINE: affine },
+      buffers: [gradPartial.binding(), st.binding(), (ws ?? xs).binding(), gw.binding(), gb.binding(), gcoef.binding()],
+      params: [C, N, hw],
+      workgroups: [Math.ceil(C / SMALL_GROUP)],
+    });
+    const gx = x.requiresGrad ? applyCoefficients(rt, grad, xs, gcoef, hw) : null;
+    // Unreturned temporaries (partials, coefficients, unused gradients) are freed by the tidy()
+    // scope that backward rules run in.
+    return affine ? [gx, weight!.requiresGrad ? gw : null, bias!.requiresGrad ? gb : null] : [gx];
+  });
+  stats.dispose(); // the tape keeps its own alias when it needs one
+  return out;
+}
