@@ -5,8 +5,10 @@
 //  - the A values of those rows are the same for every lane: instead of each lane loading them, lane
 //    l loads A[row, k0 + l] for 8 consecutive k and a subgroup shuffle hands each one to all lanes (a
 //    register permute), so A costs one load per row per 8 k instead of 8.
-// Measured on 2-core lavapipe at 1024^3: ~21 GFLOP/s, vs 9 for the barrier-free 4x4 kernel
-// (matmul_rows.wgsl) and 4 for the workgroup-tiled one. 12 rows beat 6, 8, 10, 16 and 24.
+// Measured on 2-core lavapipe at 1024^3 (best of 15, quiet machine): 29-30 GFLOP/s, vs 9 for the
+// barrier-free 4x4 kernel (matmul_rows.wgsl) and 4 for the workgroup-tiled one. 8 rows gave 24;
+// 16-24 rows were within noise (+0-10%) but waste more rows on the 16-64-channel products of
+// 1x1 convolutions. The same kernel fully unrolled with named registers (no arrays) was slower (21-22).
 // Host-checked requirements: B row-major with N % 4 == 0 and a 4-aligned batch stride (vec4 loads),
 // subgroup size >= 8.
 enable subgroups;

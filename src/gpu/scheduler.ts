@@ -32,6 +32,8 @@ export class Scheduler {
   private readonly stagingFree = new Map<number, GPUBuffer[]>();
   private lostError: GpuDeviceLostError | null = null;
   private profiler: KernelProfiler | null = null;
+  /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Statistics for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0 };
 
@@ -83,8 +85,10 @@ export class Scheduler {
       entries.push({ binding: 0, resource: { buffer: this.arenaBuffer, offset, size } });
     }
     buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: b }));
+    let layout = this.layouts.get(pipeline);
+    if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
     const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout,
       entries,
       label: kernelName,
     });

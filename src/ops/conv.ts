@@ -14,6 +14,7 @@ import inputGradSubgroupWgsl from '../../shaders/conv2d_input_grad_subgroup.wgsl
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
 import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
+import depthwiseSubgroupWgsl from '../../shaders/conv2d_depthwise_subgroup.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
@@ -30,6 +31,7 @@ const WEIGHT_GRAD = { name: 'conv2d_weight_grad', code: weightGradWgsl };
 const INPUT_GRAD_SUBGROUP = { name: 'conv2d_input_grad_subgroup', code: inputGradSubgroupWgsl };
 const WEIGHT_GRAD_SUBGROUP = { name: 'conv2d_weight_grad_subgroup', code: weightGradSubgroupWgsl };
 const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
+const DEPTHWISE_SUBGROUP = { name: 'conv2d_depthwise_subgroup', code: depthwiseSubgroupWgsl };
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
@@ -190,7 +192,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     const wg = planeGroup(count);
     // Stride-1 rows of a width divisible by 4 read the input as aligned vec4 blocks.
     const aligned = g.SW === 1 && g.W % 4 === 0;
-    rt.run(DEPTHWISE, {
+    rt.run(useSubgroups(rt, g) ? DEPTHWISE_SUBGROUP : DEPTHWISE, {
       constants: { ...taps(g, wg), HAS_BIAS: bias !== null, ALIGNED: aligned, PL: aligned ? g.pl : 0 },
       buffers: [...buffers, x.binding()],
       params: params(g, 1, count),
