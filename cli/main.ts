@@ -3,10 +3,12 @@
 import { cac } from 'cac';
 import { registerInfo } from './info.ts';
 import { registerData } from './data.ts';
+import { registerProfile } from './profile.ts';
 
 const cli = cac('mednas');
 registerInfo(cli);
 registerData(cli);
+registerProfile(cli);
 cli.help();
 cli.version('0.1.0');
 

@@ -9,3 +9,4 @@ export * from './data/index.ts';
 export * from './moo/index.ts';
 export * from './nn/index.ts';
 export { Sgd, type SgdOptions } from './train/sgd.ts';
+export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './train/profile.ts';
