@@ -71,8 +71,12 @@ export class BufferPool {
     list.push(buffer);
   }
 
+  /** Called before trim() destroys buffers (the runtime drops cached bind groups that name them). */
+  onTrim: (() => void) | null = null;
+
   /** Destroy every free buffer (memory pressure, or before device teardown). */
   trim(): void {
+    this.onTrim?.();
     for (const list of this.free.values()) {
       for (const b of list) {
         this.counters.allocatedBytes -= b.size;

@@ -50,6 +50,8 @@ export class Runtime {
     this.scheduler = new Scheduler(device);
     this.pipelines = new PipelineCache(device, (p) => this.scheduler.watch(p));
     this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
+    // Bind groups may name pooled buffers: forget them before the pool destroys any.
+    this.pool.onTrim = () => this.scheduler.bindGroups.clear();
   }
 
   static fromAdapter(adapter: GPUAdapter, device: GPUDevice, gpu?: GPU): Runtime {

@@ -5,6 +5,7 @@
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
 import { KernelProfiler, type KernelTiming } from './profiler.ts';
+import { BindGroupCache } from './bindgroups.ts';
 
 const MAX_DISPATCHES_PER_BATCH = 256;
 /** Per-dispatch uniform parameters are packed into one buffer per batch; each slot is 256 bytes. */
@@ -36,9 +37,11 @@ export class Scheduler {
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Statistics for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0 };
+  readonly bindGroups: BindGroupCache;
 
   constructor(private readonly device: GPUDevice) {
     this.slotBytes = Math.max(UNIFORM_SLOT_BYTES, device.limits.minUniformBufferOffsetAlignment);
+    this.bindGroups = new BindGroupCache(device);
     this.arenaBuffer = device.createBuffer({
       size: UNIFORM_ARENA_BYTES,
       usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST,
@@ -75,23 +78,18 @@ export class Scheduler {
   ): void {
     if (this.lostError) throw this.lostError;
     if (params && this.arenaUsedBytes + this.slotBytes > UNIFORM_ARENA_BYTES) this.flush();
-    const entries: GPUBindGroupEntry[] = [];
+    let uniform: BufferBinding | null = null;
     if (params) {
       if (params.length * 4 > this.slotBytes) throw new RangeError(`${kernelName}: too many uniform parameters`);
       const offset = this.arenaUsedBytes;
       this.arenaWords.set(params, offset / 4);
       this.arenaUsedBytes += this.slotBytes;
       const size = Math.max(16, Math.ceil((params.length * 4) / 16) * 16);
-      entries.push({ binding: 0, resource: { buffer: this.arenaBuffer, offset, size } });
+      uniform = { buffer: this.arenaBuffer, offset, size };
     }
-    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: b }));
     let layout = this.layouts.get(pipeline);
     if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
-    const bindGroup = this.device.createBindGroup({
-      layout,
-      entries,
-      label: kernelName,
-    });
+    const bindGroup = this.bindGroups.get(pipeline, layout, uniform, buffers, kernelName);
     if (this.profiler) {
       // A pass per dispatch, timestamped at its start and end.
       this.closePass();
