@@ -9,7 +9,7 @@
 // (autocontrast, equalize) always apply, so even severity 0 alters an image. Here posterize keeps
 // 8 - k bits (as torchvision's AugMix does) and severity 0 leaves the magnitude-free ops out, so
 // severity 0 returns the input image: severity is a true "how much" knob from 0 up.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../util/rng.ts';
 import {
   autocontrast, equalize, posterize, rotate, shearX, shearY, solarize, translateX, translateY, type U8Image,
 } from './ops.ts';
@@ -33,7 +33,7 @@ export type AugOpName =
 type Op = (img: U8Image, level: number, rng: Rng) => U8Image;
 
 /** A random sign, as the reference flips every geometric op's direction with p = 0.5. */
-const signed = (rng: Rng, v: number): number => (rng.next() < 0.5 ? -v : v);
+const signed = (rng: Rng, v: number): number => (rng.uniform() < 0.5 ? -v : v);
 const intParam = (level: number, max: number): number => Math.trunc((level * max) / 10);
 const floatParam = (level: number, max: number): number => (level * max) / 10;
 
@@ -67,15 +67,15 @@ export function augmix(img: U8Image, options: AugMixOptions, rng: Rng, out?: Flo
   const plane = H * W;
   const target = out ?? new Float32Array(C * plane);
   const ops = severity === 0 ? MAGNITUDE_OPS : ALL_OPS;
-  const ws = rng.dirichlet(alpha, width);
+  const ws = rng.dirichlet(new Array<number>(width).fill(alpha));
   const m = rng.beta(alpha, alpha);
   const mix = new Float32Array(img.data.length); // HWC, in 0..255
   for (let i = 0; i < width; i++) {
     let aug = img;
-    const d = depth > 0 ? depth : 1 + rng.int(3);
+    const d = depth > 0 ? depth : rng.integer(1, 3);
     for (let k = 0; k < d; k++) {
-      const op = AUG_OPS[ops[rng.int(ops.length)]];
-      const level = severity === 0 ? 0 : rng.uniform(0.1, Math.max(severity, 0.1));
+      const op = AUG_OPS[ops[rng.integer(0, ops.length - 1)]];
+      const level = severity === 0 ? 0 : rng.range(0.1, Math.max(severity, 0.1));
       aug = op(aug, level, rng);
     }
     const wi = ws[i];

@@ -1,6 +1,6 @@
 // Plain random flips and padded random crops (the standard CIFAR-style augmentation), for runs
 // that want light augmentation without AugMix.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../util/rng.ts';
 import { makeImage, type U8Image } from './ops.ts';
 
 export interface FlipCropOptions {
@@ -12,12 +12,12 @@ export interface FlipCropOptions {
 
 export function randomFlipCrop(img: U8Image, options: FlipCropOptions, rng: Rng): U8Image {
   const { height: H, width: W, channels: C, data } = img;
-  const flipX = options.flip !== 'none' && rng.next() < 0.5;
-  const flipY = options.flip === 'both' && rng.next() < 0.5;
+  const flipX = options.flip !== 'none' && rng.uniform() < 0.5;
+  const flipY = options.flip === 'both' && rng.uniform() < 0.5;
   const p = Math.max(0, Math.floor(options.cropPaddingPx));
   // A crop of the padded image at (p + dx, p + dy) is the original shifted by (dx, dy).
-  const dx = p > 0 ? rng.int(2 * p + 1) - p : 0;
-  const dy = p > 0 ? rng.int(2 * p + 1) - p : 0;
+  const dx = p > 0 ? rng.integer(-p, p) : 0;
+  const dy = p > 0 ? rng.integer(-p, p) : 0;
   if (!flipX && !flipY && dx === 0 && dy === 0) return img;
   const out = new Uint8Array(data.length);
   for (let y = 0; y < H; y++) {

@@ -1,8 +1,7 @@
 // Public API of the data layer (pure TypeScript: runs in Node, Deno and browsers).
 export * from './errors.ts';
-// The data layer's own seeded generator (it needs gamma/Beta/Dirichlet and per-sample streams);
-// exported under a distinct name so that it does not shadow the library-wide Rng.
-export { Rng as DataRng, type RngState as DataRngState } from './rng.ts';
+// The library-wide generator (the same class as the package root's Rng): augmix and flip/crop take one.
+export { Rng, type RngState } from '../util/rng.ts';
 export * from './npy.ts';
 export * from './npz.ts';
 export * from './registry.ts';

@@ -10,7 +10,7 @@ import { trainStats, type ChannelStats, type ImageDataset } from './dataset.ts';
 import { randomFlipCrop, type FlipCropOptions } from './flipcrop.ts';
 import { makeImage } from './ops.ts';
 import type { SplitName } from './registry.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 
 export interface LoaderOptions {
   readonly split: SplitName;

@@ -10,7 +10,7 @@
 // single scale gives the class away.
 import type { ImageDataset, ImageSplit } from './dataset.ts';
 import type { SplitName } from './registry.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 
 export const SYNTHETIC_NAME = 'synthetic';
 export const SYNTHETIC_CLASSES = ['one large lesion', 'many small lesions', 'large and small lesions', 'few medium lesions'] as const;
@@ -26,7 +26,7 @@ export const SYNTHETIC_DEFAULT_SIZES: Readonly<Record<SplitName, number>> = { tr
 /** Value noise: a g x g grid of random values, bilinearly upsampled and added into `field`. */
 function addValueNoise(field: Float32Array, S: number, g: number, amplitude: number, rng: Rng): void {
   const grid = new Float32Array((g + 1) * (g + 1));
-  for (let i = 0; i < grid.length; i++) grid[i] = rng.next() * 2 - 1;
+  for (let i = 0; i < grid.length; i++) grid[i] = rng.uniform() * 2 - 1;
   const cell = S / g;
   for (let y = 0; y < S; y++) {
     const gy = y / cell;
@@ -64,28 +64,28 @@ function addBlob(field: Float32Array, S: number, cx: number, cy: number, radius:
 
 function blobs(field: Float32Array, S: number, rng: Rng, count: number, rMin: number, rMax: number): void {
   for (let i = 0; i < count; i++) {
-    const r = rng.uniform(rMin, rMax);
+    const r = rng.range(rMin, rMax);
     const margin = Math.min(r + 1, S / 2);
-    addBlob(field, S, rng.uniform(margin, S - margin), rng.uniform(margin, S - margin), r, rng.uniform(0.22, 0.42));
+    addBlob(field, S, rng.range(margin, S - margin), rng.range(margin, S - margin), r, rng.range(0.22, 0.42));
   }
 }
 
 /** One image of class `label` into `out` (S*S bytes). */
 function drawImage(out: Uint8Array, S: number, label: number, rng: Rng): void {
-  const field = new Float32Array(S * S).fill(rng.uniform(0.3, 0.45));
+  const field = new Float32Array(S * S).fill(rng.range(0.3, 0.45));
   // Tissue texture at three scales plus pixel noise (speckle).
   addValueNoise(field, S, 3, 0.12, rng);
   addValueNoise(field, S, 7, 0.07, rng);
   addValueNoise(field, S, 14, 0.04, rng);
   const k = S / 28; // radii are given for 28 px and scale with the image
   if (label === 0) blobs(field, S, rng, 1, 5.5 * k, 7.5 * k);
-  else if (label === 1) blobs(field, S, rng, 4 + rng.int(3), 1.2 * k, 2.2 * k);
+  else if (label === 1) blobs(field, S, rng, rng.integer(4, 6), 1.2 * k, 2.2 * k);
   else if (label === 2) {
     blobs(field, S, rng, 1, 5.5 * k, 7.5 * k);
-    blobs(field, S, rng, 3 + rng.int(3), 1.2 * k, 2.2 * k);
-  } else blobs(field, S, rng, 2 + rng.int(2), 3 * k, 4.5 * k);
+    blobs(field, S, rng, rng.integer(3, 5), 1.2 * k, 2.2 * k);
+  } else blobs(field, S, rng, rng.integer(2, 3), 3 * k, 4.5 * k);
   for (let i = 0; i < field.length; i++) {
-    const v = field[i] + (rng.next() - 0.5) * 0.06;
+    const v = field[i] + (rng.uniform() - 0.5) * 0.06;
     out[i] = Math.round(Math.min(1, Math.max(0, v)) * 255);
   }
 }

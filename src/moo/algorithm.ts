@@ -4,8 +4,8 @@
 
 import { MooInputError, expectLength } from './errors.ts';
 import { flattenObjectives, sortFlat } from './dominance.ts';
-import { Rng } from './rng.ts';
-import type { RngState } from './rng.ts';
+import { Rng } from '../util/rng.ts';
+import type { RngState } from '../util/rng.ts';
 import { checkRows, describeSpace } from './problem.ts';
 import type { Problem, Space } from './problem.ts';
 
@@ -50,6 +50,16 @@ export interface BaseState {
   CV: number[];
 }
 
+/** Builds the generator, turning its RangeError (bad seed or state) into the optimiser's own error type. */
+function makeRng(build: () => Rng): Rng {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof RangeError) throw new MooInputError(e.message);
+    throw e;
+  }
+}
+
 function copyRows(rows: readonly (readonly number[])[]): number[][] {
   return rows.map((r) => r.slice());
 }
@@ -67,7 +77,7 @@ export abstract class Algorithm<S extends BaseState> {
   protected constructor(problem: Problem, seed: number) {
     this.problem = problem;
     this.space = describeSpace(problem);
-    this.rng = new Rng(seed);
+    this.rng = makeRng(() => new Rng(seed));
   }
 
   /** Samples and evaluates the first population (generation 1). */
@@ -146,7 +156,7 @@ export abstract class Algorithm<S extends BaseState> {
     expectLength('state.CV (rows of X)', state.CV, n);
     checkRows('state.X', state.X, this.space.nVar);
     checkRows('state.F', state.F, this.space.nObj);
-    this.rng = Rng.fromState(state.rng);
+    this.rng = makeRng(() => Rng.fromState(state.rng));
     this.generation = generation;
     this.evaluations = evaluations;
     this.X = copyRows(state.X);

@@ -1,8 +1,7 @@
 // Public API of the multi-objective optimiser library.
 export { MooInputError } from './errors.ts';
-// Aliased: the package root already exports the engine's Rng (src/util/rng.ts), a different class.
-export { Rng as MooRng } from './rng.ts';
-export type { RngState as MooRngState } from './rng.ts';
+// The library-wide generator (the same class as the package root's Rng): algorithm states hold its state.
+export { Rng, type RngState } from '../util/rng.ts';
 export type { Evaluation, Problem, VarType } from './problem.ts';
 export { crowdingDistance, dominates, nonDominated, nonDominatedSort } from './dominance.ts';
 export {

@@ -4,7 +4,7 @@
 // Integer variables go through the real-valued operators on [lower - 0.5, upper + 0.5) and are then
 // rounded, so each integer owns a cell of equal width and the end values are not half as likely.
 
-import type { Rng } from './rng.ts';
+import type { Rng } from '../util/rng.ts';
 import type { Space } from './problem.ts';
 
 export interface CrossoverOptions {

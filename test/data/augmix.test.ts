@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { augmix, imageOps, randomFlipCrop, type U8Image } from '../../src/data/index.ts';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 const { autocontrast, equalize, makeImage, posterize, rotate, shearX, shearY, solarize, translateX, translateY } = imageOps;
 const img = (h: number, w: number, c: number, values: number[]): U8Image => makeImage(h, w, c, Uint8Array.from(values));
@@ -62,7 +62,7 @@ test('shear x/y: bilinear, about the top-left corner, zero fill', () => {
 
 function randomImage(h: number, w: number, c: number, seed: number): U8Image {
   const rng = new Rng(seed);
-  return makeImage(h, w, c, Uint8Array.from({ length: h * w * c }, () => rng.int(256)));
+  return makeImage(h, w, c, Uint8Array.from({ length: h * w * c }, () => rng.integer(0, 255)));
 }
 const opts = { severity: 3, width: 3, depth: -1, alpha: 1 };
 

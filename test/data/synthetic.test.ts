@@ -22,13 +22,15 @@ test('synthetic: deterministic from the seed, different for another seed, splits
   assert.equal(Array.from(a.splits.train.images), Array.from(b.splits.train.images));
   assert.not.equal(Array.from(a.splits.train.images), Array.from(c.splits.train.images));
   assert.not.equal(Array.from(a.splits.val.images.subarray(0, 784)), Array.from(a.splits.train.images.subarray(0, 784)));
-  // A fingerprint of the default dataset: changing the generator must be a deliberate act.
+  // A fingerprint of the default dataset: changing the generator must be a deliberate act. Last
+  // re-derived when the data layer's sfc32 generator gave way to the library's one Rng
+  // (xoshiro128**, src/util/rng.ts): new draws, so new pixels; the other checks here are unchanged.
   const d = syntheticDataset({ sizes: { train: 4, val: 1, test: 1 } });
   let h = 0;
   for (const v of d.splits.train.images) h = (Math.imul(h, 31) + v) >>> 0;
   assert.is(h, FINGERPRINT);
 });
-const FINGERPRINT = 804883090;
+const FINGERPRINT = 2876612538;
 
 test('synthetic: the class shows in the bright area at several scales (learnable, not trivial)', () => {
   const ds = syntheticDataset({ sizes: { train: 400, val: 4, test: 4 } });

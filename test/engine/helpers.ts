@@ -335,13 +335,13 @@ const ODD_DIMS = [1, 1, 2, 3, 5, 7, 13, 17];
 
 /** A random shape of the given rank range, including size-1 and odd dimensions. */
 export function randomShape(rng: Rng, minRank = 1, maxRank = 4): number[] {
-  const rank = minRank + rng.int(maxRank - minRank + 1);
-  return Array.from({ length: rank }, () => ODD_DIMS[rng.int(ODD_DIMS.length)]);
+  const rank = rng.integer(minRank, maxRank);
+  return Array.from({ length: rank }, () => ODD_DIMS[rng.integer(0, ODD_DIMS.length - 1)]);
 }
 
 /** A shape that broadcasts to `shape`: some dims set to 1, maybe some leading dims dropped. */
 export function broadcastableTo(rng: Rng, shape: readonly number[]): number[] {
-  const drop = rng.int(shape.length);
+  const drop = rng.integer(0, shape.length - 1);
   return shape.slice(drop).map((d) => (rng.uniform() < 0.4 ? 1 : d));
 }
 

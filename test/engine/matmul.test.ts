@@ -89,7 +89,7 @@ test('matmul 1024^3: 300 sampled entries (edges and corners included) against fl
   const gb = toGpu(b);
   const rng = new Rng(5);
   const samples: [number, number][] = [[0, 0], [0, n - 1], [n - 1, 0], [n - 1, n - 1], [n - 1, 511], [511, n - 1]];
-  while (samples.length < 300) samples.push([rng.int(n), rng.int(n)]);
+  while (samples.length < 300) samples.push([rng.integer(0, n - 1), rng.integer(0, n - 1)]);
   for (const profile of PROFILES) {
     await withProfile(profile, async () => {
       const out = matmul(ga, gb);

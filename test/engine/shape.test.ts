@@ -22,15 +22,6 @@ async function same(t: Tensor, want: Host, what: string): Promise<void> {
   t.dispose();
 }
 
-function randomPermutation(rng: Rng, n: number): number[] {
-  const p = [...Array(n).keys()];
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
-}
-
 test('reshape keeps the row-major order; -1 is inferred; bad sizes throw ShapeError', async () => {
   const x = randHost([2, 3, 5], 1);
   const gx = toGpu(x);
@@ -68,7 +59,7 @@ test('permute by random permutations of random shapes; transpose swaps the last 
     const shape = randomShape(rng, 2, 5);
     const x = randHost(shape, 40 + k);
     const gx = toGpu(x);
-    const order = randomPermutation(rng, shape.length);
+    const order = rng.permutation(shape.length);
     await same(permute(gx, order), cpuPermute(x, order), `permute [${shape}] by [${order}]`);
     const swap = [...shape.keys()];
     [swap[shape.length - 2], swap[shape.length - 1]] = [swap[shape.length - 1], swap[shape.length - 2]];

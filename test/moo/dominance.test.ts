@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crowdingDistance, dominates, nonDominated, nonDominatedSort } from '../../src/moo/dominance.ts';
 import { MooInputError } from '../../src/moo/errors.ts';
-import { Rng } from '../../src/moo/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 const isMooInputError = (e: unknown): boolean => e instanceof MooInputError;
 

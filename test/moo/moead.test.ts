@@ -89,6 +89,9 @@ test('moead: bad options and states throw a clear MooInputError', async () => {
   assert.throws(() => Moead.restore(p, { ...state, neighbours: state.neighbours.slice(1) }), isMooInputError);
   assert.throws(() => Moead.restore(p, { ...state, X: state.X.slice(1) }), /state.X/);
   assert.throws(() => Moead.restore(p, { ...state, rng: [0, 0, 0, 0] }), /Rng state/);
+  // The shared Rng throws RangeError; the optimiser's boundary keeps its own error type.
+  assert.throws(() => Moead.restore(p, { ...state, rng: [1, 2, 3] }), isMooInputError);
+  assert.throws(() => new Moead(p, { nPartitions: 4, seed: 0.5 }), isMooInputError);
 });
 
 test.run();

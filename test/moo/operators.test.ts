@@ -13,7 +13,7 @@ import {
 import { MooInputError } from '../../src/moo/errors.ts';
 import { describeSpace } from '../../src/moo/problem.ts';
 import type { Problem } from '../../src/moo/problem.ts';
-import { Rng } from '../../src/moo/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 const isMooInputError = (e: unknown): boolean => e instanceof MooInputError;
 
