@@ -1,5 +1,6 @@
 // The Node edge: Dawn through the `webgpu` package. Backend and adapter come from options or
 // MEDNAS_BACKEND / MEDNAS_ADAPTER (e.g. MEDNAS_BACKEND=vulkan, MEDNAS_ADAPTER="llvmpipe ...").
+import { availableParallelism } from 'node:os';
 import { create, globals } from 'webgpu';
 import { initWithGpu } from '../gpu/init.ts';
 import type { Runtime } from '../gpu/runtime.ts';
@@ -24,9 +25,10 @@ export function dawnGpu(options: NodeInitOptions = {}): GPU {
     Object.assign(globalThis, globals);
     installed = true;
   }
-  // llvmpipe splits work over LP_NUM_THREADS threads (default: one per core). Oversubscribing to 8
-  // measured 1.3-1.5x faster here (PERF-NOTES); it must be set before the device exists.
-  process.env.LP_NUM_THREADS ??= '8';
+  // llvmpipe splits work over LP_NUM_THREADS threads (default: one per core). On 2 cores,
+  // oversubscribing to 8 measured 1.3-1.5x faster (PERF-NOTES; it costs ~50-100 us of latency per
+  // submit); never fewer than the cores, so big machines keep theirs. Set before the device exists.
+  process.env.LP_NUM_THREADS ??= String(Math.max(8, availableParallelism()));
   const flags: string[] = [];
   const backend = options.backend ?? process.env.MEDNAS_BACKEND;
   const adapter = options.adapter ?? process.env.MEDNAS_ADAPTER;
