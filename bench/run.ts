@@ -1,8 +1,9 @@
 // Runs every benchmark case in bench/*.ts (except this runner and util) and prints one JSON line per
 // case: {"case": name, ...figures}. `npm run bench -- WORD [WORD...]` runs only the cases whose name
-// contains one of the words. Figures also go to bench/out/latest.jsonl. Exits explicitly (Dawn).
+// contains one of the words. Figures also go to bench/out/latest.jsonl (or MEDNAS_BENCH_OUT).
+// Exits explicitly (Dawn keeps Node alive).
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchCase } from './util.ts';
 
@@ -29,7 +30,11 @@ for (const file of files) {
     lines.push(line);
   }
 }
-mkdirSync(join(dir, 'out'), { recursive: true });
-writeFileSync(join(dir, 'out', 'latest.jsonl'), lines.join('\n') + '\n');
-if (lines.length === 0) console.error(`no benchmark case matches ${words.join(' ')}`);
+if (lines.length === 0) {
+  console.error(`no benchmark case matches ${words.join(' ')}`);
+} else {
+  const out = process.env.MEDNAS_BENCH_OUT ?? join(dir, 'out', 'latest.jsonl');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, lines.join('\n') + '\n');
+}
 process.exit(failures > 0 || lines.length === 0 ? 1 : 0);
