@@ -2,11 +2,20 @@
 // zero padding per side, dilation, groups), forward and backward side by side. Three paths:
 //   - pointwise (1x1, stride 1, no padding, groups 1): a batched matrix product, W . X[n];
 //   - depthwise (groups = C = K, up to 7x7): one filter per channel, its own kernels;
-//   - everything else: direct convolution kernels (no im2col buffer), with *_subgroup variants for
-//     CPU adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane loads).
-// The kernels are written for CPU adapters (register blocks, no workgroup memory, no barriers; on
-// llvmpipe loads, even from one address, cost per lane and bound these kernels) and are correct on
-// any adapter; a tiled workgroup-memory variant for real GPUs ('gpu' profile) is not written yet.
+//   - everything else (the general path): kernels chosen per adapter (rt.kernelProfile):
+//       'cpu': direct convolution kernels (no im2col buffer), with *_subgroup variants for CPU
+//              adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane
+//              loads). Register blocks, no workgroup memory, no barriers: on llvmpipe loads, even
+//              from one address, cost per lane and barriers are expensive.
+//       'gpu': *_tiled implicit-GEMM kernels (64x64 tiles staged through workgroup memory, like
+//              matmul_tiled.wgsl), the im2col operand gathered while a tile is staged. Always these
+//              on this profile, for every shape: the plain direct kernels stay reachable only
+//              through the 'cpu' profile without subgroups. Small shapes (e.g. 2 output channels
+//              per group) waste most of a 64-row tile; whether the direct kernels beat the tiled
+//              ones there is a question for a real GPU, and none has run this code yet: the tile
+//              sizes are the standard choice, untuned.
+//     The plain direct kernels are correct on any adapter; the tiled ones are correct on lavapipe
+//     too (tested there on the 'gpu' profile) but slow on it, as matmul_tiled is.
 import forwardWgsl from '../../shaders/conv2d_forward.wgsl';
 import forwardSubgroupWgsl from '../../shaders/conv2d_forward_subgroup.wgsl';
 import inputGradWgsl from '../../shaders/conv2d_input_grad.wgsl';
@@ -18,6 +27,9 @@ import depthwiseSubgroupWgsl from '../../shaders/conv2d_depthwise_subgroup.wgsl'
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
+import forwardTiledWgsl from '../../shaders/conv2d_forward_tiled.wgsl';
+import inputGradTiledWgsl from '../../shaders/conv2d_input_grad_tiled.wgsl';
+import weightGradTiledWgsl from '../../shaders/conv2d_weight_grad_tiled.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { assertSameRuntime } from './launch.ts';
@@ -35,6 +47,9 @@ const DEPTHWISE_SUBGROUP = { name: 'conv2d_depthwise_subgroup', code: depthwiseS
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
+const FORWARD_TILED = { name: 'conv2d_forward_tiled', code: forwardTiledWgsl };
+const INPUT_GRAD_TILED = { name: 'conv2d_input_grad_tiled', code: inputGradTiledWgsl };
+const WEIGHT_GRAD_TILED = { name: 'conv2d_weight_grad_tiled', code: weightGradTiledWgsl };
 
 const GROUP = 64;
 /** Output channels per invocation in conv2d_forward.wgsl (COB there). */
@@ -56,6 +71,16 @@ const MAX_SUBGROUP_TAPS = 49;
 const MAX_SPAN = 32;
 /** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
 const WEIGHT_GRAD_INVOCATIONS = 4096;
+/** Output tile edge of the *_tiled kernels (TILE there; TK = 16 is their reduction step). */
+const TILE = 64;
+const TILE_K = 16;
+/**
+ * The tiled weight gradient splits its reduction (N * OH * OW terms) into chunks until about this
+ * many workgroups run: a few per multiprocessor of a large GPU. A guess, not measured.
+ */
+const TILED_WEIGHT_GRAD_GROUPS = 512;
+/** ...but keeps at least this many terms per chunk, so summing the chunks stays a small extra pass. */
+const TILED_MIN_CHUNK = 1024;
 
 export type Pair = number | readonly [number, number];
 export type Padding = Pair | readonly [number, number, number, number];
@@ -137,9 +162,17 @@ function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
   return { WG: wg, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
 
+/** Override constants of the *_tiled kernels: the tap geometry only (their workgroup is fixed at 16x16). */
+function tileTaps(g: ConvGeometry): Record<string, number> {
+  return { KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
+}
+
 /** Subgroup kernels: CPU adapters with 8-lane subgroups (on llvmpipe they save most weight loads). */
 const useSubgroups = (rt: Runtime, g: ConvGeometry): boolean =>
   rt.kernelProfile === 'cpu' && rt.subgroupLanes >= 8 && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
+
+/** Tiled implicit-GEMM kernels: the general path on real GPUs (see the header). */
+const useTiled = (rt: Runtime): boolean => rt.kernelProfile === 'gpu';
 
 /** 1x1 over the whole image, unpadded (OH = H also rules out bottom/right padding): a matrix product. */
 const isPointwise = (g: ConvGeometry): boolean =>
@@ -200,6 +233,15 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     });
     return out;
   }
+  if (useTiled(rt)) {
+    rt.run(FORWARD_TILED, {
+      constants: { ...tileTaps(g), HAS_BIAS: bias !== null },
+      buffers,
+      params: params(g, 1, 0),
+      workgroups: [Math.ceil((g.OH * g.OW) / TILE), Math.ceil(g.coutG / TILE), g.N * g.groups],
+    });
+    return out;
+  }
   const count = g.N * g.OH * strips;
   const blocks = Math.ceil(g.coutG / FORWARD_BLOCK);
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
@@ -231,6 +273,15 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
       buffers: [dy.binding(), w.binding(), dx.binding()],
       params: params(g, 1, count),
       workgroups: [Math.ceil(count / wg), g.C, g.N],
+    });
+    return dx;
+  }
+  if (useTiled(rt)) {
+    rt.run(INPUT_GRAD_TILED, {
+      constants: tileTaps(g),
+      buffers: [dy.binding(), w.binding(), dx.binding()],
+      params: params(g, 1, 0),
+      workgroups: [Math.ceil((g.H * g.W) / TILE), Math.ceil(g.cinG / TILE), g.N * g.groups],
     });
     return dx;
   }
@@ -271,6 +322,7 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
     });
     return sumChunks(part, wShape);
   }
+  if (useTiled(rt)) return weightGradTiled(rt, g, dy, x);
   // The subgroup kernel gives each invocation one filter row (c, ky) of 8 output channels; the plain
   // one 4 entries of 4 output channels.
   const sub = useSubgroups(rt, g) && g.KW <= MAX_WEIGHT_GRAD_KW;
@@ -287,6 +339,28 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
     workgroups: [Math.ceil(lanes / wg), g.groups * blocks, chunks],
   });
   return sumChunks(part, wShape);
+}
+
+/**
+ * The tiled weight gradient: partial products over chunks of the (image, output pixel) reduction,
+ * [chunks, K, C/groups * KH * KW], then summed over the chunks.
+ */
+function weightGradTiled(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor {
+  const entries = g.cinG * g.KH * g.KW;
+  const terms = g.N * g.OH * g.OW;
+  const tiles = Math.ceil(entries / TILE) * Math.ceil(g.coutG / TILE) * g.groups;
+  const wanted = Math.max(1, Math.min(Math.ceil(TILED_WEIGHT_GRAD_GROUPS / tiles), Math.floor(terms / TILED_MIN_CHUNK)));
+  // Whole reduction steps per chunk, so only the last chunk ends part-way through a step.
+  const perChunk = Math.ceil(terms / wanted / TILE_K) * TILE_K;
+  const chunks = Math.ceil(terms / perChunk);
+  const part = Tensor.empty([chunks, g.K, entries], rt);
+  rt.run(WEIGHT_GRAD_TILED, {
+    constants: tileTaps(g),
+    buffers: [x.binding(), dy.binding(), part.binding()],
+    params: params(g, 1, 0, perChunk),
+    workgroups: [Math.ceil(entries / TILE), Math.ceil(g.coutG / TILE), chunks * g.groups],
+  });
+  return sumChunks(part, [g.K, g.cinG, g.KH, g.KW]);
 }
 
 /** Sums partial results over their first axis into `shape` (no copy when there is one chunk). */

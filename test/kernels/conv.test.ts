@@ -189,11 +189,65 @@ cases.forEach((c, i) => {
   });
 });
 
-test('conv2d on the gpu kernel profile matches the reference (pointwise, direct, depthwise)', async () => {
+test('conv2d on the gpu kernel profile matches the reference (pointwise, tiled, depthwise)', async () => {
   const saved = rt.kernelProfile;
   rt.kernelProfile = 'gpu';
   try {
     for (const i of [2, 13, 19]) await checkCase(cases[i], 500 + i);
+  } finally {
+    rt.kernelProfile = saved;
+  }
+});
+
+// ---- the tiled implicit-GEMM kernels (general path on the 'gpu' profile) ------------------------------
+// They run here on lavapipe only because the test switches the profile: correctness, not speed.
+
+const TILED = ['conv2d_forward_tiled', 'conv2d_input_grad_tiled', 'conv2d_weight_grad_tiled'];
+
+/** Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran. */
+async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
+  rt.scheduler.startProfiling();
+  let timings: { kernel: string }[] = [];
+  try {
+    await body();
+  } finally {
+    timings = await rt.scheduler.stopProfiling();
+  }
+  // Profiles name pipelines 'kernel|constants'.
+  return new Set(timings.map((t) => t.kernel.split('|')[0]).filter((k) => k.startsWith('conv2d_')));
+}
+
+// Cases the existing set lacks: groups 2 with odd channel counts, and a weight gradient whose
+// reduction (3 * 27 * 27 = 2187 terms) is split into two chunks (1104 + 1083 terms: chunks and
+// 16-term steps cross image boundaries, and the last step is partial).
+const tiledExtra: Case[] = [
+  conv('g2 C6 13x13 K10 k3 d2 p[2,1,0,2]', [2, 6, 13, 13], [10, 3, 3, 3], { dilation: 2, padding: [2, 1, 0, 2], groups: 2 }, true),
+  conv('N3 C3 27x27 K5 k3 p1 (2 weight-grad chunks)', [3, 3, 27, 27], [5, 3, 3, 3], { padding: 1 }, true),
+];
+// From `cases`: C3 s2 (N1), 5x5 s2 d2 on 13x13, 7x7 s2, 1x7, 7x1, asymmetric padding with K = 5,
+// per-axis stride/dilation, a 1x1 output, groups 4, C128 (two 64-row tiles each way, 72 K-steps),
+// strided and padded 1x1, the channel multiplier (groups = C, K = 2C).
+const tiledCases = [...[1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 29].map((i) => cases[i]), ...tiledExtra];
+
+test('conv2d on the gpu profile runs the tiled kernels for the general path and matches the reference', async () => {
+  const saved = rt.kernelProfile;
+  rt.kernelProfile = 'gpu';
+  try {
+    for (const [i, c] of tiledCases.entries()) {
+      const ran = await convKernelsRun(() => checkCase(c, 800 + 10 * i));
+      assert.equal([...ran].sort(), TILED, `${c.name}: kernels that ran`);
+    }
+  } finally {
+    rt.kernelProfile = saved;
+  }
+});
+
+test('conv2d on the cpu profile never runs the tiled kernels', async () => {
+  const saved = rt.kernelProfile;
+  rt.kernelProfile = 'cpu';
+  try {
+    const ran = await convKernelsRun(() => checkCase(cases[2], 880));
+    assert.ok(ran.size > 0 && TILED.every((k) => !ran.has(k)), `ran ${[...ran].join(', ')}`);
   } finally {
     rt.kernelProfile = saved;
   }
