@@ -188,7 +188,7 @@ test('running statistics follow PyTorch\'s rule over several steps; eval mode us
   assertClose(await y.data(), normalise(xs, d, running.mean, running.variance, ws, [0.1, -0.2, 0.3]), 1e-5, 1e-5, 'eval forward');
   const ref = bnGradRef(xs, gs, d, running.mean, running.variance, ws, false);
   assertClose(await takeGrad(x), ref.dx, 1e-6, 1e-5, 'eval grad input');
-  assertClose(await takeGrad(w), ref.dw, sumTolerance(gs.map((g, i) => g * 3), d), 1e-6, 'eval grad weight');
+  assertClose(await takeGrad(w), ref.dw, sumTolerance(gs.map((g) => g * 3), d), 1e-6, 'eval grad weight');
   assertClose(await takeGrad(b), ref.db, sumTolerance(gs, d), 1e-6, 'eval grad bias');
   for (const t of [rm, rv, w, b, x, y, r]) t.dispose();
 });
