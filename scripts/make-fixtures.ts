@@ -1,0 +1,15 @@
+// Writes fixtures/state-v1-tiny.msgpack: the state of a tiny seeded network in format version 1.
+// test/nn/state-fixture.test.ts reads it back, so a change to the state format, to PyTorch-style
+// naming or to seeded initialisation fails a test instead of silently breaking saved models.
+// Run only when such a change is intended: node --import ./scripts/register-wgsl.mjs --import tsx scripts/make-fixtures.ts
+import { resolve } from 'node:path';
+import { encodeState } from '../src/nn/state.ts';
+import { initNode, writeFileAtomic } from '../src/node/index.ts';
+import { tinyFixtureNet } from '../test/nn/fixture-net.ts';
+
+const rt = await initNode();
+const net = tinyFixtureNet(rt);
+const path = resolve(import.meta.dirname, '..', 'fixtures', 'state-v1-tiny.msgpack');
+await writeFileAtomic(path, await encodeState(net));
+console.log(`wrote ${path}`);
+process.exit(0);
