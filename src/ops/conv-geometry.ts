@@ -11,6 +11,26 @@ export const FORWARD_BLOCK = 8;
 export const MAX_WEIGHT_GRAD_KW = 7;
 /** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */
 export const DEPTHWISE_ROWS = 4;
+/** Output columns per invocation of conv2d_depthwise_columns.wgsl, at most (MAX_SC there). */
+export const MAX_COLUMNS = 8;
+/**
+ * Output rows in flight there, (KH - 1) * DH + 1, at most (MAX_RING there): 7x7 at dilation 2.
+ * Larger ones take conv2d_depthwise*.wgsl.
+ */
+export const MAX_RING = 13;
+/**
+ * Output rows one invocation of conv2d_depthwise_columns.wgsl walks, at most: a 28-row plane in one
+ * walk (2 halo rows per 28); chunks of 10-14 rows measured slower. Taller planes go in chunks.
+ */
+export const COLUMN_ROWS = 32;
+/** ...but shorter chunks until about this many invocations run, so a small batch fills the threads. */
+export const COLUMN_MIN_INVOCATIONS = 512;
+/**
+ * Multiply-adds per input row there (KH * KW * SC), at most. Past some size the tap loops stop
+ * unrolling and the arrays go to memory: 7x7 at 5 columns (245) ran 5.6 ms, at 6 columns (294)
+ * 34 ms (N = 64, C = 32, 28x28; conv2d_depthwise_subgroup 18.6 ms).
+ */
+export const MAX_ROW_TERMS = 245;
 /**
  * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
  * filters use the plain general kernels.
@@ -106,8 +126,8 @@ export function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOpt
 }
 
 /** The uniform shared by every conv2d_*.wgsl kernel (struct Params there). */
-export function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0): number[] {
-  return [g.N, g.C, g.H, g.W, g.K, g.OH, g.OW, g.cinG, g.coutG, g.pt, g.pl, blocks, count, perChunk, 0, 0];
+export function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0, extra: readonly [number, number] = [0, 0]): number[] {
+  return [g.N, g.C, g.H, g.W, g.K, g.OH, g.OW, g.cinG, g.coutG, g.pt, g.pl, blocks, count, perChunk, ...extra];
 }
 
 /** Override constants: the tap geometry, so the kernels' tap loops unroll. */
@@ -133,6 +153,42 @@ export const isPointwise = (g: ConvGeometry): boolean =>
   g.OH === g.H && g.OW === g.W;
 /** The depthwise kernels hold the filter in registers (MAX_TAPS there); larger ones take the general path. */
 export const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
+
+/** How conv2d_depthwise_columns.wgsl splits the output: SC columns by `rows` rows per invocation. */
+export interface ColumnWalk {
+  SC: number;
+  rows: number;
+  strips: number;
+  chunks: number;
+  /** Invocations: N * C * chunks * strips. */
+  count: number;
+}
+
+/**
+ * conv2d_depthwise_columns.wgsl's split of a depthwise forward, or null where that kernel does not
+ * apply: a row stride (it walks rows one by one) or more than MAX_RING rows in flight. The strip
+ * width minimises the elements loaded and stored per output row, (span + SC) per strip, ties going
+ * to the wider strip (3x3 at width 28 -> 7 columns, 13 -> 7, 3 -> 3), within MAX_ROW_TERMS (7x7: at
+ * most 5 columns).
+ */
+export function columnWalk(g: ConvGeometry): ColumnWalk | null {
+  if (g.SH !== 1 || (g.KH - 1) * g.DH + 1 > MAX_RING) return null;
+  let SC = 1;
+  let best = Infinity;
+  for (let sc = 1; sc <= MAX_COLUMNS; sc++) {
+    const span = (sc - 1) * g.SW + (g.KW - 1) * g.DW + 1;
+    if (span > MAX_SPAN || g.KH * g.KW * sc > MAX_ROW_TERMS) break;
+    const cost = Math.ceil(g.OW / sc) * (span + sc);
+    if (cost <= best) [SC, best] = [sc, cost];
+  }
+  const strips = Math.ceil(g.OW / SC);
+  const planes = g.N * g.C;
+  let chunks = Math.ceil(g.OH / COLUMN_ROWS);
+  while (chunks < g.OH && planes * strips * chunks < COLUMN_MIN_INVOCATIONS) chunks++;
+  const rows = Math.ceil(g.OH / chunks);
+  chunks = Math.ceil(g.OH / rows);
+  return { SC, rows, strips, chunks, count: planes * strips * chunks };
+}
 
 /**
  * Workgroup size for per-plane kernels: a multiple of llvmpipe's 8 lanes up to 64 that wastes the

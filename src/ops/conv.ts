@@ -1,7 +1,8 @@
 // 2-D convolution (torch.nn.functional.conv2d semantics: NCHW, weight [K, C/groups, KH, KW], stride,
 // zero padding per side, dilation, groups), forward and backward side by side. Three paths:
 //   - pointwise (1x1, stride 1, no padding, groups 1): a batched matrix product, W . X[n];
-//   - depthwise (groups = C = K, up to 7x7): one filter per channel, its own kernels;
+//   - depthwise (groups = C = K, up to 7x7): one filter per channel, its own kernels (forward on CPU
+//     adapters at row stride 1: conv2d_depthwise_columns; otherwise conv2d_depthwise*);
 //   - everything else (the general path): kernels chosen per adapter (rt.kernelProfile):
 //       'cpu': direct convolution kernels (no im2col buffer), with *_subgroup variants for CPU
 //              adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane
@@ -24,6 +25,7 @@ import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
 import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
 import depthwiseSubgroupWgsl from '../../shaders/conv2d_depthwise_subgroup.wgsl';
+import depthwiseColumnsWgsl from '../../shaders/conv2d_depthwise_columns.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
@@ -54,6 +56,7 @@ import {
   isDepthwise,
   planeGroup,
   chunking,
+  columnWalk,
   type Conv2dOptions,
   type ConvGeometry,
 } from './conv-geometry.ts';
@@ -68,6 +71,7 @@ const INPUT_GRAD_SUBGROUP = { name: 'conv2d_input_grad_subgroup', code: inputGra
 const WEIGHT_GRAD_SUBGROUP = { name: 'conv2d_weight_grad_subgroup', code: weightGradSubgroupWgsl };
 const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
 const DEPTHWISE_SUBGROUP = { name: 'conv2d_depthwise_subgroup', code: depthwiseSubgroupWgsl };
+const DEPTHWISE_COLUMNS = { name: 'conv2d_depthwise_columns', code: depthwiseColumnsWgsl };
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
@@ -93,6 +97,20 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   const buffers = [x.binding(), w.binding(), (bias ?? w).binding(), out.binding()];
   const strips = Math.ceil(g.OW / 4);
   if (isDepthwise(g)) {
+    // CPU adapters, stride 1 in rows: each invocation walks a strip of columns down the plane, loading
+    // each input row once (2-3x faster on lavapipe). Measured on lavapipe only, so not on real GPUs.
+    const walk = rt.kernelProfile === 'cpu' ? columnWalk(g) : null;
+    if (walk) {
+      const wg = planeGroup(walk.count);
+      const [gx, gy] = grid1d(walk.count, wg, rt.limits.maxComputeWorkgroupsPerDimension);
+      rt.run(DEPTHWISE_COLUMNS, {
+        constants: { WG: wg, KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, HAS_BIAS: bias !== null },
+        buffers,
+        params: params(g, walk.rows, walk.count, 0, [walk.strips, walk.chunks]),
+        workgroups: [gx, gy],
+      });
+      return out;
+    }
     const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * strips;
     const wg = planeGroup(count);
     // Stride-1 rows of a width divisible by 4 read the input as aligned vec4 blocks.

@@ -193,7 +193,38 @@ test('conv2d on the gpu kernel profile matches the reference (pointwise, tiled, 
   const saved = rt.kernelProfile;
   rt.kernelProfile = 'gpu';
   try {
-    for (const i of [2, 13, 19]) await checkCase(cases[i], 500 + i);
+    // 18: 28x28 depthwise, conv2d_depthwise.wgsl's aligned path (the CPU profile walks columns there).
+    for (const i of [2, 13, 18, 19]) await checkCase(cases[i], 500 + i);
+  } finally {
+    rt.kernelProfile = saved;
+  }
+});
+
+// ---- the depthwise column walk (conv2d_depthwise_columns, CPU profile, row stride 1) ----------------
+// Besides the depthwise cases above (28x28 in 4 chunks of 7 rows, 14x14 d2, 1x7 and 7x1, 3 columns):
+// a width that is not a multiple of the strip (13 = 7 + 6), several row chunks of 20 rows with
+// asymmetric padding, a column stride, 13 rows in flight, 7x7 (strips of 5 columns: 14 = 5 + 5 + 4),
+// and bias on that path. Past 13 rows in
+// flight, and at row stride 2, conv2d_depthwise*.wgsl runs instead.
+const columnCases: [Case, string][] = [
+  [conv('dw C8 13x13 k3 p1 bias', [2, 8, 13, 13], [8, 1, 3, 3], { padding: 1, groups: 8 }, true), 'conv2d_depthwise_columns'],
+  [conv('dw N64 C4 40x9 k5 p[2,2,1,3] bias', [64, 4, 40, 9], [4, 1, 5, 5], { padding: [2, 2, 1, 3], groups: 4 }, true), 'conv2d_depthwise_columns'],
+  [conv('dw C8 14x14 k3 s[1,2] p1', [2, 8, 14, 14], [8, 1, 3, 3], { stride: [1, 2], padding: 1, groups: 8 }), 'conv2d_depthwise_columns'],
+  [conv('dw C4 16x16 k7 d2 p6 bias', [2, 4, 16, 16], [4, 1, 7, 7], { dilation: 2, padding: 6, groups: 4 }, true), 'conv2d_depthwise_columns'],
+  [conv('dw C4 14x14 k7 p3 (5 columns)', [2, 4, 14, 14], [4, 1, 7, 7], { padding: 3, groups: 4 }), 'conv2d_depthwise_columns'],
+  [conv('dw C4 16x16 k3 d7 p7', [2, 4, 16, 16], [4, 1, 3, 3], { dilation: 7, padding: 7, groups: 4 }), 'conv2d_depthwise'],
+  [cases[20], 'conv2d_depthwise'],
+];
+
+test('conv2d depthwise forward on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
+  const saved = rt.kernelProfile;
+  rt.kernelProfile = 'cpu';
+  try {
+    for (const [i, [c, kernel]] of columnCases.entries()) {
+      const ran = await convKernelsRun(() => checkCase(c, 700 + 10 * i));
+      const forward = [...ran].filter((k) => k.startsWith('conv2d_depthwise') && !k.includes('grad'));
+      assert.equal(forward.map((k) => k.replace(/_subgroup$/, '')), [kernel], `${c.name}: forward kernel`);
+    }
   } finally {
     rt.kernelProfile = saved;
   }
