@@ -28,7 +28,7 @@ export const COLUMN_MIN_INVOCATIONS = 512;
 /**
  * Multiply-adds per input row there (KH * KW * SC), at most. Past some size the tap loops stop
  * unrolling and the arrays go to memory: 7x7 at 5 columns (245) ran 5.6 ms, at 6 columns (294)
- * 34 ms (N = 64, C = 32, 28x28; conv2d_depthwise_subgroup 18.6 ms).
+ * 34 ms (N = 64, C = 32, 28x28; the row-block kernel conv2d_depthwise took 18.6 ms).
  */
 export const MAX_ROW_TERMS = 245;
 /**

@@ -24,7 +24,6 @@ import inputGradSubgroupWgsl from '../../shaders/conv2d_input_grad_subgroup.wgsl
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
 import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
-import depthwiseSubgroupWgsl from '../../shaders/conv2d_depthwise_subgroup.wgsl';
 import depthwiseColumnsWgsl from '../../shaders/conv2d_depthwise_columns.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
@@ -70,7 +69,6 @@ const WEIGHT_GRAD = { name: 'conv2d_weight_grad', code: weightGradWgsl };
 const INPUT_GRAD_SUBGROUP = { name: 'conv2d_input_grad_subgroup', code: inputGradSubgroupWgsl };
 const WEIGHT_GRAD_SUBGROUP = { name: 'conv2d_weight_grad_subgroup', code: weightGradSubgroupWgsl };
 const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
-const DEPTHWISE_SUBGROUP = { name: 'conv2d_depthwise_subgroup', code: depthwiseSubgroupWgsl };
 const DEPTHWISE_COLUMNS = { name: 'conv2d_depthwise_columns', code: depthwiseColumnsWgsl };
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
@@ -111,11 +109,14 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
       });
       return out;
     }
+    // The rest (row stride > 1, very large dilations, the 'gpu' profile). A subgroup variant that
+    // shared the filter loads measured no faster here once stride 1 took the column walk (stride 2:
+    // 3.1-3.4 vs 3.2-3.7 ms), so there is one kernel.
     const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * strips;
     const wg = planeGroup(count);
     // Stride-1 rows of a width divisible by 4 read the input as aligned vec4 blocks.
     const aligned = g.SW === 1 && g.W % 4 === 0;
-    rt.run(useSubgroups(rt, g) ? DEPTHWISE_SUBGROUP : DEPTHWISE, {
+    rt.run(DEPTHWISE, {
       constants: { ...taps(g, wg), HAS_BIAS: bias !== null, ALIGNED: aligned, PL: aligned ? g.pl : 0 },
       buffers: [...buffers, x.binding()],
       params: params(g, 1, count),
