@@ -3,10 +3,9 @@
 // WebGPU on the same Dawn device 3500-3800 ms; target <= 500 ms.
 import { initNode } from '../src/node/index.ts';
 import { referenceNet } from '../src/nn/reference.ts';
-import { crossEntropy } from '../src/ops/loss.ts';
 import { randUniform } from '../src/tensor/create.ts';
-import { tidy } from '../src/tensor/scope.ts';
 import { Sgd } from '../src/train/sgd.ts';
+import { sgdStep } from '../src/train/step.ts';
 import { Rng } from '../src/util/rng.ts';
 import { median, timeRuns, type BenchCase } from './util.ts';
 
@@ -20,11 +19,7 @@ export const cases: BenchCase[] = [
       const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
       const sgd = new Sgd(net.parameters(), { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
       const times = await timeRuns(async () => {
-        const loss = tidy(() => crossEntropy(net.forward(x), labels));
-        loss.backward();
-        sgd.step();
-        sgd.zeroGrad();
-        loss.dispose();
+        sgdStep(net, sgd, x, labels).dispose();
         await rt.sync();
       }, 7, 2);
       const parameters = net.parameterCount();

@@ -10,3 +10,4 @@ export * from './moo/index.ts';
 export * from './nn/index.ts';
 export { Sgd, type SgdOptions } from './train/sgd.ts';
 export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './train/profile.ts';
+export { sgdStep } from './train/step.ts';

@@ -2,7 +2,7 @@
 // through `run`, the single dispatch path. A process-wide default runtime serves code that does
 // not pass one explicitly (set by the Node/Deno edge or by `useRuntime`).
 import { BufferPool } from './buffers.ts';
-import { summariseAdapter, type AdapterSummary } from './device.ts';
+import type { AdapterSummary } from './device.ts';
 import { GpuError, GpuLimitError } from './errors.ts';
 import { PipelineCache, type KernelSource, type OverrideConstants } from './pipelines.ts';
 import { Scheduler, type BufferBinding } from './scheduler.ts';
@@ -52,10 +52,6 @@ export class Runtime {
     this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
     // Bind groups may name pooled buffers: forget them before the pool destroys any.
     this.pool.onTrim = () => this.scheduler.bindGroups.clear();
-  }
-
-  static fromAdapter(adapter: GPUAdapter, device: GPUDevice, gpu?: GPU): Runtime {
-    return new Runtime(device, summariseAdapter(adapter), gpu);
   }
 
   /** The single dispatch path: fetch (or compile) the pipeline and record one dispatch. */

@@ -12,38 +12,38 @@ export const MAX_WEIGHT_GRAD_KW = 7;
 /** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */
 export const DEPTHWISE_ROWS = 4;
 /** Output columns per invocation of conv2d_depthwise_columns.wgsl, at most (MAX_SC there). */
-export const MAX_COLUMNS = 8;
+const MAX_COLUMNS = 8;
 /**
  * Output rows in flight there, (KH - 1) * DH + 1, at most (MAX_RING there): 7x7 at dilation 2.
  * Larger ones take conv2d_depthwise*.wgsl.
  */
-export const MAX_RING = 13;
+const MAX_RING = 13;
 /**
  * Output rows one invocation of conv2d_depthwise_columns.wgsl walks, at most: a 28-row plane in one
  * walk (2 halo rows per 28); chunks of 10-14 rows measured slower. Taller planes go in chunks.
  */
-export const COLUMN_ROWS = 32;
+const COLUMN_ROWS = 32;
 /** ...but shorter chunks until about this many invocations run, so a small batch fills the threads. */
-export const COLUMN_MIN_INVOCATIONS = 512;
+const COLUMN_MIN_INVOCATIONS = 512;
 /**
  * Multiply-adds per input row there (KH * KW * SC), at most. Past some size the tap loops stop
  * unrolling and the arrays go to memory: 7x7 at 5 columns (245) ran 5.6 ms, at 6 columns (294)
  * 34 ms (N = 64, C = 32, 28x28; the row-block kernel conv2d_depthwise took 18.6 ms).
  */
-export const MAX_ROW_TERMS = 245;
+const MAX_ROW_TERMS = 245;
 /**
  * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
  * filters use the plain general kernels.
  */
-export const MAX_SUBGROUP_TAPS = 49;
+const MAX_SUBGROUP_TAPS = 49;
 /**
  * Kernels keep the input (or dy) columns under 4 adjacent outputs in a register array of this size
  * (MAX_SPAN in the shaders): 3 * stride + dilation * (kernel width - 1) + 1 must fit. The search
  * space needs at most 20 (7 wide, dilation 2, stride 2).
  */
-export const MAX_SPAN = 32;
+const MAX_SPAN = 32;
 /** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
-export const WEIGHT_GRAD_INVOCATIONS = 4096;
+const WEIGHT_GRAD_INVOCATIONS = 4096;
 /** Output tile edge of the *_tiled kernels (TILE there; TK = 16 is their reduction step). */
 export const TILE = 64;
 export const TILE_K = 16;

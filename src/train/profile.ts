@@ -3,11 +3,10 @@
 import type { Runtime } from '../gpu/runtime.ts';
 import type { KernelTiming } from '../gpu/profiler.ts';
 import type { Module } from '../nn/module.ts';
-import { crossEntropy } from '../ops/loss.ts';
 import { randUniform } from '../tensor/create.ts';
-import { tidy } from '../tensor/scope.ts';
 import { Rng } from '../util/rng.ts';
 import { Sgd } from './sgd.ts';
+import { sgdStep } from './step.ts';
 
 export interface StepProfileOptions {
   /** [N, C, H, W] of the random input batch. */
@@ -32,11 +31,7 @@ export async function profileTrainingStep(rt: Runtime, net: Module, options: Ste
   const labels = Int32Array.from({ length: options.inputShape[0] }, (_, i) => i % options.classes);
   const sgd = new Sgd(net.parameters(), { lr: 0.01, momentum: 0.9 });
   const step = async (): Promise<void> => {
-    const loss = tidy(() => crossEntropy(net.forward(x), labels));
-    loss.backward();
-    sgd.step();
-    sgd.zeroGrad();
-    loss.dispose();
+    sgdStep(net, sgd, x, labels).dispose();
     await rt.sync();
   };
   try {

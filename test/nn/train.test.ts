@@ -6,10 +6,9 @@ import * as assert from 'uvu/assert';
 import {
   AvgPool2d, BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, MaxPool2d, ReLU, Sequential,
 } from '../../src/nn/index.ts';
-import { crossEntropy } from '../../src/ops/loss.ts';
 import { tensor } from '../../src/tensor/create.ts';
-import { tidy } from '../../src/tensor/scope.ts';
 import { Sgd } from '../../src/train/sgd.ts';
+import { sgdStep } from '../../src/train/step.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
 
@@ -84,10 +83,7 @@ test('a small network with every layer kind learns a fixed batch (loss down > 90
   const sgd = new Sgd(net.parameters(), { lr: 0.1, momentum: 0.9 });
   const losses: number[] = [];
   for (let step = 0; step < 50; step++) {
-    const loss = tidy(() => crossEntropy(net.forward(x), labels));
-    loss.backward();
-    sgd.step();
-    sgd.zeroGrad();
+    const loss = sgdStep(net, sgd, x, labels);
     if (step === 0 || step === 49) losses.push(await loss.item());
     loss.dispose();
   }
