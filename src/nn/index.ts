@@ -3,3 +3,4 @@ export * from './layers.ts';
 export * from './init.ts';
 export * from './state.ts';
 export * from './reference.ts';
+export * from './macs.ts';

@@ -62,6 +62,14 @@ export interface BatchNorm2dOptions {
   rt?: Runtime;
 }
 
+/**
+ * Which statistics a BatchNorm2d normalises with. 'mode' (the default, torch's behaviour): the batch's
+ * in training mode, moving the running statistics towards them, and the running ones in eval mode.
+ * 'batch': the batch's statistics in either mode, and the running ones never move, so that scoring
+ * a network with batch statistics leaves it exactly as it was.
+ */
+export type BatchNormStatistics = 'mode' | 'batch';
+
 export class BatchNorm2d extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
@@ -70,6 +78,8 @@ export class BatchNorm2d extends Module {
    * (Tanaka et al. 2020); `setBatchNormBypass` flips it for a whole network.
    */
   bypass = false;
+  /** See BatchNormStatistics; `setBatchNormStatistics` sets it for a whole network. */
+  statistics: BatchNormStatistics = 'mode';
 
   constructor(
     readonly channels: number,
@@ -94,8 +104,10 @@ export class BatchNorm2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.bypass) return x;
-    return batchNorm2d(x, this.runningMean, this.runningVar, this.weight, this.bias, {
-      training: this.training,
+    const batchOnly = this.statistics === 'batch';
+    // batchNorm2d with no running tensors normalises with the batch's statistics and updates nothing.
+    return batchNorm2d(x, batchOnly ? null : this.runningMean, batchOnly ? null : this.runningVar, this.weight, this.bias, {
+      training: batchOnly || this.training,
       momentum: this.options.momentum,
       eps: this.options.eps,
     });
@@ -105,6 +117,11 @@ export class BatchNorm2d extends Module {
 /** Turns every BatchNorm2d under `root` into the identity (on = true) or back. */
 export function setBatchNormBypass(root: Module, on: boolean): void {
   for (const m of root.modules()) if (m instanceof BatchNorm2d) m.bypass = on;
+}
+
+/** Sets every BatchNorm2d under `root` to normalise with the given statistics. */
+export function setBatchNormStatistics(root: Module, statistics: BatchNormStatistics): void {
+  for (const m of root.modules()) if (m instanceof BatchNorm2d) m.statistics = statistics;
 }
 
 export class Linear extends Module {
@@ -175,6 +192,24 @@ export class GlobalAvgPool2d extends Module {
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     return reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]);
+  }
+}
+
+/**
+ * Holds modules under the names "0", "1", ... as torch.nn.ModuleList, for a parent that calls them
+ * itself (a cell's nodes); it has no forward of its own.
+ */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly items: readonly M[];
+
+  constructor(items: readonly M[]) {
+    super();
+    this.items = [...items];
+    this.items.forEach((m, i) => this.addChild(String(i), m));
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList has no forward: its parent calls its items');
   }
 }
 
