@@ -2,11 +2,12 @@
 // initialisation. Each is a thin Module over one op in src/ops.
 import type { Runtime } from '../gpu/runtime.ts';
 import { conv2d, type Pair, type Padding } from '../ops/conv.ts';
-import { full, relu } from '../ops/elementwise.ts';
+import { relu } from '../ops/elementwise.ts';
 import { linear } from '../ops/linear.ts';
 import { batchNorm2d } from '../ops/norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool.ts';
 import { reshape } from '../ops/shape.ts';
+import { tensor } from '../tensor/create.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 import { biasUniform, kaimingUniform } from './init.ts';
@@ -88,10 +89,13 @@ export class BatchNorm2d extends Module {
     super();
     const rt = options.rt;
     const affine = options.affine ?? true;
-    this.weight = affine ? this.addParameter('weight', full([channels], 1, rt)) : null;
-    this.bias = affine ? this.addParameter('bias', full([channels], 0, rt)) : null;
-    this.addBuffer('running_mean', full([channels], 0, rt));
-    this.addBuffer('running_var', full([channels], 1, rt));
+    // Filled on the host and written, not by a fill kernel: a dispatch between two weight uploads
+    // makes the next upload submit first, and a network's build then cost one submit per layer.
+    const filled = (v: number): Tensor => tensor(new Float32Array(channels).fill(v), [channels], rt);
+    this.weight = affine ? this.addParameter('weight', filled(1)) : null;
+    this.bias = affine ? this.addParameter('bias', filled(0)) : null;
+    this.addBuffer('running_mean', filled(0));
+    this.addBuffer('running_var', filled(1));
   }
 
   get runningMean(): Tensor {
