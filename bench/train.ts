@@ -2,7 +2,7 @@
 // 28x28x1: the kernels issue's yardstick. Peers on this machine class: PyTorch CPU 46-53 ms, TF.js
 // WebGPU on the same Dawn device 3500-3800 ms; target <= 500 ms.
 import { initNode } from '../src/node/index.ts';
-import { referenceNet } from '../src/nn/reference.ts';
+import { referenceNet } from '../src/space/reference.ts';
 import { randUniform } from '../src/tensor/create.ts';
 import { Sgd } from '../src/train/sgd.ts';
 import { sgdStep } from '../src/train/step.ts';
