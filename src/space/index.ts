@@ -11,3 +11,5 @@ export * from './cells.ts';
 export * from './network.ts';
 export * from './costs.ts';
 export * from './reference.ts';
+export * from './picture.ts';
+export * from './svg.ts';
