@@ -1,25 +1,15 @@
 // `mednas arch show|info|random` run as a user runs them (a child process through the sources).
 import { DOMParser, onWarningStopParsing } from '@xmldom/xmldom';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { architectureCost, formatGenotype, NORMAL_OP_NAMES, PAPER_GENOTYPE, randomGenotype, REDUCTION_OP_NAMES } from '../../src/space/index.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { mednas } from './helpers.ts';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'mednas-arch-'));
-
-function mednas(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 
 const paperOps = [...new Set(PAPER_GENOTYPE.flatMap((v, i) => (i % 14 < 10 ? (i % 2 === 0 ? [NORMAL_OP_NAMES[v]] : []) : [REDUCTION_OP_NAMES[v]])))];
 

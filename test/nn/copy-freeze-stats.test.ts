@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, loadNamedValues, ModuleList, ReLU, Sequential, setBatchNormStatistics,
+  BatchNorm2d, Conv2d, loadNamedValues, ModuleList, ReLU, Sequential, setBatchNormStatistics,
   StateFormatError, type Module,
 } from '../../src/nn/index.ts';
 import { crossEntropy } from '../../src/ops/loss.ts';
@@ -14,19 +14,11 @@ import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 import { Sgd } from '../../src/train/sgd.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
+import { smallNet as sharedSmallNet } from './fixture-net.ts';
 
 const rt = await testRuntime();
 
-function smallNet(seed: number): Sequential {
-  const rng = new Rng(seed);
-  return new Sequential(
-    new Conv2d(3, 8, 3, { rng, rt, padding: 1, bias: false }),
-    new BatchNorm2d(8, { rt }),
-    new ReLU(),
-    new GlobalAvgPool2d(),
-    new Linear(8, 4, { rng, rt }),
-  );
-}
+const smallNet = (seed: number): Sequential => sharedSmallNet(rt, seed);
 
 const input = (seed = 9): Tensor => tensor(randomArray(2 * 3 * 6 * 6, seed), [2, 3, 6, 6], rt);
 const labels = Int32Array.from([1, 3]);
