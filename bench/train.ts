@@ -1,4 +1,4 @@
-// One SGD training step of the DARTS-style reference network (src/nn/reference.ts), N = 64 images of
+// One SGD training step of the DARTS-style reference network (src/space/reference.ts), N = 64 images of
 // 28x28x1: the kernels issue's yardstick. Peers on this machine class: PyTorch CPU 46-53 ms, TF.js
 // WebGPU on the same Dawn device 3500-3800 ms; target <= 500 ms.
 import { initNode } from '../src/node/index.ts';
