@@ -3,7 +3,7 @@
 // state is dead too). When every output state of a block's normal cell is dead, the cell outputs
 // zeros, every later layer sees a constant, and the network's output does not depend on its input:
 // jacob_cov is undefined and gradient proxies are 0 (about 1 in 6 random genotypes of 3 blocks).
-import { decodeGenotype, normalCellOutputs, type Genotype, type NormalNode } from './genotype.ts';
+import { decodeGenotype, normalCellOutputs, resolveGenotype, type GenotypeInput, type NormalNode } from './genotype.ts';
 
 /** Which of the cell's states 0..5 are exactly zero for every input (state 0, the input, never is). */
 export function deadStates(nodes: readonly NormalNode[]): boolean[] {
@@ -19,8 +19,8 @@ export function isDeadCell(nodes: readonly NormalNode[]): boolean {
 }
 
 /** The 0-based indices of the blocks whose normal cell is dead; empty for a live network. */
-export function deadCells(g: Genotype): number[] {
-  return decodeGenotype(g)
+export function deadCells(g: GenotypeInput): number[] {
+  return decodeGenotype(resolveGenotype(g))
     .map((b, i) => (isDeadCell(b.normal) ? i : -1))
     .filter((i) => i >= 0);
 }

@@ -6,23 +6,22 @@
 import { isDeadCell } from './dead.ts';
 import { GenotypeError } from './errors.ts';
 import {
-  decodeGenotype, GENES_PER_BLOCK, NODES_PER_CELL, normalCellOutputs, PAPER_GENOTYPE, validateGenotype,
-  type Genotype, type GenotypeOptions,
+  decodeGenotype, GENES_PER_BLOCK, NODES_PER_CELL, normalCellOutputs, PAPER_GENOTYPE, resolveGenotype, validateGenotype,
+  type GenotypeInput, type GenotypeOptions,
 } from './genotype.ts';
 import { NORMAL_OP_NAMES, normalOpIndex, REDUCTION_OP_NAMES, reductionOpIndex } from './op-names.ts';
 
 /** A stable string key: the genes joined by commas (it parses back to the same genotype). */
-export function genotypeKey(g: Genotype): string {
-  validateGenotype(g);
-  return g.join(',');
+export function genotypeKey(g: GenotypeInput): string {
+  return resolveGenotype(g).join(',');
 }
 
 const stateName = (s: number): string => (s === 0 ? 'in' : `node${s - 1}`);
 
 /** The readable form: two lines per block (normal cell, reduction cell). parseGenotype reads it back. */
-export function formatGenotype(g: Genotype): string {
+export function formatGenotype(g: GenotypeInput): string {
   const lines: string[] = [];
-  decodeGenotype(g).forEach((block, b) => {
+  decodeGenotype(resolveGenotype(g)).forEach((block, b) => {
     const nodes = block.normal.map((n, k) => `node${k} = ${NORMAL_OP_NAMES[n.op]}(${stateName(n.input)})`);
     const outputs = normalCellOutputs(block.normal).map(stateName).join(', ');
     const dead = isDeadCell(block.normal) ? ' [dead: every output descends from a zero op]' : '';

@@ -39,6 +39,9 @@ test('the paper genotype is valid and decodes to the paper cells', () => {
   // Outputs: the states no node reads (state j = node j-1).
   assert.equal(blocks.map((b) => normalCellOutputs(b.normal)), [[2, 3, 5], [2, 5], [1, 4, 5]]);
   assert.equal(deadCells(PAPER_GENOTYPE), []);
+  assert.equal(deadCells('paper'), []);
+  assert.is(genotypeKey('paper'), genotypeKey(PAPER_GENOTYPE));
+  assert.is(formatGenotype('paper'), formatGenotype(PAPER_GENOTYPE));
 });
 
 test('every kind of invalid genotype is rejected, naming the block, node and gene', () => {
