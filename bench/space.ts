@@ -3,11 +3,7 @@
 // (PyTorch CPU on this machine class: 279-287 ms, PERF-NOTES.md).
 import { initNode } from '../src/node/index.ts';
 import { buildNetwork, genotypeToSvg } from '../src/space/index.ts';
-import { randUniform } from '../src/tensor/create.ts';
-import { Sgd } from '../src/train/sgd.ts';
-import { sgdStep } from '../src/train/step.ts';
-import { Rng } from '../src/util/rng.ts';
-import { median, timeRuns, type BenchCase } from './util.ts';
+import { median, timeRuns, timeSgdStep, type BenchCase } from './util.ts';
 
 const paper = (initChannels: number) => ({ inChannels: 1, numClasses: 2, initChannels });
 
@@ -41,18 +37,7 @@ export const cases: BenchCase[] = [
     async run() {
       const rt = await initNode();
       const net = buildNetwork('paper', paper(16), { rt, seed: 1 });
-      const x = randUniform([64, 1, 28, 28], new Rng(1), 0, 1, rt);
-      const labels = Int32Array.from({ length: 64 }, (_, i) => i % 2);
-      const sgd = new Sgd(net.parameters(), { lr: 0.01, momentum: 0.9 });
-      const times = await timeRuns(async () => {
-        sgdStep(net, sgd, x, labels).dispose();
-        await rt.sync();
-      }, 5, 2);
-      const parameters = net.parameterCount();
-      x.dispose();
-      sgd.dispose();
-      net.dispose();
-      return { median_ms: median(times), min_ms: Math.min(...times), parameters };
+      return timeSgdStep(rt, net, { classes: 2, sgd: { lr: 0.01, momentum: 0.9 }, repeats: 5 });
     },
   },
 ];
