@@ -1,5 +1,5 @@
 // The downloader against a local HTTP server on 127.0.0.1 (no other network access).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChecksumError, DownloadBusyError, DownloadError } from '../../src/data/index.ts';
 import { downloadFile, downloadMedMnist, listLocalDatasets } from '../../src/node/data/index.ts';
+import { runAsync, type Finished } from '../spawn.ts';
 import { realFile } from './helpers.ts';
 
 const fixture = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
@@ -19,6 +20,13 @@ const ranges: Record<string, (string | undefined)[]> = {};
 let server: Server;
 let base = '';
 let dir = '';
+const held: (() => void)[] = [];
+let released = false;
+/** Lets every held response (and any later one) finish. */
+const release = () => {
+  released = true;
+  held.splice(0).forEach((f) => f());
+};
 
 function serveBody(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Uint8Array, honourRange: boolean): void {
   const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -64,18 +72,13 @@ test.before(async () => {
       }
       return serveBody(req, res, fixture, false);
     }
-    if (kind === 'slow') {
-      // The fixture in 10 pieces over about 1.5 s, so that a second download can meet the first.
+    if (kind === 'hold') {
+      // Half the fixture, then the rest only once the test calls release(): a second download
+      // meets the first however slowly this machine starts processes.
       res.writeHead(200, { 'content-length': fixture.length });
-      let i = 0;
-      const piece = fixture.length / 10;
-      const timer = setInterval(() => {
-        res.write(fixture.subarray(i * piece, (i + 1) * piece));
-        if (++i === 10) {
-          clearInterval(timer);
-          res.end();
-        }
-      }, 150);
+      res.write(fixture.subarray(0, 1000));
+      if (released) res.end(fixture.subarray(1000));
+      else held.push(() => res.end(fixture.subarray(1000)));
       return;
     }
     res.writeHead(404, 'Not Found').end('not here');
@@ -206,7 +209,7 @@ test('a 206 from the wrong offset: a resume restarts once from zero; a server th
 
 test('a lock file: a second download of the same file waits its turn; a stale lock is taken over', async () => {
   const p = dest('locked.bin');
-  const first = downloadFile(`${base}/slow/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
+  const first = downloadFile(`${base}/hold/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
   while (!existsSync(`${p}.lock`)) await new Promise((r) => setTimeout(r, 10));
   // The same process counts as "another download" too: the lock is per file, not per process.
   try {
@@ -216,7 +219,9 @@ test('a lock file: a second download of the same file waits its turn; a stale lo
     assert.instance(e, DownloadBusyError);
     assert.match((e as Error).message, /Another download of locked\.bin into this directory is running \(process \d+\)/);
   }
+  release();
   await first;
+  released = false;
   assert.not.ok(existsSync(`${p}.lock`), 'the lock is released');
   // A lock left by a process that is gone (killed mid-download) does not block the next run.
   const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
@@ -239,16 +244,11 @@ test('downloads into a data directory that is a file say so', async () => {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Runs the CLI asynchronously (so that this process's server can answer it). */
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
+function cli(...args: string[]): Promise<Finished> {
+  return runAsync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
     cwd: ROOT,
     env: { ...process.env, MEDNAS_DATA: '', MEDNAS_DATA_URL: '' },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
 }
 
 test('CLI: data list, data download from loopback, 404 and unknown names exit 1 with the message', async () => {
@@ -270,11 +270,12 @@ test('CLI: data list, data download from loopback, 404 and unknown names exit 1 
   assert.match(unknown.stderr, /Unknown dataset 'kneemnist'/);
   // Two CLI downloads into one directory: the second says that the first is running.
   const lockDir = join(dataDir, 'lock');
-  const slow = cli('download', 'breastmnist', '--data-dir', lockDir, '--url', `${base}/slow/breastmnist.npz`);
+  const slow = cli('download', 'breastmnist', '--data-dir', lockDir, '--url', `${base}/hold/breastmnist.npz`);
   while (!existsSync(join(lockDir, 'breastmnist.npz.lock'))) await new Promise((r) => setTimeout(r, 20));
   const second = await cli('download', 'breastmnist', '--data-dir', lockDir, '--url', `${base}/ok/breastmnist.npz`);
   assert.is(second.status, 1);
   assert.match(second.stderr, /^mednas: Another download of breastmnist\.npz into this directory is running \(process \d+\)/);
+  release();
   const slowDone = await slow;
   assert.is(slowDone.status, 1); // the served bytes are not breastmnist: MD5 mismatch, nothing kept
   assert.match(slowDone.stderr, /MD5 is/);

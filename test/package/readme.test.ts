@@ -2,7 +2,7 @@
 // files copied to a temporary directory with no node_modules and no dist, as a clone has them.
 // The first command runs set-up (npm ci from npm's cache when it has the packages, the build);
 // afterwards `npx mednas` works too. Downloads go to a loopback server, never to the network.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,20 +11,15 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { realFile } from '../data/helpers.ts';
+import { runAsync, type Finished } from '../spawn.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'mednas-clone-'));
 const checkout = join(work, 'mednas');
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-function run(command: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-c', command], { cwd: checkout, env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
-}
+const run = (command: string, env: Record<string, string>): Promise<Finished> =>
+  runAsync('bash', ['-c', command], { cwd: checkout, env: { ...process.env, ...env } });
 
 test("README commands work as written in a fresh checkout, and npx mednas after set-up", async () => {
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
