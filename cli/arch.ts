@@ -1,8 +1,8 @@
 // `mednas arch show|info|random`: a genotype's cells, costs and picture; its cost breakdown; seeded
-// random genotypes. Nothing here needs a GPU. Option parsing is small and local until the shared
-// parser (cli/options.ts) lands.
+// random genotypes. Nothing here needs a GPU.
 import type { CAC } from 'cac';
-import { getMedMnistInfo, SYNTHETIC_CLASSES, SYNTHETIC_NAME } from '../src/data/index.ts';
+import { datasetShape } from '../src/data/index.ts';
+import { CliUsageError, intValue, optional, stringValue } from './options.ts';
 import {
   architectureCost, deadCells, decodeGenotype, formatGenotype, genotypeKey, genotypeToDot, genotypeToSvg,
   NORMAL_OP_NAMES, randomGenotype, REDUCTION_OP_NAMES, type ArchitectureCost, type Cost, type NetworkConfig,
@@ -24,27 +24,15 @@ interface ArchOptions {
 
 const DEFAULT_DATASET = 'pneumoniamnist'; // the paper genotype's dataset: 1 channel, 2 classes
 
-function wholeNumber(flag: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (v === '' || v === true || !Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got ${String(v)}`);
-  }
-  return n;
-}
-
-function textFlag(flag: string, v: unknown): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new Error(`--${flag} needs a value, e.g. --${flag} out.${flag === 'svg' ? 'svg' : 'dot'}`);
-  return v;
+function pathFlag(flag: string, v: unknown): string | undefined {
+  return optional(v, (x) => stringValue(x, `--${flag}`));
 }
 
 /** Image channels and classes of a dataset name (the embedded synthetic set or a MedMNIST subset). */
 function networkConfig(options: ArchOptions): NetworkConfig & { dataset: string } {
-  const name = options.dataset === undefined ? DEFAULT_DATASET : String(options.dataset);
-  const initChannels = wholeNumber('init-channels', options.initChannels ?? 128, 4);
-  if (name.toLowerCase() === SYNTHETIC_NAME) return { dataset: SYNTHETIC_NAME, inChannels: 1, numClasses: SYNTHETIC_CLASSES.length, initChannels };
-  const info = getMedMnistInfo(name);
-  return { dataset: info.name, inChannels: info.channels, numClasses: info.classNames.length, initChannels };
+  const shape = datasetShape(options.dataset === undefined ? DEFAULT_DATASET : stringValue(options.dataset, '--dataset'));
+  const initChannels = intValue(options.initChannels ?? 128, '--init-channels', { min: 4, max: 4096 });
+  return { dataset: shape.name, inChannels: shape.inChannels, numClasses: shape.numClasses, initChannels };
 }
 
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -66,8 +54,8 @@ async function show(arg: string, options: ArchOptions): Promise<number> {
   const g = await readGenotypeArgument(arg);
   const config = networkConfig(options);
   const cost = architectureCost(g, config);
-  const svgPath = textFlag('svg', options.svg);
-  const dotPath = textFlag('dot', options.dot);
+  const svgPath = pathFlag('svg', options.svg);
+  const dotPath = pathFlag('dot', options.dot);
   const written: { path: string; bytes: number }[] = [];
   const picture = { config, title: `MSTF-NAS genotype ${genotypeKey(g)}` };
   if (dotPath) {
@@ -137,9 +125,9 @@ async function info(arg: string, options: ArchOptions): Promise<number> {
 }
 
 function random(options: ArchOptions): number {
-  const seed = wholeNumber('seed', options.seed ?? 0, 0);
-  const count = wholeNumber('count', options.count ?? 1, 1, 1_000_000);
-  const blocks = wholeNumber('blocks', options.blocks ?? 3, 1, 8);
+  const seed = intValue(options.seed ?? 0, '--seed', { min: 0, max: 2 ** 32 - 1 });
+  const count = intValue(options.count ?? 1, '--count', { min: 1, max: 1_000_000 });
+  const blocks = intValue(options.blocks ?? 3, '--blocks', { min: 1, max: 8 });
   const rng = new Rng(seed);
   for (let i = 0; i < count; i++) {
     const g = randomGenotype(rng, { blocks, avoidDead: options.live === true });
@@ -165,8 +153,8 @@ export function registerArch(cli: CAC): void {
     .option('--json', 'Machine-readable output (one JSON object per line)')
     .action(async (action: string, genotype: string | undefined, options: ArchOptions) => {
       if (action === 'random') return random(options);
-      if (action !== 'show' && action !== 'info') throw new Error(`unknown arch action '${action}': use show, info or random`);
-      if (genotype === undefined) throw new Error(`arch ${action} needs a genotype: \`paper\`, 2,0,4,... (42 integers), a JSON array, or a file`);
+      if (action !== 'show' && action !== 'info') throw new CliUsageError(`unknown arch action '${action}': use show, info or random`);
+      if (genotype === undefined) throw new CliUsageError(`arch ${action} needs a genotype: \`paper\`, 2,0,4,... (42 integers), a JSON array, or a file`);
       return action === 'show' ? show(String(genotype), options) : info(String(genotype), options);
     });
 }

@@ -2,15 +2,13 @@
 import type { CAC } from 'cac';
 import { selfCheck } from '../src/index.ts';
 import { initNode } from '../src/node/index.ts';
+import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 
 export function registerInfo(cli: CAC): void {
-  cli
-    .command('info', 'Show the WebGPU adapter, its limits, and run a self-check')
-    .option('--backend <name>', 'Dawn backend (vulkan, metal, d3d12, ...); default: MEDNAS_BACKEND or automatic')
-    .option('--adapter <name>', 'Adapter name to use; default: MEDNAS_ADAPTER or the first one')
+  addGpuOptions(cli.command('info', 'Show the WebGPU adapter, its limits, and run a self-check'))
     .option('--json', 'Print one JSON object')
-    .action(async (options: { backend?: string; adapter?: string; json?: boolean }) => {
-      const rt = await initNode({ backend: options.backend, adapter: options.adapter });
+    .action(async (options: { backend?: unknown; adapter?: unknown; json?: boolean }) => {
+      const rt = await initNode(gpuInitOptions(options));
       const check = await selfCheck(rt);
       const limits = {
         maxBufferSize: rt.limits.maxBufferSize,
@@ -34,6 +32,7 @@ export function registerInfo(cli: CAC): void {
           `self-check:     ${check.ok ? 'ok' : 'FAILED'} (matmul max error ${check.matmulMaxError.toExponential(2)}, ` +
             `gradient max error ${check.gradientMaxError.toExponential(2)}, ${check.elapsedMs.toFixed(0)} ms)`,
         );
+        if (!check.ok) console.log('This adapter computes wrong results: mednas will not run on it. Try another --backend or --adapter.');
       }
       return check.ok ? 0 : 1;
     });

@@ -1,34 +1,88 @@
 #!/usr/bin/env node
-// mednas CLI entry: each command lives in its own file and registers itself on the cac instance.
-import { cac } from 'cac';
+// mednas CLI entry: each command lives in its own file and registers itself on a cac program;
+// `data` is a program of its own (cli/data.ts) so that its actions have their own help pages.
+// Commands that open the GPU run in a child process that filters Dawn's start-up noise from
+// stderr (cli/quiet-dawn.ts).
+import { cac, type CAC } from 'cac';
 import { registerInfo } from './info.ts';
-import { registerData } from './data.ts';
+import { dataProgram, registerData } from './data.ts';
 import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
+import { fixNegatedDefaults, protectValues } from './options.ts';
+import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
-const cli = cac('mednas');
-registerInfo(cli);
-registerData(cli);
-registerProfile(cli);
-registerArch(cli);
-cli.help();
-cli.version('0.1.0');
+const VERSION = '0.1.0';
+/** Commands that open the GPU (and so get Dawn's warnings filtered). */
+const GPU_COMMANDS = new Set(['info', 'profile']);
 
-async function main(): Promise<number> {
-  cli.parse(process.argv, { run: false });
+function mainProgram(): CAC {
+  const cli = cac('mednas');
+  registerInfo(cli);
+  registerProfile(cli);
+  registerData(cli);
+  registerArch(cli);
+  cli.help(fixNegatedDefaults);
+  cli.version(VERSION);
+  return cli;
+}
+
+const commandNames = (cli: CAC) => cli.commands.map((c) => c.name);
+
+/** Parses `argv` (without node and script) with `cli` and runs the matched command. */
+async function runProgram(cli: CAC, argv: string[], what: string): Promise<number> {
+  cli.parse(['node', 'mednas', ...protectValues(argv, cli)], { run: false });
+  if (cli.options.help || cli.options.version) return 0; // cac printed the page
   if (!cli.matchedCommand) {
-    if (cli.options.help || cli.options.version) return 0;
-    cli.outputHelp();
-    return cli.args.length ? 1 : 0;
+    const given = cli.args[0];
+    if (given === undefined) {
+      cli.outputHelp();
+      return 1;
+    }
+    console.error(`mednas: unknown ${what} '${given}'. Known: ${commandNames(cli).join(', ')} (\`mednas ${what === 'command' ? '' : 'data '}--help\` lists them).`);
+    return 1;
   }
   const code = await cli.runMatchedCommand();
   return typeof code === 'number' ? code : 0;
 }
 
-main().then(
+async function main(argv: string[]): Promise<number> {
+  const cli = mainProgram();
+  const index = argv.findIndex((a) => !a.startsWith('-'));
+  const name = index < 0 ? undefined : argv[index];
+  if (name === undefined) {
+    if (argv.length === 0) {
+      cli.outputHelp();
+      return 0;
+    }
+    if (argv.some((a) => ['-h', '--help', '-v', '--version'].includes(a))) return runProgram(cli, argv, 'command');
+    console.error(`mednas: unknown option '${argv[0]}' and no command. Commands: ${commandNames(cli).join(', ')} (\`mednas --help\` describes them).`);
+    return 1;
+  }
+  if (name === 'help') {
+    // `mednas help [command [action]]` is `mednas [command [action]] --help`.
+    const rest = argv.slice(index + 1).filter((a) => !a.startsWith('-'));
+    if (rest.length === 0) {
+      cli.outputHelp();
+      return 0;
+    }
+    return main([...rest, '--help']);
+  }
+  if (!commandNames(cli).includes(name)) {
+    console.error(`mednas: unknown command '${name}'. Commands: ${commandNames(cli).join(', ')} (\`mednas --help\` describes them).`);
+    return 1;
+  }
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (GPU_COMMANDS.has(name) && !wantsHelp && !process.env[CLI_CHILD_ENV]) return runWithQuietDawn();
+  followParent();
+  if (name === 'data') return runProgram(dataProgram(), [...argv.slice(0, index), ...argv.slice(index + 1)], 'data action');
+  return runProgram(cli, argv, 'command');
+}
+
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    // Errors from the library are typed and say what to do: print the message, not a stack.
+    // Errors from the library and the option parser are typed and say what to do: print the
+    // message, not a stack.
     const e = err as Error;
     console.error(`mednas: ${e?.message ?? String(err)}`);
     if (process.env.MEDNAS_DEBUG) console.error(e?.stack);

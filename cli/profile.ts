@@ -1,41 +1,43 @@
 // `mednas profile`: GPU time per kernel in one SGD training step of the reference network.
 import type { CAC } from 'cac';
-import { profileTrainingStep, referenceNet } from '../src/index.ts';
+import { GpuError, profileTrainingStep, referenceNet, selfCheck } from '../src/index.ts';
 import { initNode } from '../src/node/index.ts';
+import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
+import { intValue } from './options.ts';
 
 interface ProfileOptions {
-  batch: number;
-  size: number;
-  steps: number;
-  top: number;
+  batch: unknown;
+  size: unknown;
+  steps: unknown;
+  top: unknown;
   json?: boolean;
-  backend?: string;
-  adapter?: string;
-}
-
-function positiveInt(name: string, v: unknown): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got ${String(v)}`);
-  return n;
+  backend?: unknown;
+  adapter?: unknown;
 }
 
 export function registerProfile(cli: CAC): void {
-  cli
-    .command('profile', 'Time each GPU kernel in one training step of the DARTS-style reference network')
-    .option('--batch <n>', 'Images per batch', { default: 64 })
-    .option('--size <px>', 'Image height and width', { default: 28 })
-    .option('--steps <n>', 'Steps to time (after two warm-up steps)', { default: 3 })
+  addGpuOptions(cli.command('profile', 'Time each GPU kernel in one training step of the DARTS-style reference network'))
+    .option('--batch <n>', 'Images per batch (1-4096)', { default: 64 })
+    .option('--size <px>', 'Image height and width (8-512; the network halves it twice)', { default: 28 })
+    .option('--steps <n>', 'Steps to time, after two warm-up steps (1-1000)', { default: 3 })
     .option('--top <n>', 'Kernels to list', { default: 20 })
     .option('--json', 'Print one JSON object')
-    .option('--backend <name>', 'Dawn backend; default: MEDNAS_BACKEND or automatic')
-    .option('--adapter <name>', 'Adapter name; default: MEDNAS_ADAPTER or the first one')
     .action(async (options: ProfileOptions) => {
-      const batch = positiveInt('batch', options.batch);
-      const size = positiveInt('size', options.size);
-      const steps = positiveInt('steps', options.steps);
-      const top = positiveInt('top', options.top);
-      if (size < 8) throw new Error('--size must be at least 8: the reference network halves the image twice');
-      const rt = await initNode({ backend: options.backend, adapter: options.adapter });
+      // Checked before the GPU is opened: ranges keep every buffer within what an adapter can hold
+      // (4096 x 512 x 512 f32 inputs are 4 GiB, the largest maxBufferSize Dawn offers).
+      const batch = intValue(options.batch, '--batch', { min: 1, max: 4096 });
+      const size = intValue(options.size, '--size', { min: 8, max: 512 });
+      const steps = intValue(options.steps, '--steps', { min: 1, max: 1000 });
+      const top = intValue(options.top, '--top', { min: 1, max: 10_000 });
+      const rt = await initNode(gpuInitOptions(options));
+      // Timings of an adapter that computes garbage are garbage too: check it first.
+      const check = await selfCheck(rt);
+      if (!check.ok) {
+        throw new GpuError(
+          `the adapter (${rt.adapterInfo.description || rt.adapterInfo.device || 'unnamed'}) failed the self-check ` +
+            `(matmul max error ${check.matmulMaxError.toExponential(2)}): its timings would mean nothing. Try another --backend or --adapter (mednas info shows them).`,
+        );
+      }
       const net = referenceNet(rt);
       const profile = await profileTrainingStep(rt, net, { inputShape: [batch, 1, size, size], classes: 10, steps });
       net.dispose();

@@ -23,6 +23,14 @@ if [ ! -f dist/cli.js ] || [ -n "$(find src cli shaders tsup.config.ts package.j
   npx --no-install tsup --silent >&2
 fi
 
+# npx looks for a project's own binary in node_modules/.bin, where npm never links it: link it, so
+# that `npx mednas ...` works in this checkout once set-up has run.
+if [ ! -e node_modules/.bin/mednas ]; then
+  mkdir -p node_modules/.bin
+  ln -s ../../dist/cli.js node_modules/.bin/mednas
+fi
+chmod +x dist/cli.js
+
 # --- 3. WebGPU adapter ---------------------------------------------------------------------------
 [ "${MEDNAS_SKIP_GPU_SETUP:-0}" = "1" ] && exit 0
 probe() { timeout 120 node scripts/probe-adapter.mjs 2>/dev/null; }

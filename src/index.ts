@@ -12,3 +12,7 @@ export * from './space/index.ts';
 export { Sgd, type SgdOptions } from './train/sgd.ts';
 export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './train/profile.ts';
 export { sgdStep } from './train/step.ts';
+export { decodeEnvelope, encodeEnvelope, isEnvelope, type DecodeEnvelopeOptions, type DecodedEnvelope, type PayloadEncoding } from './util/envelope.ts';
+export { FieldChecker, describeValue } from './util/fields.ts';
+export { FileFormatError } from './util/file-format-error.ts';
+export { crc32 } from './util/crc32.ts';

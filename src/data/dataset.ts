@@ -23,6 +23,8 @@ export interface ImageDataset {
   readonly splits: Readonly<Record<SplitName, ImageSplit>>;
   /** The registry release the split sizes match ('v3', 'v2'), 'synthetic', or null (unofficial file). */
   readonly release: string | null;
+  /** Where it came from, for messages: the file name, or 'synthetic'. */
+  readonly source?: string;
 }
 
 /** Per-channel mean and standard deviation of pixel values scaled to [0, 1]. */
@@ -56,6 +58,7 @@ export function datasetFromArrays(arrays: ReadonlyMap<string, NpyArray>, file: s
     if (im.shape.length < 3 || im.shape.length > 4 || h !== w) {
       throw new MedMnistFileError(file, `${split}_images has shape (${im.shape.join(', ')}), expected (N, S, S) or (N, S, S, 3)`);
     }
+    if (n === 0) throw new MedMnistFileError(file, `the '${split}' split is empty (0 images)`, 'Every split needs images: use the official file (mednas data download NAME).');
     if (c !== info.channels) throw new MedMnistFileError(file, `${split}_images has ${c} channel(s), ${info.name} has ${info.channels}`);
     if (sizePx >= 0 && h !== sizePx) throw new MedMnistFileError(file, `${split}_images are ${h}x${h} but train images are ${sizePx}x${sizePx}`);
     sizePx = h;
@@ -65,12 +68,17 @@ export function datasetFromArrays(arrays: ReadonlyMap<string, NpyArray>, file: s
     if (lb.shape[0] !== n) throw new MedMnistFileError(file, `image/label count mismatch in '${split}': ${n} images but ${lb.shape[0]} labels`);
     const expectedWidth = multiLabel ? info.classNames.length : 1;
     if (width !== expectedWidth) throw new MedMnistFileError(file, `${split}_labels has ${width} column(s), ${info.name} needs ${expectedWidth}`);
-    const ints = Int32Array.from(lb.data as ArrayLike<number | bigint>, Number);
+    // Range-checked on the stored values (int64/uint32 included) before narrowing to int32, so that
+    // 2^32 + 1 is an error and not class 1.
+    const raw = lb.data as ArrayLike<number | bigint>;
     const limit = multiLabel ? 2 : info.classNames.length;
-    for (let i = 0; i < ints.length; i++) {
-      if (ints[i] < 0 || ints[i] >= limit) {
-        throw new MedMnistFileError(file, `${split}_labels[${Math.floor(i / width)}] is ${ints[i]}, outside 0..${limit - 1} for ${info.name}`);
+    const ints = new Int32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i];
+      if (typeof v === 'bigint' ? v < 0n || v >= BigInt(limit) : !(v >= 0 && v < limit)) {
+        throw new MedMnistFileError(file, `${split}_labels[${Math.floor(i / width)}] is ${v}, outside 0..${limit - 1} for ${info.name}`);
       }
+      ints[i] = Number(v);
     }
     splits[split] = { count: n, images: im.data as Uint8Array, labels: ints };
   }
@@ -87,6 +95,7 @@ export function datasetFromArrays(arrays: ReadonlyMap<string, NpyArray>, file: s
     labelWidth: multiLabel ? info.classNames.length : 1,
     splits,
     release: releaseBySplits(info.name, sizes)?.id ?? null,
+    source: file,
   };
 }
 

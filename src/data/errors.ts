@@ -91,3 +91,18 @@ export class DatasetNotFoundError extends DataError {
     );
   }
 }
+
+/** Another process is downloading the same file into the same directory. */
+export class DownloadBusyError extends DataError {
+  override name = 'DownloadBusyError';
+  constructor(
+    readonly file: string,
+    readonly lockPath: string,
+    readonly pid: number | null,
+  ) {
+    super(
+      `Another download of ${file} into this directory is running${pid ? ` (process ${pid})` : ''}: wait for it to finish, ` +
+        `then run the command again (it will find the file). If no download is running, remove ${lockPath}.`,
+    );
+  }
+}

@@ -14,3 +14,4 @@ export * from './augmix.ts';
 export * from './flipcrop.ts';
 export * from './loader.ts';
 export * from './synthetic.ts';
+export * from './shape.ts';

@@ -6,6 +6,7 @@
 // (options, epoch, batch index). Resuming is therefore just `epoch(e, startBatch)`, and the
 // prefetch depth cannot change the result.
 import { augmix, AUGMIX_DEFAULTS, type AugMixOptions } from './augmix.ts';
+import { MedMnistFileError } from './errors.ts';
 import { trainStats, type ChannelStats, type ImageDataset } from './dataset.ts';
 import { randomFlipCrop, type FlipCropOptions } from './flipcrop.ts';
 import { makeImage } from './ops.ts';
@@ -89,6 +90,19 @@ export class DataLoader {
       norm === 'train-stats' ? trainStats(dataset) : norm === 'none' ? { mean: new Array(c).fill(0), std: new Array(c).fill(1) } : norm;
     if (this.stats.mean.length !== c || this.stats.std.length !== c) {
       throw new RangeError(`normalize needs ${c} mean/std value(s) for ${dataset.name}, got ${this.stats.mean.length}/${this.stats.std.length}`);
+    }
+    // A constant (or empty) training split has std 0: dividing by it would hand out NaN/Infinity images.
+    const badChannel = this.stats.mean.findIndex((m, ch) => !Number.isFinite(m) || !(this.stats.std[ch] > 0) || !Number.isFinite(this.stats.std[ch]));
+    if (badChannel >= 0) {
+      const stats = `mean ${this.stats.mean[badChannel]}, std ${this.stats.std[badChannel]} in channel ${badChannel}`;
+      if (norm === 'train-stats') {
+        throw new MedMnistFileError(
+          dataset.source ?? dataset.name,
+          `the 'train' split gives no usable normalisation (${stats}: its images are constant)`,
+          "Use a file with real training images, or pass normalize: 'none' or explicit { mean, std }.",
+        );
+      }
+      throw new RangeError(`normalize needs finite means and stds > 0, got ${stats}`);
     }
     this.outChannels = this.options.replicateGray && c === 1 ? 3 : c;
   }

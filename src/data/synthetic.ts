@@ -116,5 +116,6 @@ export function syntheticDataset(options: SyntheticOptions = {}): ImageDataset {
     labelWidth: 1,
     splits: { train: make('train', 1), val: make('val', 2), test: make('test', 3) },
     release: 'synthetic',
+    source: SYNTHETIC_NAME,
   };
 }

@@ -3,6 +3,7 @@
 // itself is fflate's; the container logic is ours so that every fault gets a precise message
 // (fflate's unzipSync neither checks CRCs nor names the member that failed).
 import { inflateSync } from 'fflate';
+import { crc32 } from '../util/crc32.ts';
 import { NpzFormatError } from './errors.ts';
 
 /** One member of the archive, before decompression. */
@@ -20,24 +21,6 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
 const SIG_EOCD64 = 0x06064b50;
 const SIG_EOCD64_LOCATOR = 0x07064b50;
-
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, the one zip uses). */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const t = crcTable;
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function u64(view: DataView, at: number): number {
   return view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;

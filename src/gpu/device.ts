@@ -51,6 +51,12 @@ export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
+/** Dawn names its null backend's adapter 'null-backend' and leaves vendor and description empty. */
+export function isNullAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  return info.device === 'null-backend' || /\bnull backend\b/i.test(info.description ?? '');
+}
+
 /** Request an adapter and a device with the engine's limits raised as far as the adapter allows. */
 export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Promise<AcquiredDevice> {
   const adapter = await gpu.requestAdapter({ powerPreference: request.powerPreference ?? 'high-performance' });
@@ -59,6 +65,14 @@ export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Prom
       'No WebGPU adapter found. On Linux without a GPU install Mesa >= 24 with lavapipe ' +
         '(Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1), ' +
         'or run `bash scripts/setup.sh` as root, which does it for you.',
+    );
+  }
+  // Dawn's null backend (--backend null, which Dawn lists as valid) accepts every call and computes
+  // nothing: results would be whatever the memory held. Refuse it before any work is timed or trusted.
+  if (isNullAdapter(adapter)) {
+    throw new GpuError(
+      "The adapter is Dawn's null backend, which runs no GPU work (every result would be garbage). " +
+        'Choose a real backend (vulkan, metal, d3d12) or leave MEDNAS_BACKEND/--backend unset.',
     );
   }
   const requiredLimits: Record<string, number> = {};

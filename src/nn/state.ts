@@ -1,26 +1,51 @@
-// Saving and loading a module's parameters and buffers as msgpack: a map of dotted names to shape and
+// Saving and loading a module's parameters and buffers: a map of dotted names to shape and
 // little-endian f32 bytes. Bytes in, bytes out: files are the Node edge's business (src/node/).
-import { pack, unpack } from 'msgpackr';
-import { ShapeError, type Tensor } from '../tensor/tensor.ts';
+//
+// Version 2 (written now) is the file envelope (src/util/envelope.ts: format 'mednas-state',
+// CRC-32) around the msgpack payload { tensors: { name: { shape, dtype: 'f32', data } } }.
+// Version 1 (read only) was a bare msgpack map { format, version: 1, tensors: { name: { shape,
+// data } } } with no checksum: it still loads, and the load says that it could not be checked.
+import { unpack } from 'msgpackr';
+import type { Tensor } from '../tensor/tensor.ts';
+import { decodeEnvelope, encodeEnvelope, isEnvelope } from '../util/envelope.ts';
+import { FieldChecker } from '../util/fields.ts';
+import { FileFormatError } from '../util/file-format-error.ts';
 import type { Module } from './module.ts';
 
-const FORMAT = 'mednas-state';
-const VERSION = 1;
+export const STATE_FORMAT = 'mednas-state';
+export const STATE_VERSION = 2;
 
-interface SavedTensor {
-  shape: number[];
-  /** f32 values, little-endian. */
-  data: Uint8Array;
-}
-
-interface SavedState {
-  format: string;
-  version: number;
-  tensors: Record<string, SavedTensor>;
-}
-
-export class StateFormatError extends Error {
+/** A state that is intact but does not fit the network it is loaded into (names or shapes differ). */
+export class StateFormatError extends FileFormatError {
   override name = 'StateFormatError';
+  constructor(source: string, fault: string, advice = 'Load it into the network it was saved from (same architecture and sizes).') {
+    super(source, fault, advice);
+  }
+}
+
+export interface StateTensor {
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** One named tensor's shape and f32 values (a state's entry, or a PyTorch state dict's). */
+export type NamedValues = StateTensor;
+
+/** A state file's content, every field checked. */
+export interface DecodedState {
+  readonly version: 1 | 2;
+  /** 'crc32' when the file carried a checksum that matched; null for version 1, which has none. */
+  readonly checksum: 'crc32' | null;
+  readonly tensors: ReadonlyMap<string, StateTensor>;
+}
+
+/** What a successful load read. */
+export interface StateLoadInfo {
+  readonly version: 1 | 2;
+  readonly checksum: 'crc32' | null;
+  readonly tensorCount: number;
+  /** Something the caller should tell the user (a version-1 file could not be checked), or null. */
+  readonly notice: string | null;
 }
 
 function toLittleEndianBytes(values: Float32Array): Uint8Array {
@@ -37,79 +62,123 @@ function fromLittleEndianBytes(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** Every parameter and buffer of `module`, read back from the GPU and packed. */
+/** Every parameter and buffer of `module`, read back from the GPU and packed (version 2). */
 export async function encodeState(module: Module): Promise<Uint8Array> {
-  const tensors: Record<string, SavedTensor> = {};
+  const tensors: Record<string, { shape: number[]; dtype: 'f32'; data: Uint8Array }> = {};
   for (const [name, t] of module.stateEntries()) {
-    tensors[name] = { shape: [...t.shape], data: toLittleEndianBytes(await t.data()) };
+    tensors[name] = { shape: [...t.shape], dtype: 'f32', data: toLittleEndianBytes(await t.data()) };
   }
-  const state: SavedState = { format: FORMAT, version: VERSION, tensors };
-  return pack(state);
+  return encodeEnvelope(STATE_FORMAT, STATE_VERSION, { tensors });
 }
 
-function decode(bytes: Uint8Array, source: string): SavedState {
-  let state: SavedState;
+function checkTensors(f: FieldChecker, value: unknown, keys: readonly string[]): Map<string, StateTensor> {
+  const record = f.record(value, 'tensors');
+  const out = new Map<string, StateTensor>();
+  for (const [name, entry] of Object.entries(record)) {
+    const where = `tensors[${JSON.stringify(name)}]`;
+    const t = f.record(entry, where);
+    f.keys(t, where, keys);
+    if ('dtype' in t && f.string(t.dtype, `${where}.dtype`) !== 'f32') f.fail(`${where}.dtype`, "'f32'", t.dtype);
+    const shape = f.integers(t.shape, `${where}.shape`, 0, 2 ** 31);
+    const data = f.bytes(t.data, `${where}.data`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(size) || data.length !== size * 4) {
+      f.fail(`${where}.data`, `${size * 4} bytes (f32 values for shape [${shape.join(', ')}])`, data);
+    }
+    out.set(name, { shape, values: fromLittleEndianBytes(data) });
+  }
+  return out;
+}
+
+function decodeV1(bytes: Uint8Array, source: string): DecodedState {
+  let state: unknown;
   try {
-    state = unpack(bytes) as SavedState;
+    state = unpack(bytes);
   } catch (e) {
-    throw new StateFormatError(`${source} is not a readable msgpack file (${(e as Error).message}); it may be truncated`);
+    throw new FileFormatError(
+      source,
+      `is neither a mednas file nor a readable version-1 state (msgpack: ${(e as Error)?.message ?? String(e)}); it may be truncated or damaged`,
+    );
   }
-  if (state?.format !== FORMAT || typeof state.tensors !== 'object') {
-    throw new StateFormatError(`${source} is not a mednas model state (no '${FORMAT}' header)`);
+  const f = new FieldChecker(source);
+  const top = f.record(state, 'the file');
+  if (top.format !== STATE_FORMAT) {
+    throw new FileFormatError(source, `is not a mednas model state (format is ${top.format === undefined ? 'missing' : JSON.stringify(top.format)})`, 'Give a state file that mednas saved.');
   }
-  if (state.version > VERSION) {
-    throw new StateFormatError(`${source} has state format version ${state.version}; this mednas reads up to ${VERSION}: upgrade mednas`);
-  }
-  return state;
+  f.keys(top, 'the file', ['format', 'version', 'tensors']);
+  if (top.version !== 1) f.fail('version', `1 (files without a mednas header are version 1)`, top.version);
+  return { version: 1, checksum: null, tensors: checkTensors(f, top.tensors, ['shape', 'data']) };
 }
 
-/** One named tensor's shape and f32 values, as a state holds it. */
-export interface NamedValues {
-  readonly shape: readonly number[];
-  readonly values: Float32Array;
+/** Reads and checks a state file's bytes (either version) without touching any network. */
+export function decodeState(bytes: Uint8Array, source = 'the state'): DecodedState {
+  if (!isEnvelope(bytes)) return decodeV1(bytes, source);
+  const { payload } = decodeEnvelope(bytes, { format: STATE_FORMAT, versions: [STATE_VERSION], source });
+  const f = new FieldChecker(source);
+  const top = f.record(payload, 'the payload');
+  f.keys(top, 'the payload', ['tensors']);
+  return { version: 2, checksum: 'crc32', tensors: checkTensors(f, top.tensors, ['shape', 'dtype', 'data']) };
+}
+
+/**
+ * Checks that a decoded state has exactly the names and shapes of `entries` (a module's
+ * stateEntries()): a different architecture is an error naming the first differences.
+ */
+export function checkStateFits(state: DecodedState, entries: readonly (readonly [string, { readonly shape: readonly number[] }])[], source = 'the state'): void {
+  const expected = new Set(entries.map(([n]) => n));
+  const missing = entries.map(([n]) => n).filter((n) => !state.tensors.has(n));
+  const unexpected = [...state.tensors.keys()].filter((n) => !expected.has(n));
+  if (missing.length > 0 || unexpected.length > 0) {
+    const show = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, ... (${names.length})` : '');
+    throw new StateFormatError(
+      source,
+      'does not fit this network: ' +
+        [missing.length ? `missing ${show(missing)}` : '', unexpected.length ? `unexpected ${show(unexpected)}` : ''].filter(Boolean).join('; '),
+    );
+  }
+  for (const [name, t] of entries) {
+    const saved = state.tensors.get(name)!;
+    if (saved.shape.length !== t.shape.length || saved.shape.some((d, i) => d !== t.shape[i])) {
+      throw new StateFormatError(source, `'${name}' has shape [${saved.shape.join(', ')}], the network needs [${t.shape.join(', ')}]`);
+    }
+  }
 }
 
 /**
  * Copies a saved state into `module`'s tensors. Names and shapes must match exactly (a different
- * architecture is an error naming the first differences, never a silent partial load).
+ * architecture is an error naming the first differences, never a silent partial load). Every fault
+ * is a FileFormatError (StateFormatError when the file is intact but for another network), thrown
+ * before anything is written: a failed load leaves the module as it was.
  */
-export function loadState(module: Module, bytes: Uint8Array, source = 'the state'): void {
-  const state = decode(bytes, source);
-  const tensors = new Map<string, NamedValues>();
-  for (const [name, saved] of Object.entries(state.tensors)) {
-    tensors.set(name, { shape: saved.shape, values: fromLittleEndianBytes(saved.data) });
-  }
-  loadNamedValues(module, tensors, source);
+export function loadState(module: Module, bytes: Uint8Array, source = 'the state'): StateLoadInfo {
+  const state = decodeState(bytes, source);
+  const entries = module.stateEntries();
+  loadNamedValues(module, state.tensors, source);
+  return {
+    version: state.version,
+    checksum: state.checksum,
+    tensorCount: entries.length,
+    notice:
+      state.checksum === null
+        ? `${source} is a version-1 state file, which carries no checksum: damage to its values cannot be detected. Save it again to write version 2 (with a CRC-32).`
+        : null,
+  };
 }
 
 /**
- * Writes named values (PyTorch-style dotted names, e.g. from a state dict exported by PyTorch) into
- * `module`'s parameters and buffers. Every name and shape is checked first: a mismatch throws and the
- * module is left as it was.
+ * Writes named values (PyTorch-style dotted names: a state file's tensors, or a state dict exported
+ * by PyTorch) into `module`'s parameters and buffers. Every name and shape is checked first: a
+ * mismatch throws a StateFormatError and the module is left as it was.
  */
 export function loadNamedValues(module: Module, tensors: ReadonlyMap<string, NamedValues>, source = 'the state'): void {
   const entries = module.stateEntries();
-  const expected = new Set(entries.map(([n]) => n));
-  const missing = entries.map(([n]) => n).filter((n) => !tensors.has(n));
-  const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
-  if (missing.length > 0 || unexpected.length > 0) {
-    const show = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, ... (${names.length})` : '');
-    throw new StateFormatError(
-      `${source} does not fit this network: ` +
-        [missing.length ? `missing ${show(missing)}` : '', unexpected.length ? `unexpected ${show(unexpected)}` : '']
-          .filter(Boolean)
-          .join('; '),
-    );
-  }
-  const checked: [Tensor, Float32Array][] = [];
+  checkStateFits({ version: 2, checksum: null, tensors }, entries, source);
   for (const [name, t] of entries) {
-    const saved = tensors.get(name)!;
-    const values = saved.values;
-    if (saved.shape.length !== t.shape.length || saved.shape.some((d, i) => d !== t.shape[i]) || values.length !== t.size) {
-      throw new ShapeError(`${source}: '${name}' has shape [${saved.shape.join(', ')}], the network needs [${t.shape.join(', ')}]`);
-    }
-    checked.push([t, values]);
+    const { values } = tensors.get(name)!;
+    if (values.length !== t.size) throw new StateFormatError(source, `'${name}' holds ${values.length} values, the network needs ${t.size}`);
   }
-  // Written only after every entry checked out: a failed load leaves the module as it was.
-  for (const [t, values] of checked) if (values.length > 0) t.rt.scheduler.write(t.buffer, 0, values);
+  for (const [name, t] of entries) {
+    const { values } = tensors.get(name)!;
+    if (values.length > 0) (t as Tensor).rt.scheduler.write(t.buffer, 0, values);
+  }
 }

@@ -2,6 +2,7 @@
 // MEDNAS_BACKEND / MEDNAS_ADAPTER (e.g. MEDNAS_BACKEND=vulkan, MEDNAS_ADAPTER="llvmpipe ...").
 import { availableParallelism } from 'node:os';
 import { create, globals } from 'webgpu';
+import { GpuError } from '../gpu/errors.ts';
 import { initWithGpu } from '../gpu/init.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 
@@ -32,6 +33,12 @@ export function dawnGpu(options: NodeInitOptions = {}): GPU {
   const flags: string[] = [];
   const backend = options.backend ?? process.env.MEDNAS_BACKEND;
   const adapter = options.adapter ?? process.env.MEDNAS_ADAPTER;
+  if (backend?.trim().toLowerCase() === 'null') {
+    throw new GpuError(
+      "backend 'null' is Dawn's null backend, which runs no GPU work (every result would be garbage). " +
+        'Choose vulkan, metal or d3d12, or leave MEDNAS_BACKEND/--backend unset for the automatic choice.',
+    );
+  }
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
   const gpu = create(flags) as unknown as GPU;

@@ -1,12 +1,76 @@
 // Writing result files so that a crash never leaves a half-written file under the real name: write
-// a temporary file beside it, flush it, then rename over the target (atomic on one file system).
+// a temporary file beside it, flush it, rename it over the target (atomic on one file system), then
+// flush the directory so that the rename itself survives a power cut. Reading turns the file
+// system's error codes into messages that name the file and what was expected.
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+/** A file that could not be read or written: names the path, what was expected and what to do. */
+export class FileAccessError extends Error {
+  override name = 'FileAccessError';
+  constructor(
+    readonly path: string,
+    /** The file system's code (ENOENT, EISDIR, ...), or null. */
+    readonly code: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The reason for an errno code in words, with what to do. */
+function explainRead(code: string | undefined, what: string, path: string, e: Error): FileAccessError {
+  const say = (text: string) => new FileAccessError(path, code ?? null, `${what} ${path} ${text}`);
+  switch (code) {
+    case 'ENOENT': return say('does not exist: check the path');
+    case 'EISDIR': return say('is a directory, expected a file: give the path of the file itself');
+    case 'ENOTDIR': return say('cannot be read: a part of the path before the file name is not a directory');
+    case 'EACCES':
+    case 'EPERM': return say('cannot be read: permission denied');
+    case 'ELOOP': return say('cannot be read: too many symbolic links (a link loop?)');
+    case 'ENAMETOOLONG': return say('cannot be read: the path is too long');
+    case 'ERR_FS_FILE_TOO_LARGE': return say('is too large to read into memory (over 2 GiB)');
+    case 'EMFILE':
+    case 'ENFILE': return say('cannot be opened: too many open files (raise the limit with ulimit -n)');
+    default: return say(`cannot be read (${code ?? 'error'}: ${e.message})`);
+  }
+}
+
+function explainWrite(code: string | undefined, path: string, e: Error): FileAccessError {
+  const say = (text: string) => new FileAccessError(path, code ?? null, `cannot write ${path}: ${text}`);
+  switch (code) {
+    case 'ENOSPC': return say('the disk is full (nothing was left under that name); free some space and run again');
+    case 'EDQUOT': return say('the disk quota is used up; free some space and run again');
+    case 'EACCES':
+    case 'EPERM': return say('permission denied; choose a directory you can write to');
+    case 'EROFS': return say('the file system is read-only; choose another directory');
+    case 'EEXIST':
+    case 'ENOTDIR': return say('a part of the path before the file name is a file, not a directory');
+    case 'EISDIR': return say('it is a directory; give a file name');
+    default: return say(`${code ?? 'error'}: ${e.message}`);
+  }
+}
+
+/** Flushes a directory's entries (the rename) to disk. Windows cannot open directories: skip there. */
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r');
   try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `bytes` to `path` atomically: the real name holds either the old file or the whole new one,
+ * also after a crash or a power cut. Errors are FileAccessErrors naming the path.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(bytes);
@@ -15,20 +79,22 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
       await handle.close();
     }
     await rename(temp, path);
+    await syncDirectory(dir);
   } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw explainWrite((e as NodeJS.ErrnoException).code, path, e as Error);
   }
 }
 
-/** Reads a file, turning "not found" into an error that names the file and what to do. */
+/**
+ * Reads a file; a missing file, a directory, a permission problem and the like become a
+ * FileAccessError that names `what` and the path, e.g. "model file /x/m.bin is a directory, ...".
+ */
 export async function readFileOrExplain(path: string, what: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${what} ${path} does not exist: check the path`);
-    if (code === 'EACCES') throw new Error(`${what} ${path} cannot be read: permission denied`);
-    throw e;
+    throw explainRead((e as NodeJS.ErrnoException).code, what, path, e as Error);
   }
 }

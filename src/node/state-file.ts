@@ -1,5 +1,5 @@
-// Model state files (msgpack, see src/nn/state.ts) on disk.
-import { encodeState, loadState } from '../nn/state.ts';
+// Model state files (see src/nn/state.ts) on disk.
+import { encodeState, loadState, type StateLoadInfo } from '../nn/state.ts';
 import type { Module } from '../nn/module.ts';
 import { readFileOrExplain, writeFileAtomic } from './files.ts';
 
@@ -7,6 +7,7 @@ export async function saveStateFile(module: Module, path: string): Promise<void>
   await writeFileAtomic(path, await encodeState(module));
 }
 
-export async function loadStateFile(module: Module, path: string): Promise<void> {
-  loadState(module, await readFileOrExplain(path, 'model file'), path);
+/** Loads a state file into `module`; the result says whether the file carried a checksum. */
+export async function loadStateFile(module: Module, path: string): Promise<StateLoadInfo> {
+  return loadState(module, await readFileOrExplain(path, 'model state file'), path);
 }

@@ -90,7 +90,7 @@ test('bad input: one clear line naming the problem, exit 1, no stack trace', () 
     [['arch', 'show', 'paper', '--init-channels', '10'], /initChannels 10 is not divisible by 4/],
     [['arch', 'info', 'paper', '--dataset', 'nosuchmnist'], /Unknown dataset 'nosuchmnist'/],
     [['arch', 'show'], /arch show needs a genotype/],
-    [['arch', 'random', '--count', '0'], /--count must be a whole number from 1/],
+    [['arch', 'random', '--count', '0'], /--count: got "0"; allowed: a whole number from 1 to/],
     [['arch', 'draw', 'paper'], /unknown arch action 'draw'/],
   ];
   for (const [args, pattern] of cases) {

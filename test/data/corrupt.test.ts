@@ -1,7 +1,7 @@
 // Damaged or wrong input must give a typed error that names the file and the fault.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MedMnistFileError, NpzFormatError, parseMedMnist, writeNpy, writeNpz } from '../../src/data/index.ts';
+import { DataLoader, MedMnistFileError, NpzFormatError, parseMedMnist, writeNpy, writeNpz } from '../../src/data/index.ts';
 import { zipSync } from 'fflate';
 import { catchError, fakeArrays, fakeNpz } from './helpers.ts';
 
@@ -123,6 +123,23 @@ test('wrong channel count, label out of range, float images -> MedMnistFileError
   arrays.val_images = { dtype: 'f4', shape: [2, 28, 28], data: new Float32Array(2 * 784) };
   expectFault(parse(writeNpz(arrays)), MedMnistFileError, /val_images has dtype f4, expected uint8/);
   expectFault(() => parseMedMnist(fakeNpz({ sizePx: 8 }), 'breastmnist', 'breastmnist.npz', 28), MedMnistFileError, /8x8, expected 28x28/);
+});
+
+test('an empty split, an int64 label of 2^32 + 1, constant training images -> MedMnistFileError naming file and split', () => {
+  expectFault(parse(fakeNpz({ counts: { train: 0, val: 2, test: 3 } })), MedMnistFileError, /the 'train' split is empty \(0 images\)/);
+  expectFault(parse(fakeNpz({ counts: { train: 6, val: 0, test: 3 } })), MedMnistFileError, /the 'val' split is empty/);
+  const arrays = fakeArrays();
+  arrays.train_labels = { dtype: 'i8', shape: [6, 1], data: BigInt64Array.from([0n, 1n, 2n ** 32n + 1n, 0n, 1n, 0n]) };
+  expectFault(parse(writeNpz(arrays)), MedMnistFileError, /train_labels\[2\] is 4294967297, outside 0\.\.1 for breastmnist/);
+  arrays.train_labels = { dtype: 'u4', shape: [6, 1], data: Uint32Array.from([0, 1, 2 ** 32 - 1, 0, 1, 0]) };
+  expectFault(parse(writeNpz(arrays)), MedMnistFileError, /train_labels\[2\] is 4294967295/);
+  const flat = fakeArrays();
+  (flat.train_images.data as Uint8Array).fill(77);
+  const ds = parseMedMnist(writeNpz(flat), 'breastmnist', 'breastmnist.npz');
+  expectFault(() => new DataLoader(ds, { split: 'train', batchSize: 2 }), MedMnistFileError, /'train' split gives no usable normalisation \(mean 0\.30\d*, std 0 in channel 0/);
+  // Explicit statistics still work on such a file, and bad explicit ones are refused.
+  assert.ok(new DataLoader(ds, { split: 'train', batchSize: 2, normalize: 'none' }).batch(0, 0).images.every(Number.isFinite));
+  assert.throws(() => new DataLoader(ds, { split: 'train', batchSize: 2, normalize: { mean: [0.5], std: [0] } }), /finite means and stds > 0/);
 });
 
 test('fuzz: random truncations and byte flips only ever give typed data errors', () => {

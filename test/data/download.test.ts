@@ -1,5 +1,5 @@
 // The downloader against a local HTTP server on 127.0.0.1 (no other network access).
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChecksumError, DownloadError } from '../../src/data/index.ts';
+import { ChecksumError, DownloadBusyError, DownloadError } from '../../src/data/index.ts';
 import { downloadFile, downloadMedMnist, listLocalDatasets } from '../../src/node/data/index.ts';
+import { runAsync, type Finished } from '../spawn.ts';
 import { realFile } from './helpers.ts';
 
 const fixture = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
@@ -19,6 +20,13 @@ const ranges: Record<string, (string | undefined)[]> = {};
 let server: Server;
 let base = '';
 let dir = '';
+const held: (() => void)[] = [];
+let released = false;
+/** Lets every held response (and any later one) finish. */
+const release = () => {
+  released = true;
+  held.splice(0).forEach((f) => f());
+};
 
 function serveBody(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Uint8Array, honourRange: boolean): void {
   const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -50,6 +58,28 @@ test.before(async () => {
         return;
       }
       return serveBody(req, res, fixture, kind === 'drop');
+    }
+    if (kind === 'always206') {
+      // Partial content from byte 10, whatever was asked for: this server cannot be resumed from.
+      res.writeHead(206, { 'content-length': fixture.length - 10, 'content-range': `bytes 10-${fixture.length - 1}/${fixture.length}` });
+      return void res.end(fixture.subarray(10));
+    }
+    if (kind === 'wrongresume') {
+      // A resume answered from byte 0 with a 206; a fresh request gets the whole file.
+      if (req.headers.range) {
+        res.writeHead(206, { 'content-length': fixture.length, 'content-range': `bytes 0-${fixture.length - 1}/${fixture.length}` });
+        return void res.end(fixture);
+      }
+      return serveBody(req, res, fixture, false);
+    }
+    if (kind === 'hold') {
+      // Half the fixture, then the rest only once the test calls release(): a second download
+      // meets the first however slowly this machine starts processes.
+      res.writeHead(200, { 'content-length': fixture.length });
+      res.write(fixture.subarray(0, 1000));
+      if (released) res.end(fixture.subarray(1000));
+      else held.push(() => res.end(fixture.subarray(1000)));
+      return;
     }
     res.writeHead(404, 'Not Found').end('not here');
   });
@@ -160,18 +190,65 @@ test('downloadMedMnist: MEDNAS_DATA_URL base, registry MD5, then "already presen
   assert.is(listed.filter((x) => x.status === 'absent').length, 11);
 });
 
+test('a 206 from the wrong offset: a resume restarts once from zero; a server that always does it is a clear error', async () => {
+  const p = dest('wrongresume.bin');
+  writeFileSync(`${p}.part`, fixture.subarray(0, 1000));
+  const r = await downloadFile(`${base}/wrongresume/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
+  assert.equal(new Uint8Array(readFileSync(p)), fixture);
+  assert.is(r.md5, fixtureMd5);
+  try {
+    await downloadFile(`${base}/always206/file.bin`, dest('always206.bin'), { ...fast, expectedMd5: fixtureMd5 });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    assert.match((e as Error).message, /HTTP 206 \(partial content\) from byte 10 to a request for the whole file.*a rerun will not help/);
+    assert.not.match((e as Error).message, /no data received|it resumes/);
+  }
+  assert.ok(noFiles(dest('always206.bin')));
+});
+
+test('a lock file: a second download of the same file waits its turn; a stale lock is taken over', async () => {
+  const p = dest('locked.bin');
+  const first = downloadFile(`${base}/hold/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
+  while (!existsSync(`${p}.lock`)) await new Promise((r) => setTimeout(r, 10));
+  // The same process counts as "another download" too: the lock is per file, not per process.
+  try {
+    await downloadFile(`${base}/ok/file.bin`, p, { ...fast, expectedMd5: fixtureMd5 });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DownloadBusyError);
+    assert.match((e as Error).message, /Another download of locked\.bin into this directory is running \(process \d+\)/);
+  }
+  release();
+  await first;
+  released = false;
+  assert.not.ok(existsSync(`${p}.lock`), 'the lock is released');
+  // A lock left by a process that is gone (killed mid-download) does not block the next run.
+  const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+  const q = dest('stale-lock.bin');
+  writeFileSync(`${q}.lock`, `${dead}\n`);
+  const r = await downloadFile(`${base}/ok/file.bin`, q, { ...fast, expectedMd5: fixtureMd5 });
+  assert.is(r.md5, fixtureMd5);
+});
+
+test('downloads into a data directory that is a file say so', async () => {
+  writeFileSync(dest('afile'), 'x');
+  try {
+    await downloadFile(`${base}/ok/file.bin`, join(dest('afile'), 'x.bin'), fast);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    assert.match((e as Error).message, /afile cannot be made \(a file is in the way\)/);
+  }
+});
+
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Runs the CLI asynchronously (so that this process's server can answer it). */
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
+function cli(...args: string[]): Promise<Finished> {
+  return runAsync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
     cwd: ROOT,
     env: { ...process.env, MEDNAS_DATA: '', MEDNAS_DATA_URL: '' },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('close', (status) => r({ status, stdout, stderr })));
 }
 
 test('CLI: data list, data download from loopback, 404 and unknown names exit 1 with the message', async () => {
@@ -191,6 +268,17 @@ test('CLI: data list, data download from loopback, 404 and unknown names exit 1 
   assert.ok(!existsSync(join(dataDir, 'breastmnist.npz')));
   assert.is(unknown.status, 1);
   assert.match(unknown.stderr, /Unknown dataset 'kneemnist'/);
+  // Two CLI downloads into one directory: the second says that the first is running.
+  const lockDir = join(dataDir, 'lock');
+  const slow = cli('download', 'breastmnist', '--data-dir', lockDir, '--url', `${base}/hold/breastmnist.npz`);
+  while (!existsSync(join(lockDir, 'breastmnist.npz.lock'))) await new Promise((r) => setTimeout(r, 20));
+  const second = await cli('download', 'breastmnist', '--data-dir', lockDir, '--url', `${base}/ok/breastmnist.npz`);
+  assert.is(second.status, 1);
+  assert.match(second.stderr, /^mednas: Another download of breastmnist\.npz into this directory is running \(process \d+\)/);
+  release();
+  const slowDone = await slow;
+  assert.is(slowDone.status, 1); // the served bytes are not breastmnist: MD5 mismatch, nothing kept
+  assert.match(slowDone.stderr, /MD5 is/);
   if (!got) return void console.log('  (CLI download of a real file skipped: breastmnist.npz not present)');
   assert.is(got.status, 0, got.stderr);
   assert.match(got.stdout, /saved .*breastmnist\.npz \(559580 bytes, MD5 750601b1f35ba3300ea97c75c52ff8f6 ok\)/);

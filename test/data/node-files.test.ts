@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DatasetNotFoundError, NpzFormatError } from '../../src/data/index.ts';
 import { loadDataset, loadMedMnistFile, resolveDataDir } from '../../src/node/data/index.ts';
+import { FileAccessError } from '../../src/node/files.ts';
 import { REAL_DIR, realFile } from './helpers.ts';
 
 test('data directory: --data-dir, else MEDNAS_DATA, else the per-user default per platform', () => {
@@ -38,6 +39,18 @@ test('loadDataset: an absent subset says how to download it', async () => {
   } catch (e) {
     assert.instance(e, NpzFormatError);
     assert.match((e as Error).message, /^retinamnist\.npz: not a zip/);
+  }
+  for (const [path, pattern] of [
+    [join(dir, 'absent.npz'), /^MedMNIST file .*absent\.npz does not exist: check the path$/],
+    [dir, /^MedMNIST file .* is a directory, expected a file/],
+  ] as const) {
+    try {
+      await loadMedMnistFile(path);
+      assert.unreachable();
+    } catch (e) {
+      assert.instance(e, FileAccessError);
+      assert.match((e as Error).message, pattern);
+    }
   }
   rmSync(dir, { recursive: true });
 });

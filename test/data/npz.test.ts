@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseNpy, readNpz, writeNpy, writeNpz } from '../../src/data/index.ts';
-import { crc32 } from '../../src/data/zip.ts';
+import { crc32 } from '../../src/util/crc32.ts';
 
 test('npy: writer produces numpy-identical headers (64-byte aligned, version 1.0)', () => {
   const bytes = writeNpy({ dtype: 'u1', shape: [546, 28, 28], data: new Uint8Array(546 * 784) });

@@ -14,6 +14,7 @@ import { ChecksumError, DownloadError } from '../../data/errors.ts';
 import { getMedMnistInfo, medMnistFileName, medMnistMd5, medMnistUrl, releaseByMd5 } from '../../data/registry.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
 import { md5OfFile } from './files.ts';
+import { lockDownload } from './lock.ts';
 
 export interface DownloadProgress {
   readonly receivedBytes: number;
@@ -47,6 +48,9 @@ export interface DownloadResult {
 
 /** A transfer that stopped before the end: worth resuming. */
 class Interrupted extends Error {}
+
+/** A resume that the server answered from the wrong offset: the part is gone, start over once. */
+class WrongOffset extends Error {}
 
 function get(url: string, headers: Record<string, string>, options: DownloadOptions, redirectsLeft: number): Promise<IncomingMessage> {
   return new Promise((resolvePromise, reject) => {
@@ -98,14 +102,22 @@ async function attempt(url: string, partPath: string, options: DownloadOptions):
         : undefined;
     throw new DownloadError(url, `server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim(), advice);
   }
-  // 206 must continue exactly where the part ends; anything else restarts from zero.
+  // 206 must continue exactly where the part ends. Elsewhere, once, restart from zero (the part may
+  // be stale); a server that answers a fresh request with a 206 from elsewhere cannot be resumed
+  // from at all, and running again will not change that.
   const range = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(String(res.headers['content-range'] ?? ''));
   const append = status === 206 && range !== null && Number(range[1]) === have;
   const start = append ? have : 0;
   if (status === 206 && !append) {
     res.resume();
     await unlink(partPath).catch(() => undefined);
-    throw new Interrupted('server resumed at the wrong offset');
+    const sent = range ? `from byte ${range[1]}` : `without a valid Content-Range (${JSON.stringify(res.headers['content-range'] ?? null)})`;
+    if (have > 0) throw new WrongOffset(`the server sent data ${sent} when asked to resume at byte ${have}`);
+    throw new DownloadError(
+      url,
+      `the server answered HTTP 206 (partial content) ${sent} to a request for the whole file`,
+      'This server does not serve the file correctly; a rerun will not help. Use another mirror (--url or MEDNAS_DATA_URL).',
+    );
   }
   const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
   const total = length === null ? null : start + length;
@@ -129,7 +141,25 @@ async function attempt(url: string, partPath: string, options: DownloadOptions):
 
 /** Downloads `url` to `destPath` through `destPath + '.part'`, verifying the MD5 if given. */
 export async function downloadFile(url: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  await mkdir(dirname(destPath), { recursive: true });
+  try {
+    await mkdir(dirname(destPath), { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DownloadError(
+      url,
+      `the directory ${dirname(destPath)} cannot be made (${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code ?? String(e)})`,
+      'Point --data-dir / MEDNAS_DATA at a directory (it is created if missing).',
+    );
+  }
+  const unlock = await lockDownload(destPath);
+  try {
+    return await downloadLocked(url, destPath, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function downloadLocked(url: string, destPath: string, options: DownloadOptions): Promise<DownloadResult> {
   const partPath = `${destPath}.part`;
   const retries = options.retries ?? 3;
   let resumes = 0;
@@ -139,6 +169,11 @@ export async function downloadFile(url: string, destPath: string, options: Downl
     try {
       await attempt(url, partPath, options);
     } catch (err) {
+      if (err instanceof WrongOffset) {
+        if (restartedClean) throw new DownloadError(url, err.message, 'This server does not resume correctly; a rerun will not help. Use another mirror (--url or MEDNAS_DATA_URL).');
+        restartedClean = true;
+        continue;
+      }
       if (!(err instanceof Interrupted)) throw err;
       if (tries++ >= retries) {
         const kept = await sizeOr0(partPath);

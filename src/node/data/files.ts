@@ -1,7 +1,7 @@
 // Reading datasets from the data directory, and checking what is there.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DatasetNotFoundError } from '../../data/errors.ts';
 import type { ImageDataset } from '../../data/dataset.ts';
@@ -10,6 +10,7 @@ import {
   MEDMNIST_NAMES, SIZES_PX, getMedMnistInfo, medMnistFileName, releaseByMd5, type MedMnistSizePx,
 } from '../../data/registry.ts';
 import { SYNTHETIC_NAME, syntheticDataset } from '../../data/synthetic.ts';
+import { readFileOrExplain } from '../files.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
 
 /** MD5 of a file, streamed (MedMNIST+ files reach several GB at 224 px). */
@@ -32,8 +33,8 @@ async function sizeOf(path: string): Promise<number | null> {
 export async function loadMedMnistFile(path: string, name?: string, sizePx?: number): Promise<ImageDataset> {
   const file = basename(path);
   const subset = name ?? file.replace(/(_\d+)?\.npz$/, '');
-  const buf = await readFile(path);
-  return parseMedMnist(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), subset, file, sizePx);
+  const bytes = await readFileOrExplain(path, 'MedMNIST file');
+  return parseMedMnist(bytes, subset, file, sizePx);
 }
 
 export interface LoadDatasetOptions extends DataDirOptions {
