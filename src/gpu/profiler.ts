@@ -13,6 +13,12 @@ export interface KernelTiming {
   meanMs: number;
 }
 
+/** One timed dispatch: its kernel (pipeline key) and GPU time. */
+export interface DispatchTiming {
+  kernel: string;
+  ms: number;
+}
+
 interface Slot {
   querySet: GPUQuerySet;
   resolve: GPUBuffer;
@@ -25,6 +31,10 @@ export class KernelProfiler {
   private labels: string[] = [];
   private readonly pending: Promise<void>[] = [];
   private readonly totals = new Map<string, { count: number; ns: number }>();
+  /** Every timed pass in the order recorded (src/profile attributes them to ops by that order). */
+  private readonly passes: { label: string; ns: number }[] = [];
+  private recorded = 0;
+  private timedDispatches: DispatchTiming[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -59,6 +69,9 @@ export class KernelProfiler {
       if (slot) this.free.push(slot);
       return;
     }
+    // Readbacks may settle out of order: fix each pass's place now, in submit order.
+    const first = this.recorded;
+    this.recorded += labels.length;
     this.pending.push(
       slot.staging.mapAsync(0x0001 /* READ */, 0, labels.length * 16).then(() => {
         const stamps = new BigUint64Array(slot.staging.getMappedRange(0, labels.length * 16).slice(0));
@@ -66,6 +79,7 @@ export class KernelProfiler {
         this.free.push(slot);
         labels.forEach((label, i) => {
           const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
+          this.passes[first + i] = { label, ns: Math.max(0, ns) };
           const entry = this.totals.get(label) ?? { count: 0, ns: 0 };
           entry.count++;
           entry.ns += Math.max(0, ns);
@@ -78,9 +92,15 @@ export class KernelProfiler {
   /** Waits for outstanding readbacks and returns the per-kernel totals, slowest first. */
   async report(): Promise<KernelTiming[]> {
     await Promise.all(this.pending.splice(0));
+    this.timedDispatches = this.passes.map(({ label, ns }) => ({ kernel: label, ms: ns / 1e6 }));
     return [...this.totals]
       .map(([kernel, { count, ns }]) => ({ kernel, count, totalMs: ns / 1e6, meanMs: ns / 1e6 / count }))
       .sort((a, b) => b.totalMs - a.totalMs);
+  }
+
+  /** Every timed dispatch since profiling started, in the order recorded (filled by report()). */
+  dispatches(): DispatchTiming[] {
+    return this.timedDispatches;
   }
 
   destroy(): void {

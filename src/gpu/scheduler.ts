@@ -4,7 +4,7 @@
 // an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
-import { KernelProfiler, type KernelTiming } from './profiler.ts';
+import { KernelProfiler, type DispatchTiming, type KernelTiming } from './profiler.ts';
 import { BindGroupCache } from './bindgroups.ts';
 
 const MAX_DISPATCHES_PER_BATCH = 256;
@@ -33,6 +33,7 @@ export class Scheduler {
   private readonly stagingFree = new Map<number, GPUBuffer[]>();
   private lostError: GpuDeviceLostError | null = null;
   private profiler: KernelProfiler | null = null;
+  private lastDispatches: DispatchTiming[] = [];
   /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Statistics for tests and benchmarks. */
@@ -173,8 +174,18 @@ export class Scheduler {
     await this.sync();
     this.profiler = null;
     const report = await profiler.report();
+    this.lastDispatches = profiler.dispatches();
     profiler.destroy();
     return report;
+  }
+
+  /**
+   * Each dispatch timed in the last profile (startProfiling to stopProfiling), in the order
+   * recorded: the i-th is the i-th dispatch after startProfiling, so `stats.dispatches` read while
+   * recording tells which work it belongs to.
+   */
+  get profiledDispatches(): readonly DispatchTiming[] {
+    return this.lastDispatches;
   }
 
   /** Submits and waits until the GPU has finished everything; throws any error that happened. */
