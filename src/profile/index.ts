@@ -1,0 +1,7 @@
+// The profiler: built-in kernel kinds at a shape, a network per op type and kernel, and user WGSL
+// kernels with checks against their declarations. Core library: it takes a Runtime or a GPUDevice.
+export * from './errors.ts';
+export { median, spreadOf, perSecondG, type Spread } from './stats.ts';
+export * from './user-kernel-check.ts';
+export { reflectWgsl, WgslReadError, type WgslBinding, type WgslEntryPoint, type WgslOverride, type WgslReflection, type AddressSpace } from './wgsl-reflect.ts';
+export { layoutOf, scalarSlots, structOffsets, runtimeElementBytes, typeText, LayoutError, type WgslType, type ScalarName, type ScalarSlot, type StructMember, type Layout } from './wgsl-layout.ts';
