@@ -5,3 +5,5 @@ export { median, spreadOf, perSecondG, type Spread } from './stats.ts';
 export * from './user-kernel-check.ts';
 export { reflectWgsl, WgslReadError, type WgslBinding, type WgslEntryPoint, type WgslOverride, type WgslReflection, type AddressSpace } from './wgsl-reflect.ts';
 export { layoutOf, scalarSlots, structOffsets, runtimeElementBytes, typeText, LayoutError, type WgslType, type ScalarName, type ScalarSlot, type StructMember, type Layout } from './wgsl-layout.ts';
+export { timeDispatch, type TimedDispatch, type TimingSource, type TimeOptions, type EncodeDispatch } from './timed-dispatch.ts';
+export { profileUserKernel, MAX_USER_REPEAT, type UserKernelOptions, type UserKernelProfile, type UserBindingReport } from './user-kernel.ts';
