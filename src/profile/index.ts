@@ -8,7 +8,7 @@ export * from './kernel-profile.ts';
 export { DispatchLabels, type ProfileScope } from './attribution.ts';
 export * from './network-profile.ts';
 export * from './mstf-scopes.ts';
-export { timeDispatch, type TimedDispatch, type TimingSource, type TimeOptions, type EncodeDispatch } from './timed-dispatch.ts';
+export { chooseTiming, timeDispatch, type TimedDispatch, type TimingSource, type TimeOptions, type EncodeDispatch } from './timed-dispatch.ts';
 export * from './user-kernel-check.ts';
 export { profileUserKernel, MAX_USER_REPEAT, type UserKernelOptions, type UserKernelProfile, type UserBindingReport } from './user-kernel.ts';
 export { reflectWgsl, WgslReadError, type WgslBinding, type WgslEntryPoint, type WgslOverride, type WgslReflection, type AddressSpace } from './wgsl-reflect.ts';

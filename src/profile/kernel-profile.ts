@@ -14,7 +14,7 @@ import { ProfileError } from './errors.ts';
 import { buildKernelRun, type KernelRun } from './kernel-runs.ts';
 import { kernelKind, resolveShape, type KernelShape, type ShapeRequest, type Work } from './kernel-work.ts';
 import { median, perSecondG, spreadOf, type Spread } from './stats.ts';
-import type { TimingSource } from './timed-dispatch.ts';
+import { chooseTiming, type TimingSource } from './timed-dispatch.ts';
 
 export type PassName = 'forward' | 'backward';
 
@@ -122,11 +122,7 @@ export async function profileKernelCase(rt: Runtime, name: string, request: Shap
   const repeat = options.repeat ?? 5;
   const warmup = options.warmup ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`repeat must be a whole number >= 1, got ${repeat}`);
-  const hasTimestamps = rt.device.features.has('timestamp-query');
-  if (options.timing === 'timestamps' && !hasTimestamps) {
-    throw new ProfileError("timing by GPU timestamps needs the adapter's 'timestamp-query' feature, which this one lacks: use wall-clock timing");
-  }
-  const timing: TimingSource = options.timing === 'wall' || !hasTimestamps ? 'wall' : 'timestamps';
+  const timing = chooseTiming(rt.device, options.timing);
   const wanted = options.passes ?? 'both';
   const forwardWanted = wanted !== 'backward';
   const backwardWanted = wanted !== 'forward' && kind.backward !== undefined;

@@ -13,7 +13,7 @@ import { ProfileError } from './errors.ts';
 import { DispatchLabels, type ProfileScope } from './attribution.ts';
 import { kernelName, type PassName } from './kernel-profile.ts';
 import { median, perSecondG, spreadOf, type Spread } from './stats.ts';
-import type { TimingSource } from './timed-dispatch.ts';
+import { chooseTiming, type TimingSource } from './timed-dispatch.ts';
 
 /** Work of the network outside every scope, and the loss: how they are reported. */
 export const OTHER_LABEL = '(network, outside the op scopes)';
@@ -105,11 +105,7 @@ export async function profileNetwork(rt: Runtime, net: Module, options: NetworkP
   const repeat = options.repeat ?? 3;
   const warmup = options.warmup ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`repeat must be a whole number >= 1, got ${repeat}`);
-  const hasTimestamps = rt.device.features.has('timestamp-query');
-  if (options.timing === 'timestamps' && !hasTimestamps) {
-    throw new ProfileError("timing by GPU timestamps needs the adapter's 'timestamp-query' feature, which this one lacks: use wall-clock timing");
-  }
-  const timing: TimingSource = options.timing === 'wall' || !hasTimestamps ? 'wall' : 'timestamps';
+  const timing = chooseTiming(rt.device, options.timing);
   const [N] = options.inputShape;
   const x = randUniform(options.inputShape, new Rng(options.seed ?? 0), 0, 1, rt);
   const labels = Int32Array.from({ length: N }, (_, i) => i % options.classes);

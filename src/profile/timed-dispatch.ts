@@ -8,6 +8,7 @@
 // measurement itself is reported as overheadMs.
 import fenceWgsl from '../../shaders/profile_fence.wgsl';
 import { BUFFER_USAGE } from '../gpu/buffers.ts';
+import { ProfileError } from './errors.ts';
 import { median } from './stats.ts';
 
 const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
@@ -18,6 +19,15 @@ const FENCE_SLOTS = 8;
 export const CALIBRATION_RUNS = 8;
 
 export type TimingSource = 'timestamps' | 'wall';
+
+/** 'auto' (or nothing): timestamps where the device has 'timestamp-query', the wall clock otherwise. */
+export function chooseTiming(device: GPUDevice, requested: 'auto' | TimingSource | undefined): TimingSource {
+  const hasTimestamps = device.features.has('timestamp-query');
+  if (requested === 'timestamps' && !hasTimestamps) {
+    throw new ProfileError("timing by GPU timestamps needs the adapter's 'timestamp-query' feature, which this one lacks: use wall-clock timing");
+  }
+  return requested === 'wall' || !hasTimestamps ? 'wall' : 'timestamps';
+}
 
 export interface TimedDispatch {
   readonly timing: TimingSource;

@@ -6,7 +6,7 @@ import { BUFFER_USAGE } from '../gpu/buffers.ts';
 import { Rng } from '../util/rng.ts';
 import { UserKernelError } from './errors.ts';
 import { perSecondG, spreadOf, type Spread } from './stats.ts';
-import { timeDispatch, type TimingSource } from './timed-dispatch.ts';
+import { chooseTiming, timeDispatch, type TimingSource } from './timed-dispatch.ts';
 import { checkUserKernel, type CheckedBinding, type UserKernelSpec } from './user-kernel-check.ts';
 import { reflectWgsl, WgslReadError, type WgslReflection } from './wgsl-reflect.ts';
 
@@ -154,11 +154,7 @@ export async function profileUserKernel(device: GPUDevice, spec: UserKernelSpec,
   const repeat = options.repeat ?? 20;
   const warmup = options.warmup ?? 2;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_USER_REPEAT) throw new RangeError(`repeat must be a whole number from 1 to ${MAX_USER_REPEAT}, got ${repeat}`);
-  const hasTimestamps = device.features.has('timestamp-query');
-  if (options.timing === 'timestamps' && !hasTimestamps) {
-    throw new UserKernelError('run', "timing by GPU timestamps needs the adapter's 'timestamp-query' feature, which this one lacks: use wall-clock timing");
-  }
-  const timing: TimingSource = options.timing === 'wall' || !hasTimestamps ? 'wall' : 'timestamps';
+  const timing = chooseTiming(device, options.timing);
 
   const { module, warnings } = await compile(device, spec);
   const checked = checkUserKernel(reflect(spec), spec, device.limits);
