@@ -12,3 +12,4 @@ export * from './space/index.ts';
 export { Sgd, type SgdOptions } from './train/sgd.ts';
 export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './train/profile.ts';
 export { sgdStep } from './train/step.ts';
+export * from './proxies/index.ts';
