@@ -23,7 +23,9 @@ export const fisher: ProxyDefinition = {
   input: 'labels',
   splittable: false,
   minBatch: 2,
-  deadValue: () => ({ value: 0, reason: 'dead genotype: every activation after the dead cell is 0 and every gradient before it is 0' }),
+  // Run on a dead network, every term is 0 except the classifier's, whose output is then its bias:
+  // 0, fisher's lowest value, ranks it last.
+  deadValue: () => ({ value: 0, reason: "dead genotype: every conv's activation after the dead cell and every gradient before it is 0; scored 0, fisher's lowest value" }),
   async run(ctx) {
     ctx.requireWholeBatch('fisher');
     const contributions: Tensor[] = [];

@@ -19,7 +19,7 @@
 // activations and gradients), so |w * dR/dw| summed over the layer is sum((y - b) * dR/dy), read at
 // the layer's output during backward. That leaves forward and the input-gradient backward, about
 // two thirds of the work of the reference's weight-gradient backward.
-import { abs, full, kernels, mul, sub } from '../ops/elementwise.ts';
+import { abs, add, affine, full, kernels, mul, step, sub } from '../ops/elementwise.ts';
 import { mean, sum } from '../ops/reduce.ts';
 import { reshape } from '../ops/shape.ts';
 import { Conv2d, setBatchNormBypass } from '../nn/layers.ts';
@@ -44,7 +44,11 @@ export const synflow: ProxyDefinition = {
     const multipliers: Tensor[] = [];
     const terms: Tensor[] = [];
     const rescale = (y: Tensor): Tensor => {
-      const inverse = keep(noGrad(() => tidy(() => kernels.unary(mean(y), 'reciprocal'))));
+      // 1 / mean(y), or 1 where the activation is all zeros (a dead cell, when run anyway).
+      const inverse = keep(noGrad(() => tidy(() => {
+        const m = mean(y);
+        return kernels.unary(add(m, affine(step(m), -1, 1)), 'reciprocal');
+      })));
       multipliers.push(inverse);
       return mul(y, inverse);
     };
