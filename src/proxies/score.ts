@@ -17,7 +17,20 @@ import { getProxy, parseProxyNames } from './registry.ts';
 import type { ProxyOutcome } from './types.ts';
 import { ScoreCache } from './cache.ts';
 
-export type ScoreOptions = ContextOptions;
+/** One proxy done (scoring reports progress through this; the library never prints). */
+export interface ProxyProgress {
+  readonly proxy: string;
+  readonly value: number;
+  readonly log?: number;
+  readonly reason?: string;
+  readonly timeMs: number;
+  /** Served from the cache. */
+  readonly cached: boolean;
+}
+
+export interface ScoreOptions extends ContextOptions {
+  onProxy?: (progress: ProxyProgress) => void;
+}
 
 export interface ArchitectureScore {
   readonly genotype: number[];
@@ -90,7 +103,9 @@ export async function scoreNetwork(net: MstfNetwork, proxyNames: string | readon
       const proxy = getProxy(name);
       const start = performance.now();
       const outcome = dead && proxy.deadValue ? proxy.deadValue(batch.shape[0]) : await proxy.run(ctx);
-      record(score, name, outcome, performance.now() - start);
+      const timeMs = performance.now() - start;
+      record(score, name, outcome, timeMs);
+      options.onProxy?.({ proxy: name, ...outcome, timeMs, cached: false });
     }
   } finally {
     ctx.release();
@@ -144,6 +159,7 @@ export async function scoreArchitecture(
     for (const [name, e] of known) {
       record(score, name, { value: e.value, log: e.log, reason: e.reason }, 0);
       score.cached.push(name);
+      options.onProxy?.({ proxy: name, value: e.value, log: e.log, reason: e.reason, timeMs: 0, cached: true });
     }
     // Report in the order asked for.
     const ordered = (r: Record<string, number>): Record<string, number> =>
