@@ -14,7 +14,9 @@ import { Rng } from '../src/util/rng.ts';
 import { median, type BenchCase } from './util.ts';
 
 const PROXIES = ['jacob_cov', 'synflow', 'flops'];
-const dataset = syntheticDataset();
+// Made on first use: bench/run.ts imports every bench file, whichever cases it runs.
+let made: ReturnType<typeof syntheticDataset> | null = null;
+const dataset = () => (made ??= syntheticDataset());
 
 function shares(phases: Record<Phase, number>): Record<string, number> {
   const total = PHASES.reduce((s, p) => s + phases[p], 0);
@@ -26,7 +28,7 @@ export const cases: BenchCase[] = [
     name: 'proxies.paper.c16.n64',
     async run() {
       const rt = await initNode();
-      const batch = proxyBatch(dataset, { size: 64, seed: 0 });
+      const batch = proxyBatch(dataset(), { size: 64, seed: 0 });
       const options = { rt, initChannels: 16, seed: 1 };
       await scoreArchitecture('paper', PROXIES, batch, options); // compiles the kernels
       const totals: number[] = [];
@@ -49,9 +51,9 @@ export const cases: BenchCase[] = [
       const n = 480;
       const part = 32;
       const net = buildNetwork('paper', { inChannels: 1, numClasses: 4, initChannels: 128 }, { rt, seed: 1 });
-      await scoreNetwork(net, ['jacob_cov', 'synflow'], proxyBatch(dataset, { size: 4 })); // compiles the kernels
-      const jc = await scoreNetwork(net, ['jacob_cov'], proxyBatch(dataset, { size: part }), { phaseTimes: true });
-      const sf = await scoreNetwork(net, ['synflow'], proxyBatch(dataset, { size: part }), { phaseTimes: true });
+      await scoreNetwork(net, ['jacob_cov', 'synflow'], proxyBatch(dataset(), { size: 4 })); // compiles the kernels
+      const jc = await scoreNetwork(net, ['jacob_cov'], proxyBatch(dataset(), { size: part }), { phaseTimes: true });
+      const sf = await scoreNetwork(net, ['synflow'], proxyBatch(dataset(), { size: part }), { phaseTimes: true });
       net.dispose();
       // The host half at the full N: correlation and eigenvalues of a 480 x 784 Jacobian.
       const rng = new Rng(2);
