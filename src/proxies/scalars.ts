@@ -1,21 +1,19 @@
 // Reading many one-element GPU tensors with one readback (each readback waits for the GPU), and
 // summing per-layer values in f64 on the host.
-import { concat, reshape } from '../ops/shape.ts';
-import { noGrad } from '../tensor/scope.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 
-/** The values of one-element tensors, in order, read back at once. The tensors are disposed. */
+/**
+ * The values of one-element tensors, in order, read back at once. They are gathered into one buffer
+ * by buffer-to-buffer copies (after the compute pass, not one dispatch each). The tensors are disposed.
+ */
 export async function readScalars(scalars: readonly Tensor[]): Promise<Float64Array> {
   if (scalars.length === 0) return new Float64Array(0);
-  const flat = noGrad(() => {
-    const rows = scalars.map((s) => reshape(s, [1]));
-    const all = concat(rows, 0);
-    for (const r of rows) r.dispose();
-    return all;
-  });
+  const rt = scalars[0].rt;
+  const all = Tensor.empty([scalars.length], rt);
+  scalars.forEach((s, i) => rt.scheduler.copy(s.buffer, 0, all.buffer, 4 * i, 4));
   for (const s of scalars) s.dispose();
-  const values = await flat.data();
-  flat.dispose();
+  const values = await all.data();
+  all.dispose();
   return Float64Array.from(values);
 }
 

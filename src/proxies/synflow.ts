@@ -55,8 +55,9 @@ export const synflow: ProxyDefinition = {
     const copy = await ctx.phases.time('setup', () => {
       const net = ctx.copy();
       setBatchNormBypass(net, true);
+      // |parameters|: the conv and linear ones (BatchNorm is removed, so its parameters play no part).
       noGrad(() => {
-        for (const p of net.parameters()) p.assign(abs(p));
+        for (const { module } of scoredLayers(net)) for (const p of module.parameters()) p.assign(abs(p));
       });
       net.freeze(); // only activation gradients are needed (see above); the input requires grad instead
       if (net instanceof MstfNetwork) {
