@@ -8,6 +8,7 @@ import poolAvgWgsl from '../../shaders/pool2d_avg.wgsl';
 import poolAvgGradWgsl from '../../shaders/pool2d_avg_grad.wgsl';
 import poolMaxGradRowsWgsl from '../../shaders/pool2d_max_grad_rows.wgsl';
 import poolAvgGradRowsWgsl from '../../shaders/pool2d_avg_grad_rows.wgsl';
+import poolMaxAtWgsl from '../../shaders/pool2d_max_at.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import type { KernelSource, OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
@@ -21,6 +22,7 @@ const POOL_AVG = { name: 'pool2d_avg', code: poolAvgWgsl };
 const POOL_AVG_GRAD = { name: 'pool2d_avg_grad', code: poolAvgGradWgsl };
 const POOL_MAX_GRAD_ROWS = { name: 'pool2d_max_grad_rows', code: poolMaxGradRowsWgsl };
 const POOL_AVG_GRAD_ROWS = { name: 'pool2d_avg_grad_rows', code: poolAvgGradRowsWgsl };
+const POOL_MAX_AT = { name: 'pool2d_max_at', code: poolMaxAtWgsl };
 /** The fallback gathers do a strip of 8 input columns per invocation (measured faster than 4; 16
  * compiles slower for little gain in noisy runs). 64 invocations per workgroup keep llvmpipe's 8
  * lanes and both cores busy. */
@@ -141,21 +143,63 @@ function launchGather(
  * The gradient goes to each window's maximum, the first in row-major order on ties.
  */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
+  // The argmax is only worth writing when a backward pass will read it.
+  const { out, argmax } = maxPoolWithArgmax(x, kernelSize, options, x.requiresGrad && isGradEnabled());
+  argmax.dispose(); // the tape holds its own alias when it needs one
+  return out;
+}
+
+function maxPoolWithArgmax(x: Tensor, kernelSize: Pair, options: Pool2dOptions, keepArgmax: boolean): { out: Tensor; argmax: Tensor } {
   const g = geometry('maxPool2d', x, kernelSize, options);
   const rt = x.rt;
   const out = Tensor.empty([g.N, g.C, g.Ho, g.Wo], rt);
-  // The argmax is only worth writing when a backward pass will read it.
-  const keepArgmax = x.requiresGrad && isGradEnabled();
   // Plane-local u32 indices (bit patterns, never read as floats); a 16-byte stand-in otherwise,
   // because the binding exists in the pipeline either way.
   const argmax = Tensor.empty(keepArgmax ? out.shape : [4], rt);
   launchForward(rt, POOL_MAX, g, [x.binding(), out.binding(), argmax.binding()], { SAVE_ARGMAX: keepArgmax });
+  recordMaxPoolGrad(out, x, argmax, g);
+  return { out, argmax };
+}
+
+/** The max pool's backward: each input element gets the gradients of the windows whose argmax it is. */
+function recordMaxPoolGrad(out: Tensor, x: Tensor, argmax: Tensor, g: PoolGeometry): void {
+  const rt = x.rt;
   recordOp(out, 'maxPool2d', [x], [argmax], (grad, [idx]) => {
     const gin = Tensor.empty(x.shape, rt);
     launchGather(rt, { rows: POOL_MAX_GRAD_ROWS, plain: POOL_MAX_GRAD }, g, [grad.binding(), idx.binding(), gin.binding()]);
     return [gin];
   });
-  argmax.dispose(); // the tape holds its own alias when it needs one
+}
+
+/**
+ * maxPool2d that also returns where each maximum is: `argmax` holds plane-local indices h * W + w as
+ * u32 bit patterns (not floats; pass it to maxPool2dAt only, and dispose it).
+ */
+export function maxPool2dWithArgmax(x: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): { out: Tensor; argmax: Tensor } {
+  return maxPoolWithArgmax(x, kernelSize, options, true);
+}
+
+/**
+ * A max pool's choice replayed on another input of the same shape: out = x at the positions an
+ * earlier maxPool2dWithArgmax chose, and the gradient goes back to those positions. It is the
+ * max pool with its selection held fixed, as PyTorch's double backward treats it (grasp's finite
+ * differences need the base point's choices at the perturbed points).
+ */
+export function maxPool2dAt(x: Tensor, argmax: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
+  const g = geometry('maxPool2dAt', x, kernelSize, options);
+  if (argmax.size !== g.N * g.C * g.Ho * g.Wo) {
+    throw new ShapeError(`maxPool2dAt: argmax has ${argmax.size} entries, the pool gives [${g.N}, ${g.C}, ${g.Ho}, ${g.Wo}]`);
+  }
+  const rt = x.rt;
+  const out = Tensor.empty([g.N, g.C, g.Ho, g.Wo], rt);
+  const total = out.size;
+  rt.run(POOL_MAX_AT, {
+    constants: { WG: 256 },
+    buffers: [x.binding(), argmax.binding(), out.binding()],
+    params: [g.H * g.W, g.Ho * g.Wo, total],
+    workgroups: grid1d(total, 256, rt.limits.maxComputeWorkgroupsPerDimension),
+  });
+  recordMaxPoolGrad(out, x, argmax, g);
   return out;
 }
 
