@@ -1,7 +1,7 @@
 // conv2d's geometry: argument checks and resolved sizes, the uniform and override constants every
-// conv2d_*.wgsl kernel shares, and which path (pointwise, depthwise, subgroup, tiled) a call takes.
-// The kernels and the forward/backward pair are in conv.ts.
-import type { Runtime } from '../gpu/runtime.ts';
+// conv2d_*.wgsl kernel shares, which path (pointwise, depthwise, general) a call takes, and the
+// limits of the kernels' register arrays. Which kernel variant runs on an adapter is decided in
+// kernel-choice.ts; the kernels and the forward/backward pair are in conv.ts.
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 
 export const GROUP = 64;
@@ -35,7 +35,7 @@ const MAX_ROW_TERMS = 245;
  * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
  * filters use the plain general kernels.
  */
-const MAX_SUBGROUP_TAPS = 49;
+export const MAX_SUBGROUP_TAPS = 49;
 /**
  * Kernels keep the input (or dy) columns under 4 adjacent outputs in a register array of this size
  * (MAX_SPAN in the shaders): 3 * stride + dilation * (kernel width - 1) + 1 must fit. The search
@@ -139,13 +139,6 @@ export function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
 export function tileTaps(g: ConvGeometry): Record<string, number> {
   return { KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
-
-/** Subgroup kernels: CPU adapters with 8-lane subgroups (on llvmpipe they save most weight loads). */
-export const useSubgroups = (rt: Runtime, g: ConvGeometry): boolean =>
-  rt.kernelProfile === 'cpu' && rt.subgroupLanes >= 8 && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
-
-/** Tiled implicit-GEMM kernels: the general path on real GPUs (see the header). */
-export const useTiled = (rt: Runtime): boolean => rt.kernelProfile === 'gpu';
 
 /** 1x1 over the whole image, unpadded (OH = H also rules out bottom/right padding): a matrix product. */
 export const isPointwise = (g: ConvGeometry): boolean =>

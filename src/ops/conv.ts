@@ -3,7 +3,7 @@
 //   - pointwise (1x1, stride 1, no padding, groups 1): a batched matrix product, W . X[n];
 //   - depthwise (groups = C = K, up to 7x7): one filter per channel, its own kernels (forward on CPU
 //     adapters at row stride 1: conv2d_depthwise_columns; otherwise conv2d_depthwise*);
-//   - everything else (the general path): kernels chosen per adapter (rt.kernelProfile):
+//   - everything else (the general path): kernels chosen per adapter (convKernels in kernel-choice.ts):
 //       'cpu': direct convolution kernels (no im2col buffer), with *_subgroup variants for CPU
 //              adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane
 //              loads). Register blocks, no workgroup memory, no barriers: on llvmpipe loads, even
@@ -33,13 +33,13 @@ import inputGradTiledWgsl from '../../shaders/conv2d_input_grad_tiled.wgsl';
 import weightGradTiledWgsl from '../../shaders/conv2d_weight_grad_tiled.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import { recordOp, Tensor } from '../tensor/tensor.ts';
+import { convKernels, convWeightGradKernel, depthwiseColumnWalk } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
 import { matmulInto, rowMajor, transposed } from './matmul.ts';
 import { sum, sumToShape } from './reduce.ts';
 import {
   GROUP,
   FORWARD_BLOCK,
-  MAX_WEIGHT_GRAD_KW,
   DEPTHWISE_ROWS,
   TILE,
   TILE_K,
@@ -49,13 +49,10 @@ import {
   params,
   taps,
   tileTaps,
-  useSubgroups,
-  useTiled,
   isPointwise,
   isDepthwise,
   planeGroup,
   chunking,
-  columnWalk,
   type Conv2dOptions,
   type ConvGeometry,
 } from './conv-geometry.ts';
@@ -97,7 +94,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   if (isDepthwise(g)) {
     // CPU adapters, stride 1 in rows: each invocation walks a strip of columns down the plane, loading
     // each input row once (2-3x faster on lavapipe). Measured on lavapipe only, so not on real GPUs.
-    const walk = rt.kernelProfile === 'cpu' ? columnWalk(g) : null;
+    const walk = depthwiseColumnWalk(rt.policy, g);
     if (walk) {
       const wg = planeGroup(walk.count);
       const [gx, gy] = grid1d(walk.count, wg, rt.limits.maxComputeWorkgroupsPerDimension);
@@ -124,7 +121,8 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     });
     return out;
   }
-  if (useTiled(rt)) {
+  const kernels = convKernels(rt.policy, g);
+  if (kernels === 'tiled') {
     rt.run(FORWARD_TILED, {
       constants: { ...tileTaps(g), HAS_BIAS: bias !== null },
       buffers,
@@ -136,7 +134,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   const count = g.N * g.OH * strips;
   const blocks = Math.ceil(g.coutG / FORWARD_BLOCK);
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
-  rt.run(useSubgroups(rt, g) ? FORWARD_SUBGROUP : FORWARD, {
+  rt.run(kernels === 'subgroup' ? FORWARD_SUBGROUP : FORWARD, {
     constants: { ...taps(g), HAS_BIAS: bias !== null },
     buffers,
     params: params(g, blocks, count),
@@ -167,7 +165,8 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
     });
     return dx;
   }
-  if (useTiled(rt)) {
+  const kernels = convKernels(rt.policy, g);
+  if (kernels === 'tiled') {
     rt.run(INPUT_GRAD_TILED, {
       constants: tileTaps(g),
       buffers: [dy.binding(), w.binding(), dx.binding()],
@@ -177,7 +176,7 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
     return dx;
   }
   const count = g.N * g.H * strips;
-  const sub = useSubgroups(rt, g);
+  const sub = kernels === 'subgroup';
   // Input channels per invocation: CIB in the subgroup kernel, 4 in the plain one.
   const blocks = Math.ceil(g.cinG / (sub ? 8 : 4));
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
@@ -213,10 +212,11 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
     });
     return sumChunks(part, wShape);
   }
-  if (useTiled(rt)) return weightGradTiled(rt, g, dy, x);
+  const kernels = convWeightGradKernel(rt.policy, g);
+  if (kernels === 'tiled') return weightGradTiled(rt, g, dy, x);
   // The subgroup kernel gives each invocation one filter row (c, ky) of 8 output channels; the plain
   // one 4 entries of 4 output channels.
-  const sub = useSubgroups(rt, g) && g.KW <= MAX_WEIGHT_GRAD_KW;
+  const sub = kernels === 'subgroup';
   const blocks = Math.ceil(g.coutG / (sub ? 8 : 4));
   const lanes = sub ? g.cinG * g.KH : Math.ceil(entries / 4);
   const { chunks, perChunk } = chunking(g.N, g.groups * blocks * lanes);

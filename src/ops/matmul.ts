@@ -1,7 +1,7 @@
 // Matrix product (torch.matmul for 2-D and batched 3-D operands, batch broadcast when one side has
-// no batch). Three kernels, chosen per adapter and operand layout:
+// no batch). Five kernels, chosen per adapter and operand layout (matmulKernel in kernel-choice.ts):
 //  - `matmul_subgroup` on CPU adapters with subgroups when B is row-major with N % 4 == 0 (vec4 B
-//    loads, A shared by subgroup shuffles; ~21 GFLOP/s at 1024^3 on 2-core lavapipe);
+//    loads, A shared by subgroup shuffles; 23-25 GFLOP/s at 1024^3 on 2-core lavapipe);
 //  - `matmul_bt_subgroup` on CPU adapters with subgroups when B is given transposed and contiguous
 //    along k (the weight gradient of a 1x1 convolution, dY . X^T);
 //  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (scalar B loads);
@@ -13,8 +13,10 @@ import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import matmulBtSubgroupWgsl from '../../shaders/matmul_bt_subgroup.wgsl';
 import matmulStridedSubgroupWgsl from '../../shaders/matmul_strided_subgroup.wgsl';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
+import type { MatmulKernel } from '../gpu/policy.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { matmulKernel } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
 import { sum } from './reduce.ts';
 
@@ -26,6 +28,7 @@ const MATMUL_STRIDED_SUBGROUP = { name: 'matmul_strided_subgroup', code: matmulS
 const ROWS_GROUP = 64;
 /** Rows of C per invocation and subgroup lanes the subgroup kernel needs (see its header). */
 const SUBGROUP_ROWS = 12;
+/** Workgroups are whole subgroups of llvmpipe's 8 lanes. */
 const SUBGROUP_LANES = 8;
 /** Rows of C per invocation in matmul_bt_subgroup. */
 const BT_ROWS = 8;
@@ -34,29 +37,9 @@ const BT_ROWS = 8;
 const STRIDED_ROWS = 6;
 const STRIDED_COLS = 2;
 
-export type MatmulKernel = 'subgroup' | 'bt-subgroup' | 'strided-subgroup' | 'rows' | 'tiled';
-
-let forcedKernel: MatmulKernel | null = null;
-
-/**
- * Makes every matmul use `kernel` (null: choose per adapter and layout again). For tests and
- * benchmarks that compare kernels on one device; the forced kernel must suit the adapter.
- */
-export function forceMatmulKernel(kernel: MatmulKernel | null): void {
-  forcedKernel = kernel;
-}
-
-/** Which kernel computes this product on `rt`. */
+/** Which kernel computes this product on `rt` (the choice is in kernel-choice.ts). */
 export function chooseMatmulKernel(rt: Runtime, b: MatrixLayout, N: number): MatmulKernel {
-  if (forcedKernel === 'subgroup' || forcedKernel === 'bt-subgroup') {
-    throw new Error(`forceMatmulKernel('${forcedKernel}') is not supported: it needs specific layouts`);
-  }
-  if (forcedKernel) return forcedKernel;
-  if (rt.kernelProfile === 'gpu') return 'tiled';
-  if (rt.subgroupLanes < SUBGROUP_LANES) return 'rows';
-  if (b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0) return 'subgroup';
-  if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0) return 'bt-subgroup';
-  return 'strided-subgroup';
+  return matmulKernel(rt.policy, b, N);
 }
 
 /** Where element (m, k) of A or (k, n) of B lives: offset = batch * batchStride + i * s0 + j * s1. */

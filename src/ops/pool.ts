@@ -13,7 +13,13 @@ import type { KernelSource, OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { isGradEnabled } from '../tensor/scope.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { poolGatherKernel } from './kernel-choice.ts';
+import {
+  heldCols, heldRows, MAX_PENDING_ROWS, poolGeometry, type Pair, type Pool2dOptions, type PoolGeometry,
+} from './pool-geometry.ts';
 import { mean } from './reduce.ts';
+
+export type { Pool2dOptions } from './pool-geometry.ts';
 
 const POOL_MAX = { name: 'pool2d_max', code: poolMaxWgsl };
 const POOL_MAX_GRAD = { name: 'pool2d_max_grad', code: poolMaxGradWgsl };
@@ -27,49 +33,6 @@ const POOL_AVG_GRAD_ROWS = { name: 'pool2d_avg_grad_rows', code: poolAvgGradRows
 const STRIP = 8;
 const GROUP = 64;
 
-export type Pair = number | readonly [number, number];
-
-export interface Pool2dOptions {
-  /** Step between windows; defaults to the window size (as PyTorch). */
-  stride?: Pair;
-  /** Implicit padding on each side; at most half the window (PyTorch's rule). Default 0. */
-  padding?: Pair;
-  /** avgPool2d only: count padded positions in the divisor (PyTorch's default, true). */
-  countIncludePad?: boolean;
-}
-
-/** The resolved geometry of one pooling call. */
-interface PoolGeometry {
-  N: number; C: number; H: number; W: number; Ho: number; Wo: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
-}
-
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-
-function geometry(op: string, x: Tensor, kernelSize: Pair, options: Pool2dOptions): PoolGeometry {
-  if (x.rank !== 4) throw new ShapeError(`${op} takes an NCHW tensor (rank 4), got shape [${x.shape.join(', ')}]`);
-  const [N, C, H, W] = x.shape;
-  const [kh, kw] = pair(kernelSize);
-  const [sh, sw] = pair(options.stride ?? kernelSize);
-  const [ph, pw] = pair(options.padding ?? 0);
-  const positive = [kh, kw, sh, sw].every((v) => Number.isInteger(v) && v >= 1);
-  if (!positive || ![ph, pw].every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new RangeError(`${op}: window ${kh}x${kw} and stride ${sh}x${sw} must be positive integers, padding ${ph}x${pw} non-negative`);
-  }
-  if (2 * ph > kh || 2 * pw > kw) {
-    throw new RangeError(`${op}: padding ${ph}x${pw} is more than half the window ${kh}x${kw} (PyTorch's limit)`);
-  }
-  if (kh > H + 2 * ph || kw > W + 2 * pw) {
-    throw new ShapeError(`${op}: window ${kh}x${kw} is larger than the padded input ${H + 2 * ph}x${W + 2 * pw}`);
-  }
-  const Ho = Math.floor((H + 2 * ph - kh) / sh) + 1;
-  const Wo = Math.floor((W + 2 * pw - kw) / sw) + 1;
-  return { N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw };
-}
-
-/** Output rows pending at once in the forward walk (pool2d_max.wgsl): its register budget. */
-const MAX_PENDING_ROWS = 8;
-
 /**
  * Forward: one invocation per 4 output columns of each plane, walking down the rows (see
  * pool2d_max.wgsl). The window and stride specialise the pipeline (a handful in the search space) so
@@ -79,7 +42,7 @@ function launchForward(
   rt: Runtime, kernel: KernelSource, g: PoolGeometry,
   buffers: readonly BufferBinding[], constants: OverrideConstants = {},
 ): void {
-  const pending = Math.ceil(g.kh / g.sh);
+  const pending = heldRows(g);
   if (pending > MAX_PENDING_ROWS) {
     throw new RangeError(`pooling: a ${g.kh}-row window with stride ${g.sh} overlaps ${pending} output rows; at most ${MAX_PENDING_ROWS} are supported`);
   }
@@ -93,10 +56,6 @@ function launchForward(
   });
 }
 
-/** The register budget of the *_grad_rows kernels: output rows and columns held per strip. */
-const MAX_HELD_ROWS = 8;
-const MAX_HELD_COLS = 8;
-
 /**
  * Backward gathers. On a CPU adapter the *_grad_rows kernels (4 input columns per invocation, walking
  * down the rows, each output loaded once per strip) serve every window whose reach fits their
@@ -108,24 +67,21 @@ function launchGather(
   rt: Runtime, kernels: { rows: KernelSource; plain: KernelSource }, g: PoolGeometry,
   buffers: readonly BufferBinding[], constants: OverrideConstants = {},
 ): void {
-  const heldRows = Math.ceil(g.kh / g.sh);
-  // Output columns whose windows reach 4 consecutive input columns.
-  const heldCols = Math.floor((g.kw + 2) / g.sw) + 1;
   const params = (strips: number, total: number) => [g.H, g.W, g.Ho, g.Wo, g.ph, g.pw, strips, total];
   const shape = { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
-  const cpu = rt.kernelProfile === 'cpu';
-  if (cpu && heldRows <= MAX_HELD_ROWS && heldCols <= MAX_HELD_COLS) {
+  const kernel = poolGatherKernel(rt.policy, g);
+  if (kernel === 'rows') {
     const strips = Math.ceil(g.W / 4);
     const total = g.N * g.C * strips;
     rt.run(kernels.rows, {
-      constants: { ...shape, NACC: heldRows, NCOL: heldCols, ...constants },
+      constants: { ...shape, NACC: heldRows(g), NCOL: heldCols(g), ...constants },
       buffers,
       params: params(strips, total),
       workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
     });
     return;
   }
-  const strip = cpu ? STRIP : 1;
+  const strip = kernel === 'strips' ? STRIP : 1;
   const strips = Math.ceil(g.W / strip);
   const total = g.N * g.C * g.H * strips;
   rt.run(kernels.plain, {
@@ -141,7 +97,7 @@ function launchGather(
  * The gradient goes to each window's maximum, the first in row-major order on ties.
  */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
-  const g = geometry('maxPool2d', x, kernelSize, options);
+  const g = poolGeometry('maxPool2d', x, kernelSize, options);
   const rt = x.rt;
   const out = Tensor.empty([g.N, g.C, g.Ho, g.Wo], rt);
   // The argmax is only worth writing when a backward pass will read it.
@@ -164,7 +120,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = 
  * count_include_pad=options.countIncludePad ?? true).
  */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
-  const g = geometry('avgPool2d', x, kernelSize, options);
+  const g = poolGeometry('avgPool2d', x, kernelSize, options);
   const rt = x.rt;
   const out = Tensor.empty([g.N, g.C, g.Ho, g.Wo], rt);
   const constants = { COUNT_PAD: options.countIncludePad ?? true };

@@ -190,14 +190,10 @@ cases.forEach((c, i) => {
 });
 
 test('conv2d on the gpu kernel profile matches the reference (pointwise, tiled, depthwise)', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'gpu';
-  try {
+  await rt.withPolicy({ profile: 'gpu' }, async () => {
     // 18: 28x28 depthwise, conv2d_depthwise.wgsl's aligned path (the CPU profile walks columns there).
     for (const i of [2, 13, 18, 19]) await checkCase(cases[i], 500 + i);
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 // ---- the depthwise column walk (conv2d_depthwise_columns, CPU profile, row stride 1) ----------------
@@ -217,17 +213,13 @@ const columnCases: [Case, string][] = [
 ];
 
 test('conv2d depthwise forward on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'cpu';
-  try {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
     for (const [i, [c, kernel]] of columnCases.entries()) {
       const ran = await convKernelsRun(() => checkCase(c, 700 + 10 * i));
       const forward = [...ran].filter((k) => k.startsWith('conv2d_depthwise') && !k.includes('grad'));
       assert.equal(forward.map((k) => k.replace(/_subgroup$/, '')), [kernel], `${c.name}: forward kernel`);
     }
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 // ---- the tiled implicit-GEMM kernels (general path on the 'gpu' profile) ------------------------------
@@ -261,37 +253,25 @@ const tiledExtra: Case[] = [
 const tiledCases = [...[1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 29].map((i) => cases[i]), ...tiledExtra];
 
 test('conv2d on the gpu profile runs the tiled kernels for the general path and matches the reference', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'gpu';
-  try {
+  await rt.withPolicy({ profile: 'gpu' }, async () => {
     for (const [i, c] of tiledCases.entries()) {
       const ran = await convKernelsRun(() => checkCase(c, 800 + 10 * i));
       assert.equal([...ran].sort(), TILED, `${c.name}: kernels that ran`);
     }
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 test('conv2d on the cpu profile never runs the tiled kernels', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'cpu';
-  try {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
     const ran = await convKernelsRun(() => checkCase(cases[2], 880));
     assert.ok(ran.size > 0 && TILED.every((k) => !ran.has(k)), `ran ${[...ran].join(', ')}`);
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 test('conv2d without subgroups (the plain kernels) matches the reference', async () => {
-  const saved = rt.subgroupLanes;
-  rt.subgroupLanes = 0;
-  try {
+  await rt.withPolicy({ subgroupLanes: 0 }, async () => {
     for (const i of [2, 3, 5, 7, 10, 16]) await checkCase(cases[i], 600 + i);
-  } finally {
-    rt.subgroupLanes = saved;
-  }
+  });
 });
 
 // ---- finite differences ----------------------------------------------------------------------------
