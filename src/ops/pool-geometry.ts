@@ -20,7 +20,7 @@ export interface PoolGeometry {
   kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
 }
 
-/** Output rows pending at once in the forward walk (MAX_ACC in pool2d_max.wgsl): its register budget. */
+/** Output rows pending at once in the forward walk (MAX_ACC in pool2d.wgsl): its register budget. */
 export const MAX_PENDING_ROWS = 8;
 /** The register budget of the *_grad_rows kernels: output rows and columns held per strip (MAX_ROWS, MAX_COLS there). */
 export const MAX_HELD_ROWS = 8;

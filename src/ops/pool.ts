@@ -2,14 +2,11 @@
 // (count_include_pad configurable, default true), both with ceil_mode false; and global average
 // pooling. Forward and backward side by side. Backward kernels gather (each input element sums the
 // windows that contain it), so no atomics are needed and every element is written exactly once.
-import poolMaxWgsl from '../../shaders/pool2d_max.wgsl';
-import poolMaxGradWgsl from '../../shaders/pool2d_max_grad.wgsl';
-import poolAvgWgsl from '../../shaders/pool2d_avg.wgsl';
-import poolAvgGradWgsl from '../../shaders/pool2d_avg_grad.wgsl';
-import poolMaxGradRowsWgsl from '../../shaders/pool2d_max_grad_rows.wgsl';
-import poolAvgGradRowsWgsl from '../../shaders/pool2d_avg_grad_rows.wgsl';
+import poolWgsl from '../../shaders/pool2d.wgsl';
+import poolGradWgsl from '../../shaders/pool2d_grad.wgsl';
+import poolGradRowsWgsl from '../../shaders/pool2d_grad_rows.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
-import type { KernelSource, OverrideConstants } from '../gpu/pipelines.ts';
+import type { OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { isGradEnabled } from '../tensor/scope.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
@@ -21,12 +18,10 @@ import { mean } from './reduce.ts';
 
 export type { Pool2dOptions } from './pool-geometry.ts';
 
-const POOL_MAX = { name: 'pool2d_max', code: poolMaxWgsl };
-const POOL_MAX_GRAD = { name: 'pool2d_max_grad', code: poolMaxGradWgsl };
-const POOL_AVG = { name: 'pool2d_avg', code: poolAvgWgsl };
-const POOL_AVG_GRAD = { name: 'pool2d_avg_grad', code: poolAvgGradWgsl };
-const POOL_MAX_GRAD_ROWS = { name: 'pool2d_max_grad_rows', code: poolMaxGradRowsWgsl };
-const POOL_AVG_GRAD_ROWS = { name: 'pool2d_avg_grad_rows', code: poolAvgGradRowsWgsl };
+// Max and average share each kernel, the reduction chosen by the MAX override constant.
+const POOL = { name: 'pool2d', code: poolWgsl };
+const POOL_GRAD = { name: 'pool2d_grad', code: poolGradWgsl };
+const POOL_GRAD_ROWS = { name: 'pool2d_grad_rows', code: poolGradRowsWgsl };
 /** The fallback gathers do a strip of 8 input columns per invocation (measured faster than 4; 16
  * compiles slower for little gain in noisy runs). 64 invocations per workgroup keep llvmpipe's 8
  * lanes and both cores busy. */
@@ -35,20 +30,17 @@ const GROUP = 64;
 
 /**
  * Forward: one invocation per 4 output columns of each plane, walking down the rows (see
- * pool2d_max.wgsl). The window and stride specialise the pipeline (a handful in the search space) so
- * the loops unroll.
+ * pool2d.wgsl). The window and stride specialise the pipeline (a handful in the search space) so
+ * the loops unroll. Buffers: x, out, argmax (a stand-in for average pooling).
  */
-function launchForward(
-  rt: Runtime, kernel: KernelSource, g: PoolGeometry,
-  buffers: readonly BufferBinding[], constants: OverrideConstants = {},
-): void {
+function launchForward(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBinding[], constants: OverrideConstants): void {
   const pending = heldRows(g);
   if (pending > MAX_PENDING_ROWS) {
     throw new RangeError(`pooling: a ${g.kh}-row window with stride ${g.sh} overlaps ${pending} output rows; at most ${MAX_PENDING_ROWS} are supported`);
   }
   const strips = Math.ceil(g.Wo / 4);
   const total = g.N * g.C * strips;
-  rt.run(kernel, {
+  rt.run(POOL, {
     constants: { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw, NACC: pending, ...constants },
     buffers,
     params: [g.H, g.W, g.Ho, g.Wo, g.ph, g.pw, strips, total],
@@ -57,23 +49,21 @@ function launchForward(
 }
 
 /**
- * Backward gathers. On a CPU adapter the *_grad_rows kernels (4 input columns per invocation, walking
- * down the rows, each output loaded once per strip) serve every window whose reach fits their
- * registers: all of the search space's. Wider windows fall back to the plain gathers (STRIP columns
- * of one row per invocation, every window re-read per element). A real GPU gets the plain gathers
- * with one element per invocation: it wants many threads more than few loads.
+ * Backward gathers (poolGatherKernel in kernel-choice.ts). On a CPU adapter pool2d_grad_rows (4
+ * input columns per invocation, walking down the rows, each output loaded once per strip) serves
+ * every window whose reach fits its registers: all of the search space's. Wider windows fall back to
+ * pool2d_grad with STRIP columns of one row per invocation (every window re-read per element). A real
+ * GPU gets pool2d_grad with one element per invocation: it wants many threads more than few loads.
+ * Buffers: grad_out, argmax (a stand-in for average pooling), grad_in.
  */
-function launchGather(
-  rt: Runtime, kernels: { rows: KernelSource; plain: KernelSource }, g: PoolGeometry,
-  buffers: readonly BufferBinding[], constants: OverrideConstants = {},
-): void {
+function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBinding[], constants: OverrideConstants): void {
   const params = (strips: number, total: number) => [g.H, g.W, g.Ho, g.Wo, g.ph, g.pw, strips, total];
   const shape = { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
   const kernel = poolGatherKernel(rt.policy, g);
   if (kernel === 'rows') {
     const strips = Math.ceil(g.W / 4);
     const total = g.N * g.C * strips;
-    rt.run(kernels.rows, {
+    rt.run(POOL_GRAD_ROWS, {
       constants: { ...shape, NACC: heldRows(g), NCOL: heldCols(g), ...constants },
       buffers,
       params: params(strips, total),
@@ -84,7 +74,7 @@ function launchGather(
   const strip = kernel === 'strips' ? STRIP : 1;
   const strips = Math.ceil(g.W / strip);
   const total = g.N * g.C * g.H * strips;
-  rt.run(kernels.plain, {
+  rt.run(POOL_GRAD, {
     constants: { ...shape, STRIP: strip, ...constants },
     buffers,
     params: params(strips, total),
@@ -105,10 +95,10 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = 
   // Plane-local u32 indices (bit patterns, never read as floats); a 16-byte stand-in otherwise,
   // because the binding exists in the pipeline either way.
   const argmax = Tensor.empty(keepArgmax ? out.shape : [4], rt);
-  launchForward(rt, POOL_MAX, g, [x.binding(), out.binding(), argmax.binding()], { SAVE_ARGMAX: keepArgmax });
+  launchForward(rt, g, [x.binding(), out.binding(), argmax.binding()], { MAX: true, SAVE_ARGMAX: keepArgmax });
   recordOp(out, 'maxPool2d', [x], [argmax], (grad, [idx]) => {
     const gin = Tensor.empty(x.shape, rt);
-    launchGather(rt, { rows: POOL_MAX_GRAD_ROWS, plain: POOL_MAX_GRAD }, g, [grad.binding(), idx.binding(), gin.binding()]);
+    launchGather(rt, g, [grad.binding(), idx.binding(), gin.binding()], { MAX: true });
     return [gin];
   });
   argmax.dispose(); // the tape holds its own alias when it needs one
@@ -123,11 +113,15 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = 
   const g = poolGeometry('avgPool2d', x, kernelSize, options);
   const rt = x.rt;
   const out = Tensor.empty([g.N, g.C, g.Ho, g.Wo], rt);
-  const constants = { COUNT_PAD: options.countIncludePad ?? true };
-  launchForward(rt, POOL_AVG, g, [x.binding(), out.binding()], constants);
+  const constants = { MAX: false, COUNT_PAD: options.countIncludePad ?? true };
+  // The kernels' argmax binding is unused here, but must be bound: a 16-byte stand-in.
+  const standIn = Tensor.empty([4], rt);
+  launchForward(rt, g, [x.binding(), out.binding(), standIn.binding()], constants);
+  standIn.dispose();
   return recordOp(out, 'avgPool2d', [x], [], (grad) => {
     const gin = Tensor.empty(x.shape, rt);
-    launchGather(rt, { rows: POOL_AVG_GRAD_ROWS, plain: POOL_AVG_GRAD }, g, [grad.binding(), gin.binding()], constants);
+    const unused = Tensor.empty([4], rt);
+    launchGather(rt, g, [grad.binding(), unused.binding(), gin.binding()], constants);
     return [gin];
   });
 }
