@@ -44,7 +44,7 @@ export const MAX_SUBGROUP_TAPS = 49;
 const MAX_SPAN = 32;
 /** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
 const WEIGHT_GRAD_INVOCATIONS = 4096;
-/** Output tile edge of the *_tiled kernels (TILE there; TK = 16 is their reduction step). */
+/** Output tile edge of conv2d_tiled.wgsl (TILE there) and its reduction step (TK there). */
 export const TILE = 64;
 export const TILE_K = 16;
 /**
@@ -135,7 +135,7 @@ export function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
   return { WG: wg, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
 
-/** Override constants of the *_tiled kernels: the tap geometry only (their workgroup is fixed at 16x16). */
+/** Override constants of conv2d_tiled.wgsl: the tap geometry (its workgroup is fixed at 16x16). */
 export function tileTaps(g: ConvGeometry): Record<string, number> {
   return { KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }

@@ -8,9 +8,9 @@
 //              adapters that offer subgroups (weights or dy shared by shuffles instead of per-lane
 //              loads). Register blocks, no workgroup memory, no barriers: on llvmpipe loads, even
 //              from one address, cost per lane and barriers are expensive.
-//       'gpu': *_tiled implicit-GEMM kernels (64x64 tiles staged through workgroup memory, like
-//              matmul_tiled.wgsl), the im2col operand gathered while a tile is staged. Always these
-//              on this profile, for every shape: the plain direct kernels stay reachable only
+//       'gpu': conv2d_tiled, implicit GEMMs in three modes (64x64 tiles staged through workgroup
+//              memory, like matmul_tiled.wgsl), the im2col operand gathered while a tile is
+//              staged. Always these on this profile, for every shape: the plain direct kernels stay reachable only
 //              through the 'cpu' profile without subgroups. Small shapes (e.g. 2 output channels
 //              per group) waste most of a 64-row tile; whether the direct kernels beat the tiled
 //              ones there is a question for a real GPU, and none has run this code yet: the tile
@@ -28,9 +28,7 @@ import depthwiseColumnsWgsl from '../../shaders/conv2d_depthwise_columns.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
-import forwardTiledWgsl from '../../shaders/conv2d_forward_tiled.wgsl';
-import inputGradTiledWgsl from '../../shaders/conv2d_input_grad_tiled.wgsl';
-import weightGradTiledWgsl from '../../shaders/conv2d_weight_grad_tiled.wgsl';
+import tiledWgsl from '../../shaders/conv2d_tiled.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import { recordOp, Tensor } from '../tensor/tensor.ts';
 import { convKernels, convWeightGradKernel, depthwiseColumnWalk } from './kernel-choice.ts';
@@ -70,9 +68,9 @@ const DEPTHWISE_COLUMNS = { name: 'conv2d_depthwise_columns', code: depthwiseCol
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
-const FORWARD_TILED = { name: 'conv2d_forward_tiled', code: forwardTiledWgsl };
-const INPUT_GRAD_TILED = { name: 'conv2d_input_grad_tiled', code: inputGradTiledWgsl };
-const WEIGHT_GRAD_TILED = { name: 'conv2d_weight_grad_tiled', code: weightGradTiledWgsl };
+/** One kernel for the three tiled implicit GEMMs; MODE picks the gathers (see its header). */
+const TILED = { name: 'conv2d_tiled', code: tiledWgsl };
+const TiledMode = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
 
 // ---- forward ---------------------------------------------------------------------------------------
 
@@ -123,9 +121,9 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   }
   const kernels = convKernels(rt.policy, g);
   if (kernels === 'tiled') {
-    rt.run(FORWARD_TILED, {
-      constants: { ...tileTaps(g), HAS_BIAS: bias !== null },
-      buffers,
+    rt.run(TILED, {
+      constants: { ...tileTaps(g), MODE: TiledMode.forward, HAS_BIAS: bias !== null },
+      buffers: [w.binding(), x.binding(), (bias ?? w).binding(), out.binding()],
       params: params(g, 1, 0),
       workgroups: [Math.ceil((g.OH * g.OW) / TILE), Math.ceil(g.coutG / TILE), g.N * g.groups],
     });
@@ -167,9 +165,9 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
   }
   const kernels = convKernels(rt.policy, g);
   if (kernels === 'tiled') {
-    rt.run(INPUT_GRAD_TILED, {
-      constants: tileTaps(g),
-      buffers: [dy.binding(), w.binding(), dx.binding()],
+    rt.run(TILED, {
+      constants: { ...tileTaps(g), MODE: TiledMode.inputGrad },
+      buffers: [w.binding(), dy.binding(), w.binding(), dx.binding()],
       params: params(g, 1, 0),
       workgroups: [Math.ceil((g.H * g.W) / TILE), Math.ceil(g.cinG / TILE), g.N * g.groups],
     });
@@ -245,9 +243,9 @@ function weightGradTiled(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): T
   const perChunk = Math.ceil(terms / wanted / TILE_K) * TILE_K;
   const chunks = Math.ceil(terms / perChunk);
   const part = Tensor.empty([chunks, g.K, entries], rt);
-  rt.run(WEIGHT_GRAD_TILED, {
-    constants: tileTaps(g),
-    buffers: [x.binding(), dy.binding(), part.binding()],
+  rt.run(TILED, {
+    constants: { ...tileTaps(g), MODE: TiledMode.weightGrad },
+    buffers: [dy.binding(), x.binding(), dy.binding(), part.binding()],
     params: params(g, 1, 0, perChunk),
     workgroups: [Math.ceil(entries / TILE), Math.ceil(g.coutG / TILE), chunks * g.groups],
   });

@@ -225,9 +225,13 @@ test('conv2d depthwise forward on the cpu profile walks columns at row stride 1 
 // ---- the tiled implicit-GEMM kernels (general path on the 'gpu' profile) ------------------------------
 // They run here on lavapipe only because the test switches the profile: correctness, not speed.
 
-const TILED = ['conv2d_forward_tiled', 'conv2d_input_grad_tiled', 'conv2d_weight_grad_tiled'];
+/** conv2d_tiled's three modes (forward, input gradient, weight gradient), as convKernelsRun names them. */
+const TILED = ['conv2d_tiled MODE=0', 'conv2d_tiled MODE=1', 'conv2d_tiled MODE=2'];
 
-/** Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran. */
+/**
+ * Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran, with
+ * conv2d_tiled's mode: 'conv2d_tiled MODE=1'.
+ */
 async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
   rt.scheduler.startProfiling();
   let timings: { kernel: string }[] = [];
@@ -237,7 +241,12 @@ async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
     timings = await rt.scheduler.stopProfiling();
   }
   // Profiles name pipelines 'kernel|constants'.
-  return new Set(timings.map((t) => t.kernel.split('|')[0]).filter((k) => k.startsWith('conv2d_')));
+  const name = (key: string): string => {
+    const [kernel, constants] = key.split('|');
+    const mode = /(?:^|,)MODE=(\d+)/.exec(constants ?? '');
+    return mode ? `${kernel} MODE=${mode[1]}` : kernel;
+  };
+  return new Set(timings.map((t) => name(t.kernel)).filter((k) => k.startsWith('conv2d_')));
 }
 
 // Cases the existing set lacks: groups 2 with odd channel counts, and a weight gradient whose
