@@ -31,11 +31,12 @@ override SC: u32 = 7u;
 override SPAN: u32 = (SC - 1u) * SW + (KW - 1u) * DW + 1u;
 // Output rows in flight: those that the current input row feeds.
 override RING: u32 = (KH - 1u) * DH + 1u;
-const MAX_SC = 8u;  // MAX_COLUMNS in src/ops/conv-geometry.ts
-const MAX_SPAN = 32u;  // MAX_SPAN in src/ops/conv-geometry.ts: columnWalk keeps SPAN within it
-const MAX_RING = 13u;  // 7x7 at dilation 2 (MAX_RING there)
-const MAX_TAPS = 49u;
+const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-geometry.ts
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-geometry.ts
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: COLUMN_WALK_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

@@ -15,10 +15,11 @@ override DH: u32 = 1u;
 override DW: u32 = 1u;
 // dy columns (before dividing by the stride) under 4 adjacent inputs: 3 plus the dilated kernel width.
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const CIB = 8u;  // input channels per invocation = lanes that load weights
-const MAX_TAPS = 49u;  // KH * KW <= 49 (checked in src/ops/conv.ts)
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const CIB = 8u;  // mirrors SUBGROUP_BLOCK in src/ops/conv-geometry.ts; input channels per invocation = lanes that load weights
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

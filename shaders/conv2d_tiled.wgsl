@@ -51,10 +51,10 @@ override TAPS: u32 = KH * KW;
 const FORWARD = 0u;
 const INPUT_GRAD = 1u;
 const WEIGHT_GRAD = 2u;
-const TILE = 64u;  // TILE in src/ops/conv-geometry.ts
-const TK = 16u;  // TILE_K there
+const TILE = 64u;  // mirrors TILE in src/ops/conv-geometry.ts
+const TK = 16u;  // mirrors TILE_K in src/ops/conv-geometry.ts
 
-// Shared by every conv2d_*.wgsl kernel (params() in src/ops/conv-geometry.ts).
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

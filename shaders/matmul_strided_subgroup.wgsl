@@ -9,6 +9,7 @@ enable subgroups;
 
 override WG: u32 = 64u;
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,

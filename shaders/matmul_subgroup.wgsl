@@ -14,9 +14,10 @@
 enable subgroups;
 
 override WG: u32 = 64u;
-const ROWS = 12u;
-const KSTEP = 8u;
+const ROWS = 12u;  // mirrors SUBGROUP_ROWS in src/ops/matmul.ts
+const KSTEP = 8u;  // mirrors SUBGROUP_LANES in src/ops/matmul.ts
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,

@@ -1,9 +1,10 @@
 // C[b] = A[b] . B[b] for a real GPU: 64x64 output tiles staged through workgroup memory in steps of
 // 16 along K; a 16x16 workgroup where each invocation accumulates a 4x4 block in registers.
 // Same strided operand layout and uniform as matmul_rows.wgsl.
-const TILE = 64u;
+const TILE = 64u;  // mirrors MATMUL_TILE in src/ops/matmul.ts
 const TK = 16u;
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,

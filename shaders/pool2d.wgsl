@@ -25,8 +25,9 @@ override SAVE_ARGMAX: bool = false;
 override COUNT_PAD: bool = true;
 /** Pending output rows: ceil(KH / SH), at most MAX_ACC (the host refuses larger ones). */
 override NACC: u32 = 1u;
-const MAX_ACC = 8u;  // MAX_PENDING_ROWS in src/ops/pool-geometry.ts
+const MAX_ACC = 8u;  // mirrors MAX_PENDING_ROWS in src/ops/pool-geometry.ts
 
+// Params: POOL_PARAMS in src/ops/pool-geometry.ts
 struct Params { H: u32, W: u32, Ho: u32, Wo: u32, ph: u32, pw: u32, strips: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

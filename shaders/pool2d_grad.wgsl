@@ -16,6 +16,7 @@ override SW: u32 = 2u;
 override MAX: bool = true;
 override COUNT_PAD: bool = true;
 
+// Params: POOL_PARAMS in src/ops/pool-geometry.ts
 struct Params { H: u32, W: u32, Ho: u32, Wo: u32, ph: u32, pw: u32, strips: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

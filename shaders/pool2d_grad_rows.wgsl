@@ -20,10 +20,11 @@ override MAX: bool = true;
 override COUNT_PAD: bool = true;
 override NACC: u32 = 1u;
 override NCOL: u32 = 2u;
-const MAX_ROWS = 8u;  // MAX_HELD_ROWS in src/ops/pool-geometry.ts
-const MAX_COLS = 8u;  // MAX_HELD_COLS there
+const MAX_ROWS = 8u;  // mirrors MAX_HELD_ROWS in src/ops/pool-geometry.ts
+const MAX_COLS = 8u;  // mirrors MAX_HELD_COLS in src/ops/pool-geometry.ts
 const NONE = 0xffffffffu;
 
+// Params: POOL_PARAMS in src/ops/pool-geometry.ts
 struct Params { H: u32, W: u32, Ho: u32, Wo: u32, ph: u32, pw: u32, strips: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

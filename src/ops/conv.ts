@@ -38,6 +38,8 @@ import { sum, sumToShape } from './reduce.ts';
 import {
   GROUP,
   FORWARD_BLOCK,
+  SUBGROUP_BLOCK,
+  PLAIN_BLOCK,
   DEPTHWISE_ROWS,
   TILE,
   TILE_K,
@@ -45,6 +47,7 @@ import {
   TILED_MIN_CHUNK,
   geometry,
   params,
+  columnWalkParams,
   taps,
   tileTaps,
   isPointwise,
@@ -99,7 +102,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
       rt.run(DEPTHWISE_COLUMNS, {
         constants: { WG: wg, KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, HAS_BIAS: bias !== null },
         buffers,
-        params: params(g, walk.rows, walk.count, 0, [walk.strips, walk.chunks]),
+        params: columnWalkParams(g, walk),
         workgroups: [gx, gy],
       });
       return out;
@@ -176,7 +179,7 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
   const count = g.N * g.H * strips;
   const sub = kernels === 'subgroup';
   // Input channels per invocation: CIB in the subgroup kernel, 4 in the plain one.
-  const blocks = Math.ceil(g.cinG / (sub ? 8 : 4));
+  const blocks = Math.ceil(g.cinG / (sub ? SUBGROUP_BLOCK : PLAIN_BLOCK));
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(sub ? INPUT_GRAD_SUBGROUP : INPUT_GRAD, {
     constants: taps(g),
@@ -215,7 +218,7 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
   // The subgroup kernel gives each invocation one filter row (c, ky) of 8 output channels; the plain
   // one 4 entries of 4 output channels.
   const sub = kernels === 'subgroup';
-  const blocks = Math.ceil(g.coutG / (sub ? 8 : 4));
+  const blocks = Math.ceil(g.coutG / (sub ? SUBGROUP_BLOCK : PLAIN_BLOCK));
   const lanes = sub ? g.cinG * g.KH : Math.ceil(entries / 4);
   const { chunks, perChunk } = chunking(g.N, g.groups * blocks * lanes);
   const part = Tensor.empty([chunks, g.K, entries], rt);

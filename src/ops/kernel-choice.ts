@@ -9,7 +9,7 @@
 // 'gpu' profile) the opposite holds: tiles staged through workgroup memory, many small threads.
 import { GpuError } from '../gpu/errors.ts';
 import type { KernelPolicy, MatmulKernel } from '../gpu/policy.ts';
-import { columnWalk, MAX_SUBGROUP_TAPS, MAX_WEIGHT_GRAD_KW, type ColumnWalk, type ConvGeometry } from './conv-geometry.ts';
+import { columnWalk, MAX_TAPS, MAX_WEIGHT_GRAD_KW, type ColumnWalk, type ConvGeometry } from './conv-geometry.ts';
 import { heldCols, heldRows, MAX_HELD_COLS, MAX_HELD_ROWS, type PoolGeometry } from './pool-geometry.ts';
 
 /** The subgroup kernels exchange values between 8 lanes. */
@@ -49,7 +49,7 @@ export type ConvKernels = 'tiled' | 'subgroup' | 'direct';
 
 export function convKernels(p: KernelPolicy, g: ConvGeometry): ConvKernels {
   if (p.profile === 'gpu') return 'tiled';
-  return hasSubgroups(p) && g.KH * g.KW <= MAX_SUBGROUP_TAPS ? 'subgroup' : 'direct';
+  return hasSubgroups(p) && g.KH * g.KW <= MAX_TAPS ? 'subgroup' : 'direct';
 }
 
 /** The weight gradient's subgroup kernel holds one filter row per lane: up to MAX_WEIGHT_GRAD_KW wide. */

@@ -15,6 +15,7 @@ import matmulStridedSubgroupWgsl from '../../shaders/matmul_strided_subgroup.wgs
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import type { MatmulKernel } from '../gpu/policy.ts';
 import type { Runtime } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { matmulKernel } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
@@ -25,13 +26,19 @@ const MATMUL_TILED = { name: 'matmul_tiled', code: matmulTiledWgsl };
 const MATMUL_SUBGROUP = { name: 'matmul_subgroup', code: matmulSubgroupWgsl };
 const MATMUL_BT_SUBGROUP = { name: 'matmul_bt_subgroup', code: matmulBtSubgroupWgsl };
 const MATMUL_STRIDED_SUBGROUP = { name: 'matmul_strided_subgroup', code: matmulStridedSubgroupWgsl };
+/** The uniform of every matmul_*.wgsl kernel (struct Params there): sizes, operand strides, batch strides. */
+export const MATMUL_PARAMS = [
+  'M', 'N', 'K', '_pad', 'a_sm', 'a_sk', 'b_sk', 'b_sn', 'a_batch', 'b_batch', 'c_batch',
+] as const;
 const ROWS_GROUP = 64;
-/** Rows of C per invocation and subgroup lanes the subgroup kernel needs (see its header). */
-const SUBGROUP_ROWS = 12;
-/** Workgroups are whole subgroups of llvmpipe's 8 lanes. */
-const SUBGROUP_LANES = 8;
-/** Rows of C per invocation in matmul_bt_subgroup. */
-const BT_ROWS = 8;
+/** Rows of C per invocation in matmul_subgroup (ROWS there). */
+export const SUBGROUP_ROWS = 12;
+/** Workgroups are whole subgroups of llvmpipe's 8 lanes; the kernels step k by as many (KSTEP in matmul_subgroup). */
+export const SUBGROUP_LANES = 8;
+/** Rows of C per invocation in matmul_bt_subgroup (ROWS there). */
+export const BT_ROWS = 8;
+/** Output tile edge of matmul_tiled (TILE there). */
+export const MATMUL_TILE = 64;
 
 /** Rows and columns of C per invocation in matmul_strided_subgroup. */
 const STRIDED_ROWS = 6;
@@ -70,7 +77,9 @@ export function matmulInto(
   outShape: readonly number[],
 ): Tensor {
   const out = Tensor.empty(outShape, rt);
-  const params = [M, N, K, 0, a.s0, a.s1, b.s0, b.s1, a.batchStride, b.batchStride, M * N];
+  const params = packUniform(MATMUL_PARAMS, {
+    M, N, K, a_sm: a.s0, a_sk: a.s1, b_sk: b.s0, b_sn: b.s1, a_batch: a.batchStride, b_batch: b.batchStride, c_batch: M * N,
+  });
   const buffers = [a.buffer.binding(), b.buffer.binding(), out.binding()];
   const kernel = chooseMatmulKernel(rt, b, N);
   // Lanes own 4 columns each in `subgroup` and `rows`: narrow products (N = 49 for 7x7 feature maps)
@@ -108,7 +117,7 @@ export function matmulInto(
       workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / 4), batch],
     });
   } else {
-    rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch] });
+    rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / MATMUL_TILE), Math.ceil(M / MATMUL_TILE), batch] });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Pooling's geometry: argument checks and resolved sizes (PyTorch's rules), and the register
 // budgets of the pool2d_*.wgsl kernels that decide which of them can take a window. The kernels and
 // the forward/backward pair are in pool.ts.
+import { packUniform } from '../gpu/uniforms.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 
 export type Pair = number | readonly [number, number];
@@ -47,6 +48,14 @@ export function poolGeometry(op: string, x: Tensor, kernelSize: Pair, options: P
   const Ho = Math.floor((H + 2 * ph - kh) / sh) + 1;
   const Wo = Math.floor((W + 2 * pw - kw) / sw) + 1;
   return { N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw };
+}
+
+/** The uniform of the pool2d*.wgsl kernels (struct Params there). */
+export const POOL_PARAMS = ['H', 'W', 'Ho', 'Wo', 'ph', 'pw', 'strips', 'total'] as const;
+
+/** POOL_PARAMS for a launch over `total` invocations, `strips` per row of columns. */
+export function poolParams(g: PoolGeometry, strips: number, total: number): number[] {
+  return packUniform(POOL_PARAMS, { H: g.H, W: g.W, Ho: g.Ho, Wo: g.Wo, ph: g.ph, pw: g.pw, strips, total });
 }
 
 /** Output rows whose windows contain one input row: ceil(kh / sh). */

@@ -12,7 +12,7 @@ import { isGradEnabled } from '../tensor/scope.ts';
 import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { poolGatherKernel } from './kernel-choice.ts';
 import {
-  heldCols, heldRows, MAX_PENDING_ROWS, poolGeometry, type Pair, type Pool2dOptions, type PoolGeometry,
+  heldCols, heldRows, MAX_PENDING_ROWS, poolGeometry, poolParams, type Pair, type Pool2dOptions, type PoolGeometry,
 } from './pool-geometry.ts';
 import { mean } from './reduce.ts';
 
@@ -43,7 +43,7 @@ function launchForward(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBin
   rt.run(POOL, {
     constants: { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw, NACC: pending, ...constants },
     buffers,
-    params: [g.H, g.W, g.Ho, g.Wo, g.ph, g.pw, strips, total],
+    params: poolParams(g, strips, total),
     workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
   });
 }
@@ -57,7 +57,6 @@ function launchForward(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBin
  * Buffers: grad_out, argmax (a stand-in for average pooling), grad_in.
  */
 function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBinding[], constants: OverrideConstants): void {
-  const params = (strips: number, total: number) => [g.H, g.W, g.Ho, g.Wo, g.ph, g.pw, strips, total];
   const shape = { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
   const kernel = poolGatherKernel(rt.policy, g);
   if (kernel === 'rows') {
@@ -66,7 +65,7 @@ function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBind
     rt.run(POOL_GRAD_ROWS, {
       constants: { ...shape, NACC: heldRows(g), NCOL: heldCols(g), ...constants },
       buffers,
-      params: params(strips, total),
+      params: poolParams(g, strips, total),
       workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
     });
     return;
@@ -77,7 +76,7 @@ function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBind
   rt.run(POOL_GRAD, {
     constants: { ...shape, STRIP: strip, ...constants },
     buffers,
-    params: params(strips, total),
+    params: poolParams(g, strips, total),
     workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
   });
 }
