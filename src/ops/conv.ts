@@ -30,7 +30,8 @@ import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
 import tiledWgsl from '../../shaders/conv2d_tiled.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
-import { recordOp, Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { convKernels, convWeightGradKernel, depthwiseColumnWalk } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
 import { matmulInto, rowMajor, transposed } from './matmul.ts';

@@ -10,7 +10,8 @@ import gradStatsWgsl from '../../shaders/batchnorm_grad_stats.wgsl';
 import gradChannelWgsl from '../../shaders/batchnorm_grad_channel.wgsl';
 import { f32Bits, grid1d, type Runtime } from '../gpu/runtime.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { assertSameRuntime } from './launch.ts';
 
 const BN_STATS = { name: 'batchnorm_stats', code: statsWgsl };

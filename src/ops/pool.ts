@@ -9,7 +9,8 @@ import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import type { OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { isGradEnabled } from '../tensor/scope.ts';
-import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { poolGatherKernel } from './kernel-choice.ts';
 import {
   heldCols, heldRows, MAX_PENDING_ROWS, poolGeometry, poolParams, type Pair, type Pool2dOptions, type PoolGeometry,

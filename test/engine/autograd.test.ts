@@ -1,4 +1,4 @@
-// The tape (src/tensor/autograd.ts, tensor.ts, scope.ts): accumulation, given output gradients,
+// The tape (src/tensor/tape.ts, tensor.ts, scope.ts): accumulation, given output gradients,
 // noGrad, detach, requiresGrad, values used twice, retainGraph, tidy() before backward, and that the
 // tape's saved buffers go back to the pool.
 import { test } from 'uvu';
