@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeState, loadState } from '../../src/nn/state.ts';
 import { testRuntime } from '../gpu.ts';
-import { tinyFixtureNet } from './fixture-net.ts';
+import { tinyFixtureNet } from '../../fixtures/tiny-net.ts';
 
 const rt = await testRuntime();
 const fixture = new Uint8Array(readFileSync(resolve(import.meta.dirname, '..', '..', 'fixtures', 'state-v1-tiny.msgpack')));
