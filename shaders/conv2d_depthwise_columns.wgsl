@@ -25,6 +25,9 @@ override SW: u32 = 1u;
 override DH: u32 = 1u;
 override DW: u32 = 1u;
 override HAS_BIAS: bool = false;
+// The filter rotated by 180 degrees (taps in reverse order): the input gradient of a stride-1
+// depthwise convolution is this convolution of dy (src/ops/conv.ts).
+override FLIP: bool = false;
 // Output columns per invocation (columnWalk in src/ops/conv-geometry.ts picks it per width).
 override SC: u32 = 7u;
 // Input columns under SC adjacent outputs.
@@ -64,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   // The lanes of a group cover several planes, so the taps are per-lane loads: 9 per 196 outputs.
   var f: array<f32, MAX_TAPS>;
   for (var t = 0u; t < KH * KW; t++) {
-    f[t] = w[c * KH * KW + t];
+    f[t] = w[c * KH * KW + select(t, KH * KW - 1u - t, FLIP)];
   }
   var b = 0.0;
   if (HAS_BIAS) {

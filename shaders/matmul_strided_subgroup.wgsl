@@ -4,6 +4,8 @@
 // B values one by one and, as in matmul_subgroup.wgsl, lane l loads A[row, k0 + l] for each row and
 // subgroupBroadcast shares them: 6 + 16 loads for 96 FMAs, against 8 loads per 16 FMAs in
 // matmul_rows. Measured 14-15 GFLOP/s at 1024^3 on 2-core lavapipe (rows: 9).
+// Column blocks as in matmul_subgroup.wgsl: column j of B and C lies in block j / n_block, the
+// blocks b_block and c_block apart, C's rows n_block apart (n_block = N for a plain product).
 // Host-checked requirement: subgroup size >= 8.
 enable subgroups;
 
@@ -13,7 +15,8 @@ override WG: u32 = 64u;
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,
-  a_batch: u32, b_batch: u32, c_batch: u32,
+  a_batch: u32, b_batch: u32, c_batch: u32, n_block: u32,
+  b_block: u32, c_block: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -38,6 +41,11 @@ fn load_b8(at: u32, sk: u32) -> array<vec4f, 2> {
   );
 }
 
+/** Column j's (block, column within the block). */
+fn column(j: u32) -> vec2u {
+  return vec2u(j / p.n_block, j % p.n_block);
+}
+
 @compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wid: vec3u,
@@ -50,8 +58,10 @@ fn main(
   let sk = p.b_sk;
   let sm = p.a_sm;
   // Columns past N read a clamped (valid) column and are never stored.
-  var b0 = wid.z * p.b_batch + min(col0, p.N - 1u) * p.b_sn;
-  var b1 = wid.z * p.b_batch + min(col1, p.N - 1u) * p.b_sn;
+  let at0 = column(min(col0, p.N - 1u));
+  let at1 = column(min(col1, p.N - 1u));
+  var b0 = wid.z * p.b_batch + at0.x * p.b_block + at0.y * p.b_sn;
+  var b1 = wid.z * p.b_batch + at1.x * p.b_block + at1.y * p.b_sn;
   let a_base = wid.z * p.a_batch + row * sm;
   var a_at = a_base + (lane % 8u) * p.a_sk;
   var c00 = 0.0; var c10 = 0.0; var c20 = 0.0; var c30 = 0.0; var c40 = 0.0; var c50 = 0.0;
@@ -85,10 +95,10 @@ fn main(
     b0 += sk;
     b1 += sk;
   }
-  let c_at = wid.z * p.c_batch + row * p.N;
-  let n = p.N;
-  if (col0 < n) {
-    let o = c_at + col0;
+  let c_at = wid.z * p.c_batch + row * p.n_block;
+  let n = p.n_block;  // C's row stride
+  if (col0 < p.N) {
+    let o = c_at + at0.x * p.c_block + at0.y;
     if (row < p.M) { c[o] = c00; }
     if (row + 1u < p.M) { c[o + n] = c10; }
     if (row + 2u < p.M) { c[o + 2u * n] = c20; }
@@ -96,8 +106,8 @@ fn main(
     if (row + 4u < p.M) { c[o + 4u * n] = c40; }
     if (row + 5u < p.M) { c[o + 5u * n] = c50; }
   }
-  if (col1 < n) {
-    let o = c_at + col1;
+  if (col1 < p.N) {
+    let o = c_at + at1.x * p.c_block + at1.y;
     if (row < p.M) { c[o] = c01; }
     if (row + 1u < p.M) { c[o + n] = c11; }
     if (row + 2u < p.M) { c[o + 2u * n] = c21; }

@@ -175,6 +175,21 @@ export const isPointwise = (g: ConvGeometry): boolean =>
 /** The depthwise kernels hold the filter in registers (MAX_TAPS there); larger ones take the general path. */
 export const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_TAPS;
 
+/**
+ * The geometry whose forward is the input gradient of a stride-1 depthwise convolution g: dy
+ * (OH x OW) correlated with the filter rotated by 180 degrees, padded so that the output is H x W:
+ * dx[iy, ix] = sum of w[KH-1-a, KW-1-b] dy[iy - pt' + a DH, ix - pl' + b DW] with
+ * pt' = (KH - 1) DH - pt (same for columns). Null for strides, and for paddings so wide that
+ * pt' < 0 (a pad beyond the dilated filter).
+ */
+export function depthwiseInputGradGeometry(g: ConvGeometry): ConvGeometry | null {
+  if (g.SH !== 1 || g.SW !== 1) return null;
+  const pt = (g.KH - 1) * g.DH - g.pt;
+  const pl = (g.KW - 1) * g.DW - g.pl;
+  if (pt < 0 || pl < 0) return null;
+  return { ...g, H: g.OH, W: g.OW, OH: g.H, OW: g.W, pt, pl };
+}
+
 /** How conv2d_depthwise_columns.wgsl splits the output: SC columns by `rows` rows per invocation. */
 export interface ColumnWalk {
   SC: number;

@@ -27,14 +27,17 @@ import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
 import depthwiseColumnsWgsl from '../../shaders/conv2d_depthwise_columns.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
 import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.wgsl';
+import depthwiseWeightGradColumnsWgsl from '../../shaders/conv2d_depthwise_weight_grad_columns.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
 import tiledWgsl from '../../shaders/conv2d_tiled.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { convKernels, convWeightGradKernel, depthwiseColumnWalk } from './kernel-choice.ts';
+import {
+  blockedMatmulKernel, convKernels, convWeightGradKernel, depthwiseColumnWalk, depthwiseInputGradWalk,
+} from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
-import { matmulInto, rowMajor, transposed } from './matmul.ts';
+import { matmulInto, rowMajor, transposed, type MatrixLayout } from './matmul.ts';
 import { sum, sumToShape } from './reduce.ts';
 import {
   GROUP,
@@ -55,9 +58,12 @@ import {
   isDepthwise,
   planeGroup,
   chunking,
+  type ColumnWalk,
   type Conv2dOptions,
   type ConvGeometry,
 } from './conv-geometry.ts';
+import type { KernelSource, OverrideConstants } from '../gpu/pipelines.ts';
+import type { BufferBinding } from '../gpu/scheduler.ts';
 
 export type { Conv2dOptions, Pair, Padding } from './conv-geometry.ts';
 
@@ -71,6 +77,7 @@ const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
 const DEPTHWISE_COLUMNS = { name: 'conv2d_depthwise_columns', code: depthwiseColumnsWgsl };
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
+const DEPTHWISE_WEIGHT_GRAD_COLUMNS = { name: 'conv2d_depthwise_weight_grad_columns', code: depthwiseWeightGradColumnsWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
 /** One kernel for the three tiled implicit GEMMs; MODE picks the gathers (see its header). */
 const TILED = { name: 'conv2d_tiled', code: tiledWgsl };
@@ -82,7 +89,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   const outShape = [g.N, g.K, g.OH, g.OW];
   if (isPointwise(g)) {
     const hw = g.H * g.W;
-    const out = matmulInto(rt, rowMajor(w, g.K, g.C, false), rowMajor(x, g.C, hw, true), g.K, hw, g.C, g.N, outShape);
+    const out = pointwise(rt, rowMajor(w, g.K, g.C, false), x, g.K, g.C, g.N, hw, outShape);
     if (bias) {
       const [gx, gy] = grid1d(out.size, 256, rt.limits.maxComputeWorkgroupsPerDimension);
       rt.run(BIAS_ADD, { buffers: [bias.binding(), out.binding()], params: [out.size, g.K, hw], workgroups: [gx, gy] });
@@ -98,14 +105,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     // each input row once (2-3x faster on lavapipe). Measured on lavapipe only, so not on real GPUs.
     const walk = depthwiseColumnWalk(rt.policy, g);
     if (walk) {
-      const wg = planeGroup(walk.count);
-      const [gx, gy] = grid1d(walk.count, wg, rt.limits.maxComputeWorkgroupsPerDimension);
-      rt.run(DEPTHWISE_COLUMNS, {
-        constants: { WG: wg, KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, HAS_BIAS: bias !== null },
-        buffers,
-        params: columnWalkParams(g, walk),
-        workgroups: [gx, gy],
-      });
+      runColumns(rt, DEPTHWISE_COLUMNS, g, walk, buffers, { HAS_BIAS: bias !== null });
       return out;
     }
     // The rest (row stride > 1, very large dilations, the 'gpu' profile). A subgroup variant that
@@ -145,6 +145,20 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   return out;
 }
 
+/**
+ * out[n] = A (rows x inner) . src[n] (inner x hw) for every image n: one product over the whole
+ * batch, its columns (image, pixel) in blocks of hw, where the device's kernels read column blocks
+ * (2-4x fewer idle lanes than one product per image on 7x7 maps); per image otherwise.
+ */
+function pointwise(
+  rt: Runtime, a: MatrixLayout, src: Tensor, rows: number, inner: number, N: number, hw: number, shape: readonly number[],
+): Tensor {
+  const b = rowMajor(src, inner, hw, false);
+  const blocks = { columns: hw, bStride: inner * hw, cStride: rows * hw };
+  if (blockedMatmulKernel(rt.policy, b, blocks)) return matmulInto(rt, a, b, rows, N * hw, inner, 1, shape, blocks);
+  return matmulInto(rt, a, rowMajor(src, inner, hw, true), rows, hw, inner, N, shape);
+}
+
 // ---- backward --------------------------------------------------------------------------------------
 
 function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor {
@@ -152,11 +166,18 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
   if (isPointwise(g)) {
     // dX[n] = W^T (C x K) . dY[n] (K x HW)
     const hw = g.H * g.W;
-    return matmulInto(rt, transposed(w, g.C, g.K, false), rowMajor(dy, g.K, hw, true), g.C, hw, g.K, g.N, shape);
+    return pointwise(rt, transposed(w, g.C, g.K, false), dy, g.C, g.K, g.N, hw, shape);
   }
   const dx = Tensor.empty(shape, rt);
   const strips = Math.ceil(g.W / 4);
   if (isDepthwise(g)) {
+    // CPU adapters, stride 1: the forward column walk over dy with the rotated filter.
+    const transposedWalk = depthwiseInputGradWalk(rt.policy, g);
+    if (transposedWalk) {
+      const { geometry, walk } = transposedWalk;
+      runColumns(rt, DEPTHWISE_COLUMNS, geometry, walk, [dy.binding(), w.binding(), w.binding(), dx.binding()], { FLIP: true });
+      return dx;
+    }
     const count = Math.ceil(g.H / DEPTHWISE_ROWS) * strips;
     const wg = planeGroup(count);
     rt.run(DEPTHWISE_INPUT_GRAD, {
@@ -201,6 +222,17 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
   }
   const entries = g.cinG * g.KH * g.KW;
   if (isDepthwise(g)) {
+    // CPU adapters, row stride 1: the forward's column walk, partial sums [C, N * chunks * strips, taps].
+    const walk = depthwiseColumnWalk(rt.policy, g);
+    if (walk) {
+      const part = Tensor.empty([g.C, walk.count / g.C, g.KH * g.KW], rt);
+      runColumns(rt, DEPTHWISE_WEIGHT_GRAD_COLUMNS, g, walk, [x.binding(), dy.binding(), part.binding()], {});
+      const summed = sum(part, 1);
+      part.dispose();
+      const out = summed.alias(wShape);
+      summed.dispose();
+      return out;
+    }
     // One partial sum per invocation (a block of DEPTHWISE_ROWS x 4 outputs over a batch chunk) and tap.
     const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * Math.ceil(g.OW / 4);
     const { chunks, perChunk } = chunking(g.N, count * g.C);
@@ -254,6 +286,21 @@ function weightGradTiled(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): T
     workgroups: [Math.ceil(entries / TILE), Math.ceil(g.coutG / TILE), chunks * g.groups],
   });
   return sumChunks(part, [g.K, g.cinG, g.KH, g.KW]);
+}
+
+/** Launches a column-walk kernel (conv2d_depthwise_columns, conv2d_depthwise_weight_grad_columns) over `walk`. */
+function runColumns(
+  rt: Runtime, kernel: KernelSource, g: ConvGeometry, walk: ColumnWalk, buffers: readonly BufferBinding[],
+  constants: OverrideConstants,
+): void {
+  const wg = planeGroup(walk.count);
+  const [gx, gy] = grid1d(walk.count, wg, rt.limits.maxComputeWorkgroupsPerDimension);
+  rt.run(kernel, {
+    constants: { WG: wg, KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, ...constants },
+    buffers,
+    params: columnWalkParams(g, walk),
+    workgroups: [gx, gy],
+  });
 }
 
 /** Sums partial results over their first axis into `shape` (no copy when there is one chunk). */

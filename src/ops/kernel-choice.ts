@@ -9,7 +9,9 @@
 // 'gpu' profile) the opposite holds: tiles staged through workgroup memory, many small threads.
 import { GpuError } from '../gpu/errors.ts';
 import type { KernelPolicy, MatmulKernel } from '../gpu/policy.ts';
-import { columnWalk, MAX_TAPS, MAX_WEIGHT_GRAD_KW, type ColumnWalk, type ConvGeometry } from './conv-geometry.ts';
+import {
+  columnWalk, depthwiseInputGradGeometry, MAX_TAPS, MAX_WEIGHT_GRAD_KW, type ColumnWalk, type ConvGeometry,
+} from './conv-geometry.ts';
 import { heldCols, heldRows, MAX_HELD_COLS, MAX_HELD_ROWS, type PoolGeometry } from './pool-geometry.ts';
 
 /** The subgroup kernels exchange values between 8 lanes. */
@@ -41,6 +43,19 @@ export function matmulKernel(p: KernelPolicy, b: OperandStrides, N: number): Mat
 }
 
 /**
+ * The kernel for a product whose columns come in blocks (matmulInto's ColumnBlocks), or null when
+ * none of the kernels this device runs reads blocks: only the CPU subgroup kernels do, the vec4 one
+ * when blocks keep vec4s whole.
+ */
+export function blockedMatmulKernel(
+  p: KernelPolicy, b: OperandStrides, blocks: { columns: number; bStride: number },
+): 'subgroup' | 'strided-subgroup' | null {
+  if (p.profile !== 'cpu' || !hasSubgroups(p) || (p.forceMatmul && p.forceMatmul !== 'strided-subgroup')) return null;
+  const vec4 = b.s1 === 1 && b.s0 % 4 === 0 && blocks.columns % 4 === 0 && blocks.bStride % 4 === 0 && b.batchStride % 4 === 0;
+  return vec4 && !p.forceMatmul ? 'subgroup' : 'strided-subgroup';
+}
+
+/**
  * The general convolution path (neither pointwise nor depthwise): tiled implicit-GEMM kernels on
  * real GPUs; on CPU adapters the direct kernels, their subgroup variants where the device has
  * subgroups and the filter fits their registers.
@@ -65,6 +80,16 @@ export function convWeightGradKernel(p: KernelPolicy, g: ConvGeometry): ConvKern
  */
 export function depthwiseColumnWalk(p: KernelPolicy, g: ConvGeometry): ColumnWalk | null {
   return p.profile === 'cpu' ? columnWalk(g) : null;
+}
+
+/**
+ * The depthwise input gradient as the column walk's forward of dy with the rotated filter (strides
+ * 1 on CPU adapters), or null: conv2d_depthwise_input_grad.wgsl.
+ */
+export function depthwiseInputGradWalk(p: KernelPolicy, g: ConvGeometry): { geometry: ConvGeometry; walk: ColumnWalk } | null {
+  const geometry = p.profile === 'cpu' ? depthwiseInputGradGeometry(g) : null;
+  const walk = geometry && columnWalk(geometry);
+  return walk ? { geometry: geometry!, walk } : null;
 }
 
 /**

@@ -181,6 +181,9 @@ const cases: Case[] = [
   conv('dw C3 11x11 k9 p4 (general path)', [2, 3, 11, 11], [3, 1, 9, 9], { padding: 4, groups: 3 }, true),
   // channel multiplier 2 with groups = C: the general kernel, not the depthwise one
   conv('groups=C multiplier 2', [2, 3, 7, 7], [6, 1, 3, 3], { padding: 1, groups: 3 }, true),
+  // pointwise over planes of 16 and 12 (multiples of 4: vec4 column blocks on CPU adapters), odd channels
+  conv('pointwise N3 C9->13 4x4', [3, 9, 4, 4], [13, 9, 1, 1], {}, true),
+  conv('pointwise N5 C20->7 3x4', [5, 20, 3, 4], [7, 20, 1, 1], {}),
 ];
 
 cases.forEach((c, i) => {
@@ -196,28 +199,36 @@ test('conv2d on the gpu kernel profile matches the reference (pointwise, tiled, 
   });
 });
 
-// ---- the depthwise column walk (conv2d_depthwise_columns, CPU profile, row stride 1) ----------------
-// Besides the depthwise cases above (28x28 in 4 chunks of 7 rows, 14x14 d2, 1x7 and 7x1, 3 columns):
-// a width that is not a multiple of the strip (13 = 7 + 6), several row chunks of 20 rows with
-// asymmetric padding, a column stride, 13 rows in flight, 7x7 (strips of 5 columns: 14 = 5 + 5 + 4),
-// and bias on that path. Past 13 rows in
-// flight, and at row stride 2, conv2d_depthwise*.wgsl runs instead.
-const columnCases: [Case, string][] = [
-  [conv('dw C8 13x13 k3 p1 bias', [2, 8, 13, 13], [8, 1, 3, 3], { padding: 1, groups: 8 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw N64 C4 40x9 k5 p[2,2,1,3] bias', [64, 4, 40, 9], [4, 1, 5, 5], { padding: [2, 2, 1, 3], groups: 4 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw C8 14x14 k3 s[1,2] p1', [2, 8, 14, 14], [8, 1, 3, 3], { stride: [1, 2], padding: 1, groups: 8 }), 'conv2d_depthwise_columns'],
-  [conv('dw C4 16x16 k7 d2 p6 bias', [2, 4, 16, 16], [4, 1, 7, 7], { dilation: 2, padding: 6, groups: 4 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw C4 14x14 k7 p3 (5 columns)', [2, 4, 14, 14], [4, 1, 7, 7], { padding: 3, groups: 4 }), 'conv2d_depthwise_columns'],
-  [conv('dw C4 16x16 k3 d7 p7', [2, 4, 16, 16], [4, 1, 3, 3], { dilation: 7, padding: 7, groups: 4 }), 'conv2d_depthwise'],
-  [cases[20], 'conv2d_depthwise'],
+// ---- the depthwise column walk (CPU profile, row stride 1) -------------------------------------------
+// conv2d_depthwise_columns computes the forward, and at stride 1 the input gradient too (dy with the
+// rotated filter, FLIP); conv2d_depthwise_weight_grad_columns the weight gradient. Besides the
+// depthwise cases above (28x28 in 4 chunks of 7 rows, 14x14 d2, 1x7 and 7x1, 3 columns): a width that
+// is not a multiple of the strip (13 = 7 + 6), several row chunks of 20 rows with asymmetric padding,
+// a column stride (the input gradient then takes the row-block kernel), 13 rows in flight, 7x7
+// (strips of 5 columns: 14 = 5 + 5 + 4), bias, and a padding wider than the filter (the rotated
+// filter would need negative padding: the row-block input gradient). Past 13 rows in flight, and at
+// row stride 2, conv2d_depthwise*.wgsl runs instead.
+const WALK = ['conv2d_depthwise_columns', 'conv2d_depthwise_columns FLIP', 'conv2d_depthwise_weight_grad_columns'];
+const ROW_BLOCKS = ['conv2d_depthwise', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad'];
+const columnCases: [Case, string[]][] = [
+  [conv('dw C8 13x13 k3 p1 bias', [2, 8, 13, 13], [8, 1, 3, 3], { padding: 1, groups: 8 }, true), WALK],
+  [conv('dw N64 C4 40x9 k5 p[2,2,1,3] bias', [64, 4, 40, 9], [4, 1, 5, 5], { padding: [2, 2, 1, 3], groups: 4 }, true), WALK],
+  [conv('dw C8 14x14 k3 s[1,2] p1', [2, 8, 14, 14], [8, 1, 3, 3], { stride: [1, 2], padding: 1, groups: 8 }),
+    ['conv2d_depthwise_columns', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad_columns']],
+  [conv('dw C4 16x16 k7 d2 p6 bias', [2, 4, 16, 16], [4, 1, 7, 7], { dilation: 2, padding: 6, groups: 4 }, true), WALK],
+  [conv('dw C4 14x14 k7 p3 (5 columns)', [2, 4, 14, 14], [4, 1, 7, 7], { padding: 3, groups: 4 }), WALK],
+  [conv('dw C4 9x9 k3 p[3,1,2,3] (pad beyond the filter)', [2, 4, 9, 9], [4, 1, 3, 3], { padding: [3, 1, 2, 3], groups: 4 }),
+    ['conv2d_depthwise_columns', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad_columns']],
+  [conv('dw C4 16x16 k3 d7 p7', [2, 4, 16, 16], [4, 1, 3, 3], { dilation: 7, padding: 7, groups: 4 }), ROW_BLOCKS],
+  [cases[20], ROW_BLOCKS],
 ];
 
-test('conv2d depthwise forward on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
+test('conv2d depthwise on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
   await rt.withPolicy({ profile: 'cpu' }, async () => {
-    for (const [i, [c, kernel]] of columnCases.entries()) {
+    for (const [i, [c, kernels]] of columnCases.entries()) {
       const ran = await convKernelsRun(() => checkCase(c, 700 + 10 * i));
-      const forward = [...ran].filter((k) => k.startsWith('conv2d_depthwise') && !k.includes('grad'));
-      assert.equal(forward.map((k) => k.replace(/_subgroup$/, '')), [kernel], `${c.name}: forward kernel`);
+      const depthwise = [...ran].filter((k) => k.startsWith('conv2d_depthwise')).sort();
+      assert.equal(depthwise, [...kernels].sort(), `${c.name}: kernels that ran`);
     }
   });
 });
@@ -230,7 +241,7 @@ const TILED = ['conv2d_tiled MODE=0', 'conv2d_tiled MODE=1', 'conv2d_tiled MODE=
 
 /**
  * Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran, with
- * conv2d_tiled's mode: 'conv2d_tiled MODE=1'.
+ * conv2d_tiled's mode ('conv2d_tiled MODE=1') and the rotated filter ('conv2d_depthwise_columns FLIP').
  */
 async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
   rt.scheduler.startProfiling();
@@ -244,7 +255,8 @@ async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
   const name = (key: string): string => {
     const [kernel, constants] = key.split('|');
     const mode = /(?:^|,)MODE=(\d+)/.exec(constants ?? '');
-    return mode ? `${kernel} MODE=${mode[1]}` : kernel;
+    const flip = /(?:^|,)FLIP=1/.test(constants ?? '');
+    return mode ? `${kernel} MODE=${mode[1]}` : flip ? `${kernel} FLIP` : kernel;
   };
   return new Set(timings.map((t) => name(t.kernel)).filter((k) => k.startsWith('conv2d_')));
 }
