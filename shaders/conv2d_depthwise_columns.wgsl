@@ -28,6 +28,11 @@ override HAS_BIAS: bool = false;
 // The filter rotated by 180 degrees (taps in reverse order): the input gradient of a stride-1
 // depthwise convolution is this convolution of dy (src/ops/conv.ts).
 override FLIP: bool = false;
+// ReLU fused into the input loads: the forward of conv2d(relu(x)) (reluConv2d in src/ops/conv.ts).
+override IN_RELU: bool = false;
+// The output multiplied by aux > 0: the input gradient of reluConv2d, masked by the ReLU's input
+// (aux then holds x, not a bias).
+override MASK: bool = false;
 // Output columns per invocation (columnWalk in src/ops/conv-geometry.ts picks it per width).
 override SC: u32 = 7u;
 // Input columns under SC adjacent outputs.
@@ -50,7 +55,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;  // the bias (HAS_BIAS) or the mask's source (MASK)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -71,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   var b = 0.0;
   if (HAS_BIAS) {
-    b = bias[c];
+    b = aux[c];
   }
   let ox0 = strip * SC;
   let ix0 = i32(ox0 * SW) - p.pl;
@@ -93,6 +98,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     for (var i = 0u; i < SPAN; i++) {
       let ok = row_ok && col_ok[i];
       seg[i] = select(0.0, x[u32(select(0, row + i32(i), ok))], ok);
+      if (IN_RELU) {
+        seg[i] = max(seg[i], 0.0);
+      }
     }
     for (var ky = 0u; ky < KH; ky++) {
       for (var kx = 0u; kx < KW; kx++) {
@@ -108,7 +116,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let at = oplane + oy * p.OW + ox0;
       for (var q = 0u; q < SC; q++) {
         if (ox0 + q < p.OW) {
-          y[at + q] = acc[RING - 1u][q] + b;
+          var v = acc[RING - 1u][q] + b;
+          if (MASK) {
+            v = select(0.0, v, aux[at + q] > 0.0);
+          }
+          y[at + q] = v;
         }
       }
     }

@@ -17,6 +17,8 @@ override SW: u32 = 1u;
 override DH: u32 = 1u;
 override DW: u32 = 1u;
 override SC: u32 = 7u;
+// ReLU fused into the input loads: the weight gradient of conv2d(relu(x)) (reluConv2d in src/ops/conv.ts).
+override IN_RELU: bool = false;
 override SPAN: u32 = (SC - 1u) * SW + (KW - 1u) * DW + 1u;
 override RING: u32 = (KH - 1u) * DH + 1u;
 const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-geometry.ts
@@ -86,6 +88,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     for (var i = 0u; i < SPAN; i++) {
       let ok = row_ok && col_ok[i];
       seg[i] = select(0.0, x[u32(select(0, row + i32(i), ok))], ok);
+      if (IN_RELU) {
+        seg[i] = max(seg[i], 0.0);
+      }
     }
     // Output row o reads input row o - pt + ky * DH, so this input row (oy0 + r - pt) meets output
     // row oy0 + r - ky * DH, whose dy is g[ky * DH].

@@ -38,6 +38,8 @@ import {
 } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
 import { matmulInto, rowMajor, transposed, type MatrixLayout } from './matmul.ts';
+import { binaryKernel } from '../kernels/elementwise.ts';
+import { relu } from './elementwise.ts';
 import { sum, sumToShape } from './reduce.ts';
 import {
   GROUP,
@@ -224,15 +226,7 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
   if (isDepthwise(g)) {
     // CPU adapters, row stride 1: the forward's column walk, partial sums [C, N * chunks * strips, taps].
     const walk = depthwiseColumnWalk(rt.policy, g);
-    if (walk) {
-      const part = Tensor.empty([g.C, walk.count / g.C, g.KH * g.KW], rt);
-      runColumns(rt, DEPTHWISE_WEIGHT_GRAD_COLUMNS, g, walk, [x.binding(), dy.binding(), part.binding()], {});
-      const summed = sum(part, 1);
-      part.dispose();
-      const out = summed.alias(wShape);
-      summed.dispose();
-      return out;
-    }
+    if (walk) return walkedWeightGrad(rt, g, walk, dy, x, false);
     // One partial sum per invocation (a block of DEPTHWISE_ROWS x 4 outputs over a batch chunk) and tap.
     const count = Math.ceil(g.OH / DEPTHWISE_ROWS) * Math.ceil(g.OW / 4);
     const { chunks, perChunk } = chunking(g.N, count * g.C);
@@ -288,6 +282,18 @@ function weightGradTiled(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): T
   return sumChunks(part, [g.K, g.cinG, g.KH, g.KW]);
 }
 
+/** The depthwise weight gradient by the column walk, of conv2d(relu(x)) when `relu`. */
+function walkedWeightGrad(rt: Runtime, g: ConvGeometry, walk: ColumnWalk, dy: Tensor, x: Tensor, relu: boolean): Tensor {
+  // Partial sums [C, N * chunks * strips, taps], then one reduction over the middle axis.
+  const part = Tensor.empty([g.C, walk.count / g.C, g.KH * g.KW], rt);
+  runColumns(rt, DEPTHWISE_WEIGHT_GRAD_COLUMNS, g, walk, [x.binding(), dy.binding(), part.binding()], { IN_RELU: relu });
+  const summed = sum(part, 1);
+  part.dispose();
+  const out = summed.alias([g.K, g.cinG, g.KH, g.KW]);
+  summed.dispose();
+  return out;
+}
+
 /** Launches a column-walk kernel (conv2d_depthwise_columns, conv2d_depthwise_weight_grad_columns) over `walk`. */
 function runColumns(
   rt: Runtime, kernel: KernelSource, g: ConvGeometry, walk: ColumnWalk, buffers: readonly BufferBinding[],
@@ -333,4 +339,45 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
     // d bias[k] = sum of dy over n, oy, ox
     bias?.requiresGrad ? sum(dy, [0, 2, 3]) : null,
   ]);
+}
+
+/**
+ * conv2d(relu(x), weight, bias, options), one pass less each way where the ReLU can ride along: for
+ * depthwise convolutions that take the column walk (CPU adapters, row stride 1) the forward and the
+ * weight gradient apply the ReLU as they load x, and the input gradient (at stride 1) masks by
+ * x > 0 as it stores, so neither relu(x) nor its gradient is ever written. Elsewhere it is relu
+ * then conv2d. Gradients as for that composition (d relu/dx = 0 at x = 0, as PyTorch).
+ */
+export function reluConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const rt = bias ? assertSameRuntime('reluConv2d', x, weight, bias) : assertSameRuntime('reluConv2d', x, weight);
+  const g = geometry(x, weight, bias, options);
+  const walk = isDepthwise(g) ? depthwiseColumnWalk(rt.policy, g) : null;
+  if (!walk) return conv2d(relu(x), weight, bias, options);
+  const out = Tensor.empty([g.N, g.K, g.OH, g.OW], rt);
+  runColumns(rt, DEPTHWISE_COLUMNS, g, walk, [x.binding(), weight.binding(), (bias ?? weight).binding(), out.binding()], {
+    HAS_BIAS: bias !== null,
+    IN_RELU: true,
+  });
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return recordOp(out, 'reluConv2d', inputs, [x, weight], (dy, [xs, ws]) => [
+    x.requiresGrad ? reluInputGrad(rt, g, dy, ws, xs) : null,
+    weight.requiresGrad ? walkedWeightGrad(rt, g, walk, dy, xs, true) : null,
+    bias?.requiresGrad ? sum(dy, [0, 2, 3]) : null,
+  ]);
+}
+
+/** The input gradient of conv2d(relu(x)): the conv's input gradient where x > 0, else 0. */
+function reluInputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor, x: Tensor): Tensor {
+  const transposedWalk = depthwiseInputGradWalk(rt.policy, g);
+  if (transposedWalk) {
+    const dx = Tensor.empty([g.N, g.C, g.H, g.W], rt);
+    const { geometry: gt, walk } = transposedWalk;
+    runColumns(rt, DEPTHWISE_COLUMNS, gt, walk, [dy.binding(), w.binding(), x.binding(), dx.binding()], { FLIP: true, MASK: true });
+    return dx;
+  }
+  const dRelu = inputGrad(rt, g, dy, w);
+  const dx = Tensor.empty(dRelu.shape, rt);
+  binaryKernel(rt, dRelu.binding(), x.binding(), dx.binding(), dx.size, 'maskPositive');
+  dRelu.dispose();
+  return dx;
 }

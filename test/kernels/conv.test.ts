@@ -12,7 +12,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { conv2d, type Conv2dOptions } from '../../src/ops/conv.ts';
+import { conv2d, reluConv2d, type Conv2dOptions } from '../../src/ops/conv.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 
@@ -120,22 +120,27 @@ function inputsFor(c: Case, g: Geo, seed: number): Inputs {
   };
 }
 
-/** Runs forward and backward on the GPU and checks every output and gradient element. */
-async function checkCase(c: Case, seed: number): Promise<void> {
+/**
+ * Runs forward and backward on the GPU and checks every output and gradient element; with `relu`,
+ * of reluConv2d against the reference of conv2d(relu(x)) (dx masked by x > 0).
+ */
+async function checkCase(c: Case, seed: number, relu = false): Promise<void> {
   const g = geo(c);
   const v = inputsFor(c, g, seed);
   const x = tensor(v.x, c.x, rt).setRequiresGrad();
   const w = tensor(v.w, c.w, rt).setRequiresGrad();
   const b = v.b ? tensor(v.b, [c.w[0]], rt).setRequiresGrad() : null;
-  const y = conv2d(x, w, b, c.opt);
+  const y = (relu ? reluConv2d : conv2d)(x, w, b, c.opt);
   assert.equal(y.shape, [g.N, g.K, g.OH, g.OW], `${c.name}: output shape`);
   const dy = tensor(v.dy, y.shape, rt);
   y.backward(dy);
   const n = lengths(g);
   const absB = v.b ? abs(v.b) : null;
-  assertWithin(`${c.name} y`, await y.data(), refForward(g, v.x, v.w, v.b), refForward(g, abs(v.x), abs(v.w), absB), n.y);
-  const want = refBackward(g, v.x, v.w, v.dy);
-  const scale = refBackward(g, abs(v.x), abs(v.w), abs(v.dy));
+  const xr = relu ? v.x.map((e) => Math.max(e, 0)) : v.x;
+  assertWithin(`${c.name} y`, await y.data(), refForward(g, xr, v.w, v.b), refForward(g, abs(xr), abs(v.w), absB), n.y);
+  const want = refBackward(g, xr, v.w, v.dy);
+  const scale = refBackward(g, abs(xr), abs(v.w), abs(v.dy));
+  if (relu) want.dx.forEach((d, i) => (want.dx[i] = v.x[i] > 0 ? d : 0));
   assertWithin(`${c.name} dx`, await x.grad!.data(), want.dx, scale.dx, n.dx);
   assertWithin(`${c.name} dw`, await w.grad!.data(), want.dw, scale.dw, n.dw);
   if (b) assertWithin(`${c.name} db`, await b.grad!.data(), want.db, scale.db, n.db);
@@ -231,6 +236,27 @@ test('conv2d depthwise on the cpu profile walks columns at row stride 1 and matc
       assert.equal(depthwise, [...kernels].sort(), `${c.name}: kernels that ran`);
     }
   });
+});
+
+test('reluConv2d: conv2d(relu(x)) with the ReLU fused into the column walk, and composed elsewhere', async () => {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
+    // Column walk with the fused input gradient; with a column stride (row-block input gradient,
+    // masked after); 15 rows in flight (row-block kernels, relu then conv2d).
+    const fused: [Case, string[]][] = [
+      [columnCases[0][0], WALK],
+      [columnCases[1][0], WALK],
+      [columnCases[2][0], columnCases[2][1]],
+      [columnCases[6][0], columnCases[6][1]],
+    ];
+    for (const [i, [c, kernels]] of fused.entries()) {
+      const ran = await convKernelsRun(() => checkCase(c, 900 + 10 * i, true));
+      const depthwise = [...ran].filter((k) => k.startsWith('conv2d_depthwise')).sort();
+      assert.equal(depthwise, [...kernels].sort(), `${c.name}: kernels that ran`);
+    }
+    // Row stride 2, a full conv, a pointwise conv: relu then conv2d.
+    for (const [i, c] of [cases[20], cases[2], cases[16]].entries()) await checkCase(c, 950 + 10 * i, true);
+  });
+  await rt.withPolicy({ profile: 'gpu' }, () => checkCase(columnCases[0][0], 990, true));
 });
 
 // ---- the tiled implicit-GEMM kernels (general path on the 'gpu' profile) ------------------------------
