@@ -1,4 +1,11 @@
-// Shared benchmark plumbing: the case shape every bench/*.ts exports, medians, and a timing loop.
+// Shared benchmark plumbing: the case shape every bench/*.ts exports, medians, a timing loop, and
+// one timed SGD step.
+import type { Runtime } from '../src/gpu/runtime.ts';
+import type { Module } from '../src/nn/module.ts';
+import { randUniform } from '../src/tensor/create.ts';
+import { Sgd, type SgdOptions } from '../src/train/sgd.ts';
+import { sgdStep } from '../src/train/step.ts';
+import { Rng } from '../src/util/rng.ts';
 export interface BenchCase {
   /** Dotted name, e.g. 'engine.matmul.1024'; `npm run bench -- WORD` filters on it. */
   name: string;
@@ -25,4 +32,25 @@ export async function timeRuns(once: () => Promise<void>, repeats: number, warmu
     times.push(performance.now() - start);
   }
   return times;
+}
+
+/**
+ * Times one SGD step (forward, cross-entropy, backward, update) of `net` on N = 64 random 28 x 28
+ * images `repeats` times after two warm-up steps, then frees the network. Returns the figures line.
+ */
+export async function timeSgdStep(
+  rt: Runtime, net: Module, options: { inChannels?: number; classes: number; sgd: SgdOptions; repeats: number },
+): Promise<Record<string, number>> {
+  const x = randUniform([64, options.inChannels ?? 1, 28, 28], new Rng(1), 0, 1, rt);
+  const labels = Int32Array.from({ length: 64 }, (_, i) => i % options.classes);
+  const sgd = new Sgd(net.parameters(), options.sgd);
+  const times = await timeRuns(async () => {
+    sgdStep(net, sgd, x, labels).dispose();
+    await rt.sync();
+  }, options.repeats, 2);
+  const parameters = net.parameterCount();
+  x.dispose();
+  sgd.dispose();
+  net.dispose();
+  return { median_ms: median(times), min_ms: Math.min(...times), parameters };
 }

@@ -4,11 +4,13 @@ import { cac } from 'cac';
 import { registerInfo } from './info.ts';
 import { registerData } from './data.ts';
 import { registerProfile } from './profile.ts';
+import { registerArch } from './arch.ts';
 
 const cli = cac('mednas');
 registerInfo(cli);
 registerData(cli);
 registerProfile(cli);
+registerArch(cli);
 cli.help();
 cli.version('0.1.0');
 

@@ -1,8 +1,11 @@
 // Deno smoke test: the built core library (dist/index.js, no Node imports) on Deno's own WebGPU
 // (wgpu). Runs the self-check (a matmul and a gradient against host computations) plus a batched
-// matmul with backward, and prints one JSON line. Run by test/engine/deno.test.ts:
+// matmul with backward, the search space (the paper network built and run at C = 4, its picture
+// rendered by the WebAssembly Graphviz), and prints one JSON line. Run by test/engine/deno.test.ts:
 //   deno run --unstable-webgpu --allow-read --allow-env scripts/deno-smoke.mjs
-import { initWithGpu, matmul, mean, selfCheck, tensor } from '../dist/index.js';
+import {
+  architectureCost, buildNetwork, genotypeToSvg, initWithGpu, matmul, mean, noGrad, selfCheck, tensor,
+} from '../dist/index.js';
 
 const gpu = globalThis.navigator?.gpu;
 if (!gpu) {
@@ -19,13 +22,27 @@ mean(matmul(a, b)).backward();
 const grad = Array.from(await a.grad.data());
 const rowSums = [0, 1, 2].map((k) => bValues.slice(k * 4, k * 4 + 4).reduce((s, v) => s + v, 0));
 const gradOk = grad.every((g, i) => Math.abs(g - rowSums[i % 3] / 8) < 1e-6);
+const config = { inChannels: 1, numClasses: 2, initChannels: 4 };
+const net = buildNetwork('paper', config, { rt });
+const images = tensor(new Float32Array(2 * 28 * 28).map((_, i) => (i % 29) / 29), [2, 1, 28, 28], rt);
+const logits = Array.from(await noGrad(() => net.forward(images)).data());
+const svg = await genotypeToSvg('paper', { config });
+const space = {
+  params: net.parameterCount(),
+  analyticParams: architectureCost('paper', config).params,
+  logitsFinite: logits.length === 4 && logits.every(Number.isFinite),
+  svgBytes: svg.length,
+  svgNamesOps: ['sep_conv_7x7', 'dual_conv_7x7', 'dil_sep_conv_3x3', 'max_pool_4x4'].every((op) => svg.includes(op)),
+};
+const spaceOk = space.params === space.analyticParams && space.logitsFinite && space.svgNamesOps;
 console.log(
   JSON.stringify({
-    ok: check.ok && gradOk,
+    ok: check.ok && gradOk && spaceOk,
     adapter: rt.adapterInfo.description || rt.adapterInfo.device || rt.adapterInfo.vendor,
     matmulMaxError: check.matmulMaxError,
     gradientMaxError: check.gradientMaxError,
     grad,
+    space,
   }),
 );
-Deno.exit(check.ok && gradOk ? 0 : 1);
+Deno.exit(check.ok && gradOk && spaceOk ? 0 : 1);

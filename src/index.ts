@@ -8,6 +8,7 @@ export { selfCheck, type SelfCheckResult } from './selfcheck.ts';
 export * from './data/index.ts';
 export * from './moo/index.ts';
 export * from './nn/index.ts';
+export * from './space/index.ts';
 export { Sgd, type SgdOptions } from './train/sgd.ts';
 export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './train/profile.ts';
 export { sgdStep } from './train/step.ts';

@@ -126,7 +126,9 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   }
   const offset = bytes.byteOffset + dataStart;
   if (offset % itemBytes === 0) return { dtype, shape, data: makeView(dtype, bytes.buffer as ArrayBuffer, offset, count) };
-  const copy = bytes.slice(dataStart); // fresh buffer, offset 0: aligned for any dtype
+  // A fresh buffer at offset 0, aligned for any dtype. Not bytes.slice(): on a Node Buffer (what
+  // readFile returns) slice is a view into the shared pool, not a copy.
+  const copy = new Uint8Array(bytes.subarray(dataStart));
   return { dtype, shape, data: makeView(dtype, copy.buffer, 0, count) };
 }
 

@@ -2,4 +2,4 @@ export * from './module.ts';
 export * from './layers.ts';
 export * from './init.ts';
 export * from './state.ts';
-export * from './reference.ts';
+export * from './macs.ts';

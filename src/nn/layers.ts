@@ -2,11 +2,12 @@
 // initialisation. Each is a thin Module over one op in src/ops.
 import type { Runtime } from '../gpu/runtime.ts';
 import { conv2d, reluConv2d, type Pair, type Padding } from '../ops/conv.ts';
-import { full, relu } from '../ops/elementwise.ts';
+import { relu } from '../ops/elementwise.ts';
 import { linear } from '../ops/linear.ts';
 import { batchNorm2d } from '../ops/norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool.ts';
 import { reshape } from '../ops/shape.ts';
+import { tensor } from '../tensor/create.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 import { biasUniform, kaimingUniform } from './init.ts';
@@ -68,6 +69,14 @@ export interface BatchNorm2dOptions {
   rt?: Runtime;
 }
 
+/**
+ * Which statistics a BatchNorm2d normalises with. 'mode' (the default, torch's behaviour): the batch's
+ * in training mode, moving the running statistics towards them, and the running ones in eval mode.
+ * 'batch': the batch's statistics in either mode, and the running ones never move, so that scoring
+ * a network with batch statistics leaves it exactly as it was.
+ */
+export type BatchNormStatistics = 'mode' | 'batch';
+
 export class BatchNorm2d extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
@@ -76,6 +85,8 @@ export class BatchNorm2d extends Module {
    * (Tanaka et al. 2020); `setBatchNormBypass` flips it for a whole network.
    */
   bypass = false;
+  /** See BatchNormStatistics; `setBatchNormStatistics` sets it for a whole network. */
+  statistics: BatchNormStatistics = 'mode';
 
   constructor(
     readonly channels: number,
@@ -84,10 +95,13 @@ export class BatchNorm2d extends Module {
     super();
     const rt = options.rt;
     const affine = options.affine ?? true;
-    this.weight = affine ? this.addParameter('weight', full([channels], 1, rt)) : null;
-    this.bias = affine ? this.addParameter('bias', full([channels], 0, rt)) : null;
-    this.addBuffer('running_mean', full([channels], 0, rt));
-    this.addBuffer('running_var', full([channels], 1, rt));
+    // Filled on the host and written, not by a fill kernel: a dispatch between two weight uploads
+    // makes the next upload submit first, and a network's build then cost one submit per layer.
+    const filled = (v: number): Tensor => tensor(new Float32Array(channels).fill(v), [channels], rt);
+    this.weight = affine ? this.addParameter('weight', filled(1)) : null;
+    this.bias = affine ? this.addParameter('bias', filled(0)) : null;
+    this.addBuffer('running_mean', filled(0));
+    this.addBuffer('running_var', filled(1));
   }
 
   get runningMean(): Tensor {
@@ -109,8 +123,10 @@ export class BatchNorm2d extends Module {
 
   private normalise(x: Tensor, withRelu: boolean): Tensor {
     if (this.bypass) return withRelu ? relu(x) : x;
-    return batchNorm2d(x, this.runningMean, this.runningVar, this.weight, this.bias, {
-      training: this.training,
+    const batchOnly = this.statistics === 'batch';
+    // batchNorm2d with no running tensors normalises with the batch's statistics and updates nothing.
+    return batchNorm2d(x, batchOnly ? null : this.runningMean, batchOnly ? null : this.runningVar, this.weight, this.bias, {
+      training: batchOnly || this.training,
       momentum: this.options.momentum,
       eps: this.options.eps,
       relu: withRelu,
@@ -121,6 +137,11 @@ export class BatchNorm2d extends Module {
 /** Turns every BatchNorm2d under `root` into the identity (on = true) or back. */
 export function setBatchNormBypass(root: Module, on: boolean): void {
   for (const m of root.modules()) if (m instanceof BatchNorm2d) m.bypass = on;
+}
+
+/** Sets every BatchNorm2d under `root` to normalise with the given statistics. */
+export function setBatchNormStatistics(root: Module, statistics: BatchNormStatistics): void {
+  for (const m of root.modules()) if (m instanceof BatchNorm2d) m.statistics = statistics;
 }
 
 export class Linear extends Module {
@@ -195,11 +216,33 @@ export class Flatten extends Module {
 }
 
 /**
+ * Holds modules under the names "0", "1", ... as torch.nn.ModuleList, for a parent that calls them
+ * itself (a cell's nodes); it has no forward of its own.
+ */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly items: readonly M[];
+
+  constructor(items: readonly M[]) {
+    super();
+    this.items = [...items];
+    this.items.forEach((m, i) => this.addChild(String(i), m));
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList has no forward: its parent calls its items');
+  }
+}
+
+/**
  * Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential. A ReLU is run
  * together with its neighbour where the engine has a fused form, which gives the same values and
  * gradients in fewer passes: BatchNorm2d then ReLU as one op, and otherwise ReLU then Conv2d as one
- * (src/ops: batchNorm2d's relu option, reluConv2d).
+ * (src/ops: batchNorm2d's relu option, reluConv2d). Modules with a forward replaced on the instance
+ * are never fused.
  */
+/** A module whose forward was replaced on the instance (a hook: countForwardMacs) must run as is. */
+const unhooked = (m: Module): boolean => !Object.prototype.hasOwnProperty.call(m, 'forward');
+
 export class Sequential extends Module {
   private readonly layers: Module[];
 
@@ -215,10 +258,10 @@ export class Sequential extends Module {
     for (let i = 0; i < layers.length; i++) {
       const m = layers[i];
       const next = layers[i + 1];
-      if (m instanceof BatchNorm2d && next instanceof ReLU) {
+      if (m instanceof BatchNorm2d && next instanceof ReLU && unhooked(m) && unhooked(next)) {
         y = m.forwardRelu(y);
         i++;
-      } else if (m instanceof ReLU && next instanceof Conv2d) {
+      } else if (m instanceof ReLU && next instanceof Conv2d && unhooked(m) && unhooked(next)) {
         y = next.forwardRelu(y);
         i++;
       } else {

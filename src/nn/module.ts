@@ -1,7 +1,7 @@
 // Module: a named tree of parameters (trained tensors), buffers (state like BatchNorm's running
 // statistics) and child modules, with train/eval mode. Names are PyTorch's dotted paths
 // ("cells.0.conv.weight"), so a state dict reads the same as torch's.
-import type { Tensor } from '../tensor/tensor.ts';
+import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 import { keep } from '../tensor/scope.ts';
 
 export abstract class Module {
@@ -58,9 +58,53 @@ export abstract class Module {
     return [...this.namedParameters(), ...this.namedBuffers()];
   }
 
-  /** Number of trained scalars. */
+  /** Number of trained scalars (frozen parameters included: they are still the model's). */
   parameterCount(): number {
     return this.parameters().reduce((n, t) => n + t.size, 0);
+  }
+
+  /** The parameters that backward() gives a gradient: all but the frozen ones. */
+  trainableParameters(): Tensor[] {
+    return this.parameters().filter((t) => t.requiresGrad);
+  }
+
+  /**
+   * Freezes every parameter under this module: backward() skips them (no gradient is computed or
+   * kept), so an optimiser leaves them as they are. Their gradients are dropped. unfreeze() undoes it.
+   */
+  freeze(): this {
+    this.zeroGrad();
+    for (const p of this.parameters()) p.setRequiresGrad(false);
+    return this;
+  }
+
+  unfreeze(): this {
+    for (const p of this.parameters()) p.setRequiresGrad(true);
+    return this;
+  }
+
+  /**
+   * Copies every parameter and buffer of `source` into this module's own tensors, on the GPU (no
+   * readback). Both must have the same names and shapes (the same architecture); a mismatch throws
+   * before anything is copied. Gradients, modes and frozen flags are not copied.
+   */
+  copyStateFrom(source: Module): this {
+    const mine = this.stateEntries();
+    const theirs = new Map(source.stateEntries());
+    const pairs: [Tensor, Tensor][] = [];
+    for (const [name, t] of mine) {
+      const s = theirs.get(name);
+      if (!s) throw new ShapeError(`copyStateFrom: the source has no '${name}': it is another architecture`);
+      if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
+        throw new ShapeError(`copyStateFrom: '${name}' is [${s.shape.join(', ')}] in the source, [${t.shape.join(', ')}] here`);
+      }
+      if (s.rt !== t.rt) throw new ShapeError(`copyStateFrom: '${name}' lives on another runtime`);
+      pairs.push([s, t]);
+      theirs.delete(name);
+    }
+    if (theirs.size > 0) throw new ShapeError(`copyStateFrom: the source has more state (${[...theirs.keys()].slice(0, 3).join(', ')}, ...): it is another architecture`);
+    for (const [s, t] of pairs) if (t.size > 0) t.rt.scheduler.copy(s.buffer, 0, t.buffer, 0, t.size * 4);
+    return this;
   }
 
   train(on = true): this {
@@ -71,6 +115,12 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /** Visits this module and every descendant with its dotted name ('' for this one). */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix.replace(/\.$/, ''), this];
+    for (const [n, m] of this.children) yield* m.namedModules(`${prefix}${n}.`);
   }
 
   /** Visits this module and every descendant. */

@@ -63,16 +63,35 @@ function decode(bytes: Uint8Array, source: string): SavedState {
   return state;
 }
 
+/** One named tensor's shape and f32 values, as a state holds it. */
+export interface NamedValues {
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
 /**
  * Copies a saved state into `module`'s tensors. Names and shapes must match exactly (a different
  * architecture is an error naming the first differences, never a silent partial load).
  */
 export function loadState(module: Module, bytes: Uint8Array, source = 'the state'): void {
   const state = decode(bytes, source);
+  const tensors = new Map<string, NamedValues>();
+  for (const [name, saved] of Object.entries(state.tensors)) {
+    tensors.set(name, { shape: saved.shape, values: fromLittleEndianBytes(saved.data) });
+  }
+  loadNamedValues(module, tensors, source);
+}
+
+/**
+ * Writes named values (PyTorch-style dotted names, e.g. from a state dict exported by PyTorch) into
+ * `module`'s parameters and buffers. Every name and shape is checked first: a mismatch throws and the
+ * module is left as it was.
+ */
+export function loadNamedValues(module: Module, tensors: ReadonlyMap<string, NamedValues>, source = 'the state'): void {
   const entries = module.stateEntries();
   const expected = new Set(entries.map(([n]) => n));
-  const missing = entries.map(([n]) => n).filter((n) => !(n in state.tensors));
-  const unexpected = Object.keys(state.tensors).filter((n) => !expected.has(n));
+  const missing = entries.map(([n]) => n).filter((n) => !tensors.has(n));
+  const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
   if (missing.length > 0 || unexpected.length > 0) {
     const show = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, ... (${names.length})` : '');
     throw new StateFormatError(
@@ -84,8 +103,8 @@ export function loadState(module: Module, bytes: Uint8Array, source = 'the state
   }
   const checked: [Tensor, Float32Array][] = [];
   for (const [name, t] of entries) {
-    const saved = state.tensors[name];
-    const values = fromLittleEndianBytes(saved.data);
+    const saved = tensors.get(name)!;
+    const values = saved.values;
     if (saved.shape.length !== t.shape.length || saved.shape.some((d, i) => d !== t.shape[i]) || values.length !== t.size) {
       throw new ShapeError(`${source}: '${name}' has shape [${saved.shape.join(', ')}], the network needs [${t.shape.join(', ')}]`);
     }

@@ -3,3 +3,4 @@ export * from './device.ts';
 export * from './data/index.ts';
 export * from './files.ts';
 export * from './state-file.ts';
+export * from './genotype-file.ts';

@@ -1,20 +1,8 @@
 // The CLI end to end, run as a user runs it (through the sources, so no build is needed):
 // `mednas info --json` and `mednas profile --json` on a small batch, and bad arguments.
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-
-const root = resolve(import.meta.dirname, '..', '..');
-
-function mednas(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+import { mednas } from './helpers.ts';
 
 test('mednas info --json: adapter, limits and a passing self-check; the process exits', () => {
   const run = mednas('info', '--json');

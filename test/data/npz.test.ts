@@ -54,6 +54,14 @@ test('npz: unaligned member data is copied, not misread', () => {
   assert.equal(Array.from(m.get('odd_name_x')!.data as Float64Array), [1, 2]);
 });
 
+test('npz: unaligned member data in a Node Buffer (what readFile returns) is copied, not misread', () => {
+  // Buffer.slice is a view into the shared pool, not a copy: the copy must not go through it.
+  const bytes = writeNpz({ odd_name_x: { dtype: 'f8', shape: [3], data: new Float64Array([1, 2, 3]) } }, false);
+  const pooled = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3);
+  const m = readNpz(pooled, 't.npz');
+  assert.equal(Array.from(m.get('odd_name_x')!.data as Float64Array), [1, 2, 3]);
+});
+
 test('crc32 matches the standard check value', () => {
   assert.is(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
 });

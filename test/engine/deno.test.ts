@@ -21,7 +21,7 @@ function denoStartFailure(): string | null {
 
 const skipReason = denoStartFailure();
 
-test('Deno: self-check and a gradient on navigator.gpu', () => {
+test('Deno: self-check, a gradient and the search space (network, picture) on navigator.gpu', () => {
   if (skipReason) {
     console.log(`  SKIPPED Deno smoke test: ${skipReason}`);
     return;
@@ -37,9 +37,17 @@ test('Deno: self-check and a gradient on navigator.gpu', () => {
   );
   const line = run.stdout.trim().split('\n').pop() ?? '';
   assert.ok(line.startsWith('{'), `no result from Deno (exit ${run.status}): ${run.stderr.slice(-2000)}`);
-  const result = JSON.parse(line) as { ok: boolean; matmulMaxError: number; gradientMaxError: number };
+  const result = JSON.parse(line) as {
+    ok: boolean;
+    matmulMaxError: number;
+    gradientMaxError: number;
+    space: { params: number; analyticParams: number; logitsFinite: boolean; svgNamesOps: boolean };
+  };
   assert.ok(result.matmulMaxError < 1e-4, `matmul error under Deno: ${result.matmulMaxError}`);
   assert.ok(result.gradientMaxError < 1e-3, `gradient error under Deno: ${result.gradientMaxError}`);
+  assert.is(result.space.params, result.space.analyticParams, 'the paper network builds under Deno');
+  assert.ok(result.space.logitsFinite, 'and runs');
+  assert.ok(result.space.svgNamesOps, 'and its picture renders (WebAssembly Graphviz under Deno)');
   assert.ok(result.ok, `Deno smoke test failed: ${line}`);
   assert.is(run.status, 0);
 });

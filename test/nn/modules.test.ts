@@ -5,26 +5,18 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Sequential, setBatchNormBypass, StateFormatError,
+  BatchNorm2d, Conv2d, Sequential, setBatchNormBypass, StateFormatError,
 } from '../../src/nn/index.ts';
 import { loadStateFile, saveStateFile } from '../../src/node/state-file.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { noGrad } from '../../src/tensor/scope.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
+import { smallNet as sharedSmallNet } from './fixture-net.ts';
 
 const rt = await testRuntime();
 
-function smallNet(seed: number): Sequential {
-  const rng = new Rng(seed);
-  return new Sequential(
-    new Conv2d(3, 8, 3, { rng, rt, padding: 1, bias: false }),
-    new BatchNorm2d(8, { rt }),
-    new ReLU(),
-    new GlobalAvgPool2d(),
-    new Linear(8, 4, { rng, rt }),
-  );
-}
+const smallNet = (seed: number): Sequential => sharedSmallNet(rt, seed);
 
 const input = () => tensor(randomArray(2 * 3 * 6 * 6, 9), [2, 3, 6, 6], rt);
 

@@ -2,22 +2,18 @@
 // issue's reference): a stem to 16 channels, 8 cells of sep_conv_3x3 (DARTS's op: twice ReLU,
 // depthwise 3x3, pointwise 1x1, BatchNorm without affine) with a residual add, reduction cells
 // (stride 2, channels doubled) at cells 3 and 6, global average pooling and a linear classifier.
-// It is not a searched architecture: those come from the search space.
+// It is not a searched architecture: those come from the search space, whose op table supplies its
+// sep_conv_3x3 layers (here with stride 2 in reduction cells and DARTS's non-affine BatchNorm).
 import type { Runtime } from '../gpu/runtime.ts';
 import { add } from '../ops/elementwise.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Rng } from '../util/rng.ts';
-import { BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Sequential } from './layers.ts';
-import { Module } from './module.ts';
+import { BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, Sequential } from '../nn/layers.ts';
+import { Module } from '../nn/module.ts';
+import { sepConvLayers } from './op-modules.ts';
 
 function sepConv3x3(cin: number, cout: number, stride: number, rng: Rng, rt: Runtime): Sequential {
-  const half = (i: number, o: number, s: number): Module[] => [
-    new ReLU(),
-    new Conv2d(i, i, 3, { rng, rt, stride: s, padding: 1, groups: i, bias: false }),
-    new Conv2d(i, o, 1, { rng, rt, bias: false }),
-    new BatchNorm2d(o, { rt, affine: false }),
-  ];
-  return new Sequential(...half(cin, cin, stride), ...half(cin, cout, 1));
+  return new Sequential(...sepConvLayers(cin, cout, 3, { rng, rt }, { stride, affine: false }));
 }
 
 class ReferenceCell extends Module {
