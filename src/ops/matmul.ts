@@ -4,7 +4,8 @@
 //    loads, A shared by subgroup shuffles; 23-25 GFLOP/s at 1024^3 on 2-core lavapipe);
 //  - `matmul_bt_subgroup` on CPU adapters with subgroups when B is given transposed and contiguous
 //    along k (the weight gradient of a 1x1 convolution, dY . X^T);
-//  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (scalar B loads);
+//  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (B gathered from
+//    4 column addresses per lane, the layout of matmul_subgroup otherwise);
 //  - `matmul_rows` on CPU adapters without subgroups (no barriers, 4x4 register blocks; ~9 GFLOP/s);
 //  - `matmul_tiled` on real GPUs (workgroup-memory tiles; 3x slower than `rows` on llvmpipe).
 // Transposed operands in backward are expressed with strides, not copies.
@@ -56,10 +57,6 @@ export const SUBGROUP_LANES = 8;
 export const BT_ROWS = 8;
 /** Output tile edge of matmul_tiled (TILE there). */
 export const MATMUL_TILE = 64;
-
-/** Rows and columns of C per invocation in matmul_strided_subgroup. */
-const STRIDED_ROWS = 6;
-const STRIDED_COLS = 2;
 
 /** Which kernel computes this product on `rt` (the choice is in kernel-choice.ts). */
 export function chooseMatmulKernel(rt: Runtime, b: MatrixLayout, N: number): MatmulKernel {
@@ -140,12 +137,12 @@ export function matmulInto(
       workgroups: [Math.ceil(N / wg), Math.ceil(M / BT_ROWS), batch],
     });
   } else if (kernel === 'strided-subgroup') {
-    const wg = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / STRIDED_COLS / SUBGROUP_LANES) * SUBGROUP_LANES));
+    const rows = subgroupRows(M);
     rt.run(MATMUL_STRIDED_SUBGROUP, {
-      constants: { WG: wg },
+      constants: { WG: vec4Group, ROWS: rows },
       buffers,
       params,
-      workgroups: [Math.ceil(N / (STRIDED_COLS * wg)), Math.ceil(M / STRIDED_ROWS), batch],
+      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / rows), batch],
     });
   } else if (kernel === 'rows') {
     rt.run(MATMUL_ROWS, {
