@@ -38,7 +38,11 @@ export function matmulKernel(p: KernelPolicy, b: OperandStrides, N: number): Mat
   if (p.profile === 'gpu') return 'tiled';
   if (!hasSubgroups(p)) return 'rows';
   if (b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0) return 'subgroup';
-  if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0) return 'bt-subgroup';
+  // B transposed (the 1x1-conv weight gradient): matmul_bt_subgroup gives each lane one column, the
+  // strided kernel four, so below 32 columns (16-channel layers) the strided one idles half its
+  // lanes and bt wins (784 x 16: 1.7-2.0 vs 2.1-3.0 ms over 64 images); from 32 columns on the strided
+  // one loads fewer elements per multiply-add and wins (x 32: 3.3-4.3 vs 5.7-8.1; x 128: 48-54 vs 70-77).
+  if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0 && N < 4 * SUBGROUP_LANES) return 'bt-subgroup';
   return 'strided-subgroup';
 }
 
