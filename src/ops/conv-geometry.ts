@@ -6,11 +6,17 @@ import { packUniform } from '../gpu/uniforms.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 
 export const GROUP = 64;
-/** Output channels per invocation in conv2d_forward.wgsl and conv2d_forward_subgroup.wgsl (COB there). */
+/** Output channels per invocation in conv2d_forward.wgsl (COB there). */
 export const FORWARD_BLOCK = 8;
 /**
- * Channels per invocation of the other subgroup kernels (CIB in conv2d_input_grad_subgroup.wgsl, KB
- * in conv2d_weight_grad_subgroup.wgsl): one per lane of llvmpipe's 8 that loads weights or dy.
+ * ...and in conv2d_forward_subgroup.wgsl (COB there); input channels per invocation of
+ * conv2d_input_grad_subgroup.wgsl (CIB there). Each of the 8 lanes loads the taps of two channels.
+ */
+export const SUBGROUP_FORWARD_BLOCK = 16;
+export const SUBGROUP_INPUT_GRAD_BLOCK = 16;
+/**
+ * Output channels per invocation of conv2d_weight_grad_subgroup.wgsl (KB there): one per lane of
+ * llvmpipe's 8 that loads dy.
  */
 export const SUBGROUP_BLOCK = 8;
 /** ...and of their plain kernels, whose 4 channels are unrolled by hand (acc0..acc3 there). */

@@ -44,6 +44,8 @@ import { sum, sumToShape } from './reduce.ts';
 import {
   GROUP,
   FORWARD_BLOCK,
+  SUBGROUP_FORWARD_BLOCK,
+  SUBGROUP_INPUT_GRAD_BLOCK,
   SUBGROUP_BLOCK,
   PLAIN_BLOCK,
   DEPTHWISE_ROWS,
@@ -136,7 +138,7 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     return out;
   }
   const count = g.N * g.OH * strips;
-  const blocks = Math.ceil(g.coutG / FORWARD_BLOCK);
+  const blocks = Math.ceil(g.coutG / (kernels === 'subgroup' ? SUBGROUP_FORWARD_BLOCK : FORWARD_BLOCK));
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(kernels === 'subgroup' ? FORWARD_SUBGROUP : FORWARD, {
     constants: { ...taps(g), HAS_BIAS: bias !== null },
@@ -203,7 +205,7 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
   const count = g.N * g.H * strips;
   const sub = kernels === 'subgroup';
   // Input channels per invocation: CIB in the subgroup kernel, 4 in the plain one.
-  const blocks = Math.ceil(g.cinG / (sub ? SUBGROUP_BLOCK : PLAIN_BLOCK));
+  const blocks = Math.ceil(g.cinG / (sub ? SUBGROUP_INPUT_GRAD_BLOCK : PLAIN_BLOCK));
   const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(sub ? INPUT_GRAD_SUBGROUP : INPUT_GRAD, {
     constants: taps(g),
