@@ -4,7 +4,7 @@
 // an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
-import { KernelProfiler, type KernelTiming } from './profiler.ts';
+import { CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, type KernelTiming } from './profiler.ts';
 import { BindGroupCache } from './bindgroups.ts';
 import fenceWgsl from '../../shaders/profile_fence.wgsl';
 
@@ -34,6 +34,7 @@ export class Scheduler {
   private readonly stagingFree = new Map<number, GPUBuffer[]>();
   private lostError: GpuDeviceLostError | null = null;
   private profiler: KernelProfiler | null = null;
+  private lastOverheadMs = 0;
   private fence: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; standIns: GPUBuffer[] } | null = null;
   /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
@@ -188,7 +189,21 @@ export class Scheduler {
       throw new GpuError("kernel profiling needs the adapter's 'timestamp-query' feature, which this one lacks");
     }
     this.flush();
-    this.profiler ??= new KernelProfiler(this.device, MAX_DISPATCHES_PER_BATCH);
+    if (this.profiler) return;
+    this.profiler = new KernelProfiler(this.device, MAX_DISPATCHES_PER_BATCH);
+    // What an empty timed pass costs (see profiler.ts): the fence alone, on stand-ins.
+    for (let i = 0; i < CALIBRATION_PASSES; i++) {
+      const timestampWrites = this.profiler.nextPass(CALIBRATION_LABEL);
+      const pass = this.openEncoder().beginComputePass({ timestampWrites });
+      this.dispatchFence(pass, []);
+      pass.end();
+    }
+    this.flush();
+  }
+
+  /** The median cost of an empty timed pass in the last profile (ms), subtracted from its kernels. */
+  get profileOverheadMs(): number {
+    return this.lastOverheadMs;
   }
 
   /** Stops timing and returns the time per kernel since startProfiling, slowest first. */
@@ -198,6 +213,7 @@ export class Scheduler {
     await this.sync();
     this.profiler = null;
     const report = await profiler.report();
+    this.lastOverheadMs = profiler.overheadMs;
     profiler.destroy();
     return report;
   }
