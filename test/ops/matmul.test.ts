@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { matmul } from '../../src/ops/index.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
-import { checkGradients, cpuMatmul, cpuPermute, cpuUnary, F32_U, randHost, Rng, toGpu, type Host } from './helpers.ts';
+import { checkGradients, cpuMatmul, cpuPermute, cpuUnary, F32_U, randHost, Rng, toGpu, type Host } from '../helpers.ts';
 
 const rt = await testRuntime();
 const PROFILES = ['cpu', 'gpu'] as const;

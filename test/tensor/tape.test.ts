@@ -8,7 +8,7 @@ import { tensor } from '../../src/tensor/create.ts';
 import { noGrad, tidy } from '../../src/tensor/scope.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
-import { assertClose, thrown } from './helpers.ts';
+import { assertClose, thrown } from '../helpers.ts';
 
 const rt = await testRuntime();
 
