@@ -1,6 +1,6 @@
 // Max pooling replayed at recorded positions: out[o] = x[argmax[o]], where argmax holds the
 // plane-local indices (h * W + w) an earlier max pool of the same geometry chose. The gradient of
-// this selection is the max pool's own backward with the same argmax (pool2d_max_grad*.wgsl).
+// this selection is the max pool's own backward with the same argmax (pool2d_grad*.wgsl with MAX).
 // grasp's finite differences use it so that the perturbed passes keep the base pass's choices.
 override WG: u32 = 256u;
 

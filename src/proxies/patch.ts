@@ -3,7 +3,8 @@
 // recorded activation patterns (grasp) on a copy they own, so the network and its classes stay as
 // they are.
 import type { Module } from '../nn/module.ts';
-import { recordOp, type Tensor } from '../tensor/tensor.ts';
+import { type Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 
 /** Makes `m` return `after(y)` where it returned y. */
 export function wrapForward(m: Module, after: (y: Tensor, x: Tensor) => Tensor): void {

@@ -1,4 +1,4 @@
-// Shared by the kernel tests: host<->GPU round trips and an element-wise closeness check that names
+// Shared by the op tests (conv, pool, norm, loss, linear): host<->GPU round trips and an element-wise closeness check that names
 // the worst element when it fails.
 import * as assert from 'uvu/assert';
 import type { Runtime } from '../../src/gpu/runtime.ts';

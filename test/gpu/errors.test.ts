@@ -10,7 +10,7 @@ import { add, addScalar, concat, full, matmul, mul, sub } from '../../src/ops/in
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError, Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
-import { thrown, withTimeout } from './helpers.ts';
+import { thrown, withTimeout } from '../helpers.ts';
 
 const rt = await testRuntime();
 /** Generous for one tiny kernel (a few ms here), short enough that a hang is reported quickly. */

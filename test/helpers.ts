@@ -1,4 +1,4 @@
-// Shared helpers for the engine tests: plain-TS float64 references of every op ("Host" tensors),
+// Shared helpers for the gpu, tensor and ops tests: plain-TS float64 references of every op ("Host" tensors),
 // tolerance checks that say where and by how much they fail, central finite differences, and a
 // gradient check that runs an op forward and backward on the GPU and compares both with the host.
 //
@@ -6,12 +6,12 @@
 // very numbers the GPU sees; computing the reference in float64 makes its own error negligible
 // (~1e-16 relative), and every tolerance below then measures the GPU's f32 error alone.
 import * as assert from 'uvu/assert';
-import { Rng } from '../../src/util/rng.ts';
-import { mul, sum } from '../../src/ops/index.ts';
-import { tensor } from '../../src/tensor/create.ts';
-import { tidy } from '../../src/tensor/scope.ts';
-import type { Tensor } from '../../src/tensor/tensor.ts';
-import { randomArray, testRuntime } from '../gpu.ts';
+import { Rng } from '../src/util/rng.ts';
+import { mul, sum } from '../src/ops/index.ts';
+import { tensor } from '../src/tensor/create.ts';
+import { tidy } from '../src/tensor/scope.ts';
+import type { Tensor } from '../src/tensor/tensor.ts';
+import { randomArray, testRuntime } from './gpu.ts';
 
 /** f32's unit roundoff (half an ulp at 1): the relative error of one correctly rounded operation. */
 export const F32_U = 2 ** -24;

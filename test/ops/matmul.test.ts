@@ -1,26 +1,18 @@
-// Matrix product (src/ops/matmul.ts) with both kernel variants, forced through rt.kernelProfile:
-// 'cpu' runs matmul_rows.wgsl (register blocking, no barriers), 'gpu' runs matmul_tiled.wgsl
+// Matrix product (src/ops/matmul.ts) with both kernel profiles, set through rt.withPolicy:
+// 'cpu' runs the CPU-adapter kernels (matmul_subgroup and its kin with subgroups, matmul_rows
+// without), 'gpu' runs matmul_tiled.wgsl
 // (64x64 workgroup tiles). Shapes are chosen to not be multiples of either kernel's blocking.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { matmul } from '../../src/ops/index.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
-import { checkGradients, cpuMatmul, cpuPermute, cpuUnary, F32_U, randHost, Rng, toGpu, type Host } from './helpers.ts';
+import { checkGradients, cpuMatmul, cpuPermute, cpuUnary, F32_U, randHost, Rng, toGpu, type Host } from '../helpers.ts';
 
 const rt = await testRuntime();
 const PROFILES = ['cpu', 'gpu'] as const;
 
-/** Runs `fn` with the given kernel variant and restores the adapter's own choice afterwards. */
-async function withProfile<T>(profile: 'cpu' | 'gpu', fn: () => Promise<T>): Promise<T> {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = profile;
-  try {
-    return await fn();
-  } finally {
-    rt.kernelProfile = saved;
-  }
-}
+const withProfile = <T>(profile: 'cpu' | 'gpu', fn: () => Promise<T>): Promise<T> => rt.withPolicy({ profile }, fn);
 
 /**
  * A dot product of K f32 products, summed in any order (with or without fma), errs by at most

@@ -10,7 +10,7 @@ import { noGrad, tidy } from '../../src/tensor/scope.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { testRuntime } from '../gpu.ts';
-import { withTimeout } from './helpers.ts';
+import { withTimeout } from '../helpers.ts';
 
 const rt = await testRuntime();
 

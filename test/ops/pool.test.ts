@@ -157,9 +157,7 @@ test('wider and non-square windows: the register-walk kernels at their limit, th
 });
 
 test("the 'gpu' kernel profile (plain gathers, one element per invocation) gives the same gradients", async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'gpu';
-  try {
+  await rt.withPolicy({ profile: 'gpu' }, async () => {
     for (const c of [{ N: 2, C: 3, H: 14, W: 14, k: 3, s: 1, p: 1 }, { N: 1, C: 16, H: 7, W: 7, k: 2, s: 2, p: 0 }]) {
       const xs = randomArray(c.N * c.C * c.H * c.W, 15 + c.k, -1, 1);
       const ref = poolRef(xs, c, 'max');
@@ -170,9 +168,7 @@ test("the 'gpu' kernel profile (plain gathers, one element per invocation) gives
       const avg = await runPool(c, 'avg', xs, gs);
       assertClose(avg.grad, avgPoolGradRef(gs, c), 1.5e-5, 0, `gpu profile k${c.k} avg backward`);
     }
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 test('max pooling: ties send the gradient to the first maximum in the window', async () => {

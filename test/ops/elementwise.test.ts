@@ -12,7 +12,7 @@ import { testRuntime } from '../gpu.ts';
 import {
   assertClose, broadcastableTo, checkGradients, cpuBinary, cpuUnary, F32_U, randAwayFromZero, randHost,
   randomShape, Rng, toGpu, type Host, type Tolerance,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 const rt = await testRuntime();
 

@@ -1,4 +1,4 @@
-// The tape (src/tensor/autograd.ts, tensor.ts, scope.ts): accumulation, given output gradients,
+// The tape (src/tensor/tape.ts, tensor.ts, scope.ts): accumulation, given output gradients,
 // noGrad, detach, requiresGrad, values used twice, retainGraph, tidy() before backward, and that the
 // tape's saved buffers go back to the pool.
 import { test } from 'uvu';
@@ -8,7 +8,7 @@ import { tensor } from '../../src/tensor/create.ts';
 import { noGrad, tidy } from '../../src/tensor/scope.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
-import { assertClose, thrown } from './helpers.ts';
+import { assertClose, thrown } from '../helpers.ts';
 
 const rt = await testRuntime();
 

@@ -12,7 +12,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { conv2d, type Conv2dOptions } from '../../src/ops/conv.ts';
+import { conv2d, reluConv2d, type Conv2dOptions } from '../../src/ops/conv.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 
@@ -120,22 +120,27 @@ function inputsFor(c: Case, g: Geo, seed: number): Inputs {
   };
 }
 
-/** Runs forward and backward on the GPU and checks every output and gradient element. */
-async function checkCase(c: Case, seed: number): Promise<void> {
+/**
+ * Runs forward and backward on the GPU and checks every output and gradient element; with `relu`,
+ * of reluConv2d against the reference of conv2d(relu(x)) (dx masked by x > 0).
+ */
+async function checkCase(c: Case, seed: number, relu = false): Promise<void> {
   const g = geo(c);
   const v = inputsFor(c, g, seed);
   const x = tensor(v.x, c.x, rt).setRequiresGrad();
   const w = tensor(v.w, c.w, rt).setRequiresGrad();
   const b = v.b ? tensor(v.b, [c.w[0]], rt).setRequiresGrad() : null;
-  const y = conv2d(x, w, b, c.opt);
+  const y = (relu ? reluConv2d : conv2d)(x, w, b, c.opt);
   assert.equal(y.shape, [g.N, g.K, g.OH, g.OW], `${c.name}: output shape`);
   const dy = tensor(v.dy, y.shape, rt);
   y.backward(dy);
   const n = lengths(g);
   const absB = v.b ? abs(v.b) : null;
-  assertWithin(`${c.name} y`, await y.data(), refForward(g, v.x, v.w, v.b), refForward(g, abs(v.x), abs(v.w), absB), n.y);
-  const want = refBackward(g, v.x, v.w, v.dy);
-  const scale = refBackward(g, abs(v.x), abs(v.w), abs(v.dy));
+  const xr = relu ? v.x.map((e) => Math.max(e, 0)) : v.x;
+  assertWithin(`${c.name} y`, await y.data(), refForward(g, xr, v.w, v.b), refForward(g, abs(xr), abs(v.w), absB), n.y);
+  const want = refBackward(g, xr, v.w, v.dy);
+  const scale = refBackward(g, abs(xr), abs(v.w), abs(v.dy));
+  if (relu) want.dx.forEach((d, i) => (want.dx[i] = v.x[i] > 0 ? d : 0));
   assertWithin(`${c.name} dx`, await x.grad!.data(), want.dx, scale.dx, n.dx);
   assertWithin(`${c.name} dw`, await w.grad!.data(), want.dw, scale.dw, n.dw);
   if (b) assertWithin(`${c.name} db`, await b.grad!.data(), want.db, scale.db, n.db);
@@ -181,6 +186,9 @@ const cases: Case[] = [
   conv('dw C3 11x11 k9 p4 (general path)', [2, 3, 11, 11], [3, 1, 9, 9], { padding: 4, groups: 3 }, true),
   // channel multiplier 2 with groups = C: the general kernel, not the depthwise one
   conv('groups=C multiplier 2', [2, 3, 7, 7], [6, 1, 3, 3], { padding: 1, groups: 3 }, true),
+  // pointwise over planes of 16 and 12 (multiples of 4: vec4 column blocks on CPU adapters), odd channels
+  conv('pointwise N3 C9->13 4x4', [3, 9, 4, 4], [13, 9, 1, 1], {}, true),
+  conv('pointwise N5 C20->7 3x4', [5, 20, 3, 4], [7, 20, 1, 1], {}),
 ];
 
 cases.forEach((c, i) => {
@@ -190,52 +198,77 @@ cases.forEach((c, i) => {
 });
 
 test('conv2d on the gpu kernel profile matches the reference (pointwise, tiled, depthwise)', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'gpu';
-  try {
+  await rt.withPolicy({ profile: 'gpu' }, async () => {
     // 18: 28x28 depthwise, conv2d_depthwise.wgsl's aligned path (the CPU profile walks columns there).
     for (const i of [2, 13, 18, 19]) await checkCase(cases[i], 500 + i);
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
-// ---- the depthwise column walk (conv2d_depthwise_columns, CPU profile, row stride 1) ----------------
-// Besides the depthwise cases above (28x28 in 4 chunks of 7 rows, 14x14 d2, 1x7 and 7x1, 3 columns):
-// a width that is not a multiple of the strip (13 = 7 + 6), several row chunks of 20 rows with
-// asymmetric padding, a column stride, 13 rows in flight, 7x7 (strips of 5 columns: 14 = 5 + 5 + 4),
-// and bias on that path. Past 13 rows in
-// flight, and at row stride 2, conv2d_depthwise*.wgsl runs instead.
-const columnCases: [Case, string][] = [
-  [conv('dw C8 13x13 k3 p1 bias', [2, 8, 13, 13], [8, 1, 3, 3], { padding: 1, groups: 8 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw N64 C4 40x9 k5 p[2,2,1,3] bias', [64, 4, 40, 9], [4, 1, 5, 5], { padding: [2, 2, 1, 3], groups: 4 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw C8 14x14 k3 s[1,2] p1', [2, 8, 14, 14], [8, 1, 3, 3], { stride: [1, 2], padding: 1, groups: 8 }), 'conv2d_depthwise_columns'],
-  [conv('dw C4 16x16 k7 d2 p6 bias', [2, 4, 16, 16], [4, 1, 7, 7], { dilation: 2, padding: 6, groups: 4 }, true), 'conv2d_depthwise_columns'],
-  [conv('dw C4 14x14 k7 p3 (5 columns)', [2, 4, 14, 14], [4, 1, 7, 7], { padding: 3, groups: 4 }), 'conv2d_depthwise_columns'],
-  [conv('dw C4 16x16 k3 d7 p7', [2, 4, 16, 16], [4, 1, 3, 3], { dilation: 7, padding: 7, groups: 4 }), 'conv2d_depthwise'],
-  [cases[20], 'conv2d_depthwise'],
+// ---- the depthwise column walk (CPU profile, row stride 1) -------------------------------------------
+// conv2d_depthwise_columns computes the forward, and at stride 1 the input gradient too (dy with the
+// rotated filter, FLIP); conv2d_depthwise_weight_grad_columns the weight gradient. Besides the
+// depthwise cases above (28x28 in 4 chunks of 7 rows, 14x14 d2, 1x7 and 7x1, 3 columns): a width that
+// is not a multiple of the strip (13 = 7 + 6), several row chunks of 20 rows with asymmetric padding,
+// a column stride (the input gradient then takes the row-block kernel), 13 rows in flight, 7x7
+// (strips of 5 columns: 14 = 5 + 5 + 4), bias, and a padding wider than the filter (the rotated
+// filter would need negative padding: the row-block input gradient). Past 13 rows in flight, and at
+// row stride 2, conv2d_depthwise*.wgsl runs instead.
+const WALK = ['conv2d_depthwise_columns', 'conv2d_depthwise_columns FLIP', 'conv2d_depthwise_weight_grad_columns'];
+const ROW_BLOCKS = ['conv2d_depthwise', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad'];
+const columnCases: [Case, string[]][] = [
+  [conv('dw C8 13x13 k3 p1 bias', [2, 8, 13, 13], [8, 1, 3, 3], { padding: 1, groups: 8 }, true), WALK],
+  [conv('dw N64 C4 40x9 k5 p[2,2,1,3] bias', [64, 4, 40, 9], [4, 1, 5, 5], { padding: [2, 2, 1, 3], groups: 4 }, true), WALK],
+  [conv('dw C8 14x14 k3 s[1,2] p1', [2, 8, 14, 14], [8, 1, 3, 3], { stride: [1, 2], padding: 1, groups: 8 }),
+    ['conv2d_depthwise_columns', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad_columns']],
+  [conv('dw C4 16x16 k7 d2 p6 bias', [2, 4, 16, 16], [4, 1, 7, 7], { dilation: 2, padding: 6, groups: 4 }, true), WALK],
+  [conv('dw C4 14x14 k7 p3 (5 columns)', [2, 4, 14, 14], [4, 1, 7, 7], { padding: 3, groups: 4 }), WALK],
+  [conv('dw C4 9x9 k3 p[3,1,2,3] (pad beyond the filter)', [2, 4, 9, 9], [4, 1, 3, 3], { padding: [3, 1, 2, 3], groups: 4 }),
+    ['conv2d_depthwise_columns', 'conv2d_depthwise_input_grad', 'conv2d_depthwise_weight_grad_columns']],
+  [conv('dw C4 16x16 k3 d7 p7', [2, 4, 16, 16], [4, 1, 3, 3], { dilation: 7, padding: 7, groups: 4 }), ROW_BLOCKS],
+  [cases[20], ROW_BLOCKS],
 ];
 
-test('conv2d depthwise forward on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'cpu';
-  try {
-    for (const [i, [c, kernel]] of columnCases.entries()) {
+test('conv2d depthwise on the cpu profile walks columns at row stride 1 and matches the reference', async () => {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
+    for (const [i, [c, kernels]] of columnCases.entries()) {
       const ran = await convKernelsRun(() => checkCase(c, 700 + 10 * i));
-      const forward = [...ran].filter((k) => k.startsWith('conv2d_depthwise') && !k.includes('grad'));
-      assert.equal(forward.map((k) => k.replace(/_subgroup$/, '')), [kernel], `${c.name}: forward kernel`);
+      const depthwise = [...ran].filter((k) => k.startsWith('conv2d_depthwise')).sort();
+      assert.equal(depthwise, [...kernels].sort(), `${c.name}: kernels that ran`);
     }
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
+});
+
+test('reluConv2d: conv2d(relu(x)) with the ReLU fused into the column walk, and composed elsewhere', async () => {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
+    // Column walk with the fused input gradient; with a column stride (row-block input gradient,
+    // masked after); 15 rows in flight (row-block kernels, relu then conv2d).
+    const fused: [Case, string[]][] = [
+      [columnCases[0][0], WALK],
+      [columnCases[1][0], WALK],
+      [columnCases[2][0], columnCases[2][1]],
+      [columnCases[6][0], columnCases[6][1]],
+    ];
+    for (const [i, [c, kernels]] of fused.entries()) {
+      const ran = await convKernelsRun(() => checkCase(c, 900 + 10 * i, true));
+      const depthwise = [...ran].filter((k) => k.startsWith('conv2d_depthwise')).sort();
+      assert.equal(depthwise, [...kernels].sort(), `${c.name}: kernels that ran`);
+    }
+    // Row stride 2, a full conv, a pointwise conv: relu then conv2d.
+    for (const [i, c] of [cases[20], cases[2], cases[16]].entries()) await checkCase(c, 950 + 10 * i, true);
+  });
+  await rt.withPolicy({ profile: 'gpu' }, () => checkCase(columnCases[0][0], 990, true));
 });
 
 // ---- the tiled implicit-GEMM kernels (general path on the 'gpu' profile) ------------------------------
 // They run here on lavapipe only because the test switches the profile: correctness, not speed.
 
-const TILED = ['conv2d_forward_tiled', 'conv2d_input_grad_tiled', 'conv2d_weight_grad_tiled'];
+/** conv2d_tiled's three modes (forward, input gradient, weight gradient), as convKernelsRun names them. */
+const TILED = ['conv2d_tiled MODE=0', 'conv2d_tiled MODE=1', 'conv2d_tiled MODE=2'];
 
-/** Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran. */
+/**
+ * Runs `body` with kernel profiling on and returns the names of the conv2d kernels that ran, with
+ * conv2d_tiled's mode ('conv2d_tiled MODE=1') and the rotated filter ('conv2d_depthwise_columns FLIP').
+ */
 async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
   rt.scheduler.startProfiling();
   let timings: { kernel: string }[] = [];
@@ -245,7 +278,13 @@ async function convKernelsRun(body: () => Promise<void>): Promise<Set<string>> {
     timings = await rt.scheduler.stopProfiling();
   }
   // Profiles name pipelines 'kernel|constants'.
-  return new Set(timings.map((t) => t.kernel.split('|')[0]).filter((k) => k.startsWith('conv2d_')));
+  const name = (key: string): string => {
+    const [kernel, constants] = key.split('|');
+    const mode = /(?:^|,)MODE=(\d+)/.exec(constants ?? '');
+    const flip = /(?:^|,)FLIP=1/.test(constants ?? '');
+    return mode ? `${kernel} MODE=${mode[1]}` : flip ? `${kernel} FLIP` : kernel;
+  };
+  return new Set(timings.map((t) => name(t.kernel)).filter((k) => k.startsWith('conv2d_')));
 }
 
 // Cases the existing set lacks: groups 2 with odd channel counts, and a weight gradient whose
@@ -261,37 +300,25 @@ const tiledExtra: Case[] = [
 const tiledCases = [...[1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 29].map((i) => cases[i]), ...tiledExtra];
 
 test('conv2d on the gpu profile runs the tiled kernels for the general path and matches the reference', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'gpu';
-  try {
+  await rt.withPolicy({ profile: 'gpu' }, async () => {
     for (const [i, c] of tiledCases.entries()) {
       const ran = await convKernelsRun(() => checkCase(c, 800 + 10 * i));
       assert.equal([...ran].sort(), TILED, `${c.name}: kernels that ran`);
     }
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 test('conv2d on the cpu profile never runs the tiled kernels', async () => {
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'cpu';
-  try {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
     const ran = await convKernelsRun(() => checkCase(cases[2], 880));
     assert.ok(ran.size > 0 && TILED.every((k) => !ran.has(k)), `ran ${[...ran].join(', ')}`);
-  } finally {
-    rt.kernelProfile = saved;
-  }
+  });
 });
 
 test('conv2d without subgroups (the plain kernels) matches the reference', async () => {
-  const saved = rt.subgroupLanes;
-  rt.subgroupLanes = 0;
-  try {
+  await rt.withPolicy({ subgroupLanes: 0 }, async () => {
     for (const i of [2, 3, 5, 7, 10, 16]) await checkCase(cases[i], 600 + i);
-  } finally {
-    rt.subgroupLanes = saved;
-  }
+  });
 });
 
 // ---- finite differences ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { ShapeError } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
 import {
   checkGradients, cpuSum, cpuUnary, F32_U, randHost, randomShape, Rng, sizeOf, thrown, toGpu, type Host,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 await testRuntime();
 

@@ -1,15 +1,13 @@
 // Every matmul kernel (subgroup, rows, tiled) on shapes that are not multiples of any tile: each one
-// is forced in turn through the runtime's kernel profile and subgroup setting, and compared with a
+// is forced in turn through the runtime's kernel policy (Runtime.withPolicy), and compared with a
 // float64 CPU product. Tolerance: |error| <= 1e-5 * (1 + sum_k |a_ik * b_kj|), the bound for K-term
 // f32 accumulation with unit-scale inputs (relative rounding 6e-8 per step, K <= 257 here).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  chooseMatmulKernel, forceMatmulKernel, matmul, matmulInto, rowMajor, transposed, type MatmulKernel,
-} from '../../src/ops/matmul.ts';
+import type { MatmulKernel } from '../../src/gpu/policy.ts';
+import { chooseMatmulKernel, matmul, matmulInto, rowMajor, transposed } from '../../src/ops/matmul.ts';
 import { sum } from '../../src/ops/reduce.ts';
 import { tensor } from '../../src/tensor/create.ts';
-import type { Runtime } from '../../src/gpu/runtime.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
 
 const rt = await testRuntime();
@@ -43,20 +41,13 @@ function assertClose(got: Float32Array, want: Float64Array, bound: Float64Array,
  * Runs `fn` with `kernel` doing the products: the vec4 subgroup kernel is reached through the
  * runtime's normal choice (it needs row-major B with N % 4 == 0), the others are forced.
  */
-async function withKernel(r: Runtime, kernel: MatmulKernel, fn: () => Promise<void>): Promise<void> {
-  const saved = r.kernelProfile;
-  r.kernelProfile = 'cpu';
-  if (kernel !== 'subgroup') forceMatmulKernel(kernel);
-  try {
-    await fn();
-  } finally {
-    r.kernelProfile = saved;
-    forceMatmulKernel(null);
-  }
+function withKernel(kernel: MatmulKernel, fn: () => Promise<void>): Promise<void> {
+  return rt.withPolicy({ profile: 'cpu', forceMatmul: kernel === 'subgroup' || kernel === 'bt-subgroup' ? null : kernel }, fn);
 }
 
-const kernels: MatmulKernel[] = rt.subgroupLanes >= 8 ? ['subgroup', 'strided-subgroup', 'rows', 'tiled'] : ['rows', 'tiled'];
-if (rt.subgroupLanes < 8) console.log('  (no subgroups of 8+ lanes on this adapter: the subgroup kernel is not tested)');
+const lanes = rt.policy.subgroupLanes;
+const kernels: MatmulKernel[] = lanes >= 8 ? ['subgroup', 'strided-subgroup', 'rows', 'tiled'] : ['rows', 'tiled'];
+if (lanes < 8) console.log('  (no subgroups of 8+ lanes on this adapter: the subgroup kernel is not tested)');
 
 // [M, K, N]: ones, tails of every tile (12 rows, 8 k, 4 and 64x4 columns, 64x64 tiles).
 const shapes: [number, number, number][] = [
@@ -65,7 +56,7 @@ const shapes: [number, number, number][] = [
 
 for (const kernel of kernels) {
   test(`matmul ${kernel}: forward on odd shapes`, async () => {
-    await withKernel(rt, kernel, async () => {
+    await withKernel(kernel, async () => {
       for (const [M, K, N] of shapes) {
         const av = randomArray(M * K, M * 31 + K);
         const bv = randomArray(K * N, N * 17 + K);
@@ -83,7 +74,7 @@ for (const kernel of kernels) {
   });
 
   test(`matmul ${kernel}: batched, batch-broadcast and backward`, async () => {
-    await withKernel(rt, kernel, async () => {
+    await withKernel(kernel, async () => {
       const [B, M, K, N] = [3, 14, 19, 12];
       const av = randomArray(B * M * K, 5);
       const bv = randomArray(K * N, 6);
@@ -119,38 +110,57 @@ for (const kernel of kernels) {
 }
 
 test('kernel choice: vec4 subgroup for row-major B, bt for transposed B, strided otherwise', async () => {
-  if (rt.subgroupLanes < 8) return;
-  const saved = rt.kernelProfile;
-  rt.kernelProfile = 'cpu';
+  if (lanes < 8) return;
   const b = tensor(new Float32Array(12 * 20), [12, 20], rt);
-  try {
+  rt.withPolicy({ profile: 'cpu' }, () => {
     assert.is(chooseMatmulKernel(rt, rowMajor(b, 12, 20, false), 20), 'subgroup');
     assert.is(chooseMatmulKernel(rt, transposed(b, 20, 12, false), 12), 'bt-subgroup');
     assert.is(chooseMatmulKernel(rt, transposed(b, 10, 24, false), 24), 'strided-subgroup'); // stride 10
-    rt.kernelProfile = 'gpu';
-    assert.is(chooseMatmulKernel(rt, rowMajor(b, 12, 20, false), 20), 'tiled');
-  } finally {
-    rt.kernelProfile = saved;
-    b.dispose();
-  }
+  });
+  rt.withPolicy({ profile: 'gpu' }, () => assert.is(chooseMatmulKernel(rt, rowMajor(b, 12, 20, false), 20), 'tiled'));
+  b.dispose();
+});
+
+test('a policy override lasts for its call only, also when the call throws or is async', async () => {
+  const before = rt.policy;
+  const inner = rt.withPolicy({ profile: 'gpu', forceMatmul: 'rows' }, () => rt.policy);
+  assert.equal([inner.profile, inner.forceMatmul], ['gpu', 'rows']);
+  assert.is(rt.policy, before);
+  assert.throws(() => rt.withPolicy({ subgroupLanes: 0 }, () => {
+    throw new Error('inside');
+  }), /inside/);
+  assert.is(rt.policy, before);
+  let during = -1;
+  const pending = rt.withPolicy({ subgroupLanes: 0 }, async () => {
+    await Promise.resolve();
+    during = rt.policy.subgroupLanes;
+  });
+  assert.is(rt.policy.subgroupLanes, 0, 'in force until the promise settles');
+  await pending;
+  assert.is(during, 0);
+  assert.is(rt.policy, before);
+  const failed = await rt.withPolicy({ subgroupLanes: 0 }, async () => {
+    await Promise.resolve();
+    throw new Error('later');
+  }).catch((e: Error) => e.message);
+  assert.is(failed, 'later');
+  assert.is(rt.policy, before);
 });
 
 test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and strided agree with the CPU', async () => {
   // C[z] = A[z] (M x K) . B[z] (K x N) with B stored [N, K] per batch entry.
-  const cases: [number, number, number, number][] = [[1, 16, 784, 16], [3, 13, 196, 21], [2, 9, 36, 5], [2, 32, 49, 8]];
-  for (const lanes of rt.subgroupLanes >= 8 ? [rt.subgroupLanes, 0] : [0]) {
-    const saved = { profile: rt.kernelProfile, lanes: rt.subgroupLanes };
-    rt.kernelProfile = 'cpu';
-    rt.subgroupLanes = lanes;
-    try {
+  // [Z, M, K, N]; from 32 columns on, the strided kernel takes transposed B too (see kernel-choice.ts).
+  const cases: [number, number, number, number][] = [[1, 16, 784, 16], [3, 13, 196, 21], [2, 9, 36, 5], [2, 32, 49, 8], [2, 12, 64, 40]];
+  for (const subgroupLanes of lanes >= 8 ? [lanes, 0] : [0]) {
+    await rt.withPolicy({ profile: 'cpu', subgroupLanes }, async () => {
       for (const [Z, M, K, N] of cases) {
         const av = randomArray(Z * M * K, M + K);
         const btv = randomArray(Z * N * K, N + 3 * K); // [Z, N, K]
         const a = tensor(av, [Z, M, K], rt);
         const bt = tensor(btv, [Z, N, K], rt);
         const layout = transposed(bt, K, N, true);
-        const want = lanes < 8 ? 'rows' : K % 4 === 0 ? 'bt-subgroup' : 'strided-subgroup';
-        assert.is(chooseMatmulKernel(rt, layout, N), want, `kernel for ${Z}x${M}x${K}x${N}, lanes ${lanes}`);
+        const want = subgroupLanes < 8 ? 'rows' : K % 4 === 0 && N < 32 ? 'bt-subgroup' : 'strided-subgroup';
+        assert.is(chooseMatmulKernel(rt, layout, N), want, `kernel for ${Z}x${M}x${K}x${N}, lanes ${subgroupLanes}`);
         const c = matmulInto(rt, rowMajor(a, M, K, true), layout, M, N, K, Z, [Z, M, N]);
         const got = await c.data();
         for (let z = 0; z < Z; z++) {
@@ -161,10 +171,7 @@ test('matmul with B given transposed (1x1-conv weight gradient): bt-subgroup and
         }
         for (const t of [a, bt, c]) t.dispose();
       }
-    } finally {
-      rt.kernelProfile = saved.profile;
-      rt.subgroupLanes = saved.lanes;
-    }
+    });
   }
 });
 

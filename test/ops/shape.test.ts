@@ -9,7 +9,7 @@ import { testRuntime } from '../gpu.ts';
 import {
   assertClose, checkGradients, cpuConcat, cpuExpand, cpuPermute, cpuSlice, randHost, randomShape, Rng, thrown,
   toGpu, type Host,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 await testRuntime();
 

@@ -7,7 +7,7 @@ import { randNormal, randUniform, tensor } from '../../src/tensor/create.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { testRuntime } from '../gpu.ts';
-import { thrown } from './helpers.ts';
+import { thrown } from '../helpers.ts';
 
 await testRuntime();
 

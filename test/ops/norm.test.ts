@@ -75,7 +75,7 @@ function sumTolerance(terms: ArrayLike<number>, d: Dims): number {
   return ((d.H * d.W + d.N) * 2 ** -24 * total) / d.C;
 }
 
-async function trainStep(d: Dims, xs: Float32Array, gs: Float32Array, affine: boolean) {
+async function trainStep(d: Dims, xs: Float32Array, gs: Float32Array, affine: boolean, relu = false) {
   const ws = randomArray(d.C, 3, 0.5, 1.5);
   const bs = randomArray(d.C, 4, -0.5, 0.5);
   const x = param(rt, xs, [d.N, d.C, d.H, d.W]);
@@ -83,7 +83,7 @@ async function trainStep(d: Dims, xs: Float32Array, gs: Float32Array, affine: bo
   const b = affine ? param(rt, bs, [d.C]) : null;
   const rm = tensor(new Float32Array(d.C), [d.C], rt);
   const rv = tensor(new Float32Array(d.C).fill(1), [d.C], rt);
-  const y = batchNorm2d(x, rm, rv, w, b, { training: true });
+  const y = batchNorm2d(x, rm, rv, w, b, { training: true, relu });
   const r = tensor(gs, y.shape, rt);
   y.backward(r);
   const result = {
@@ -116,6 +116,27 @@ test('training forward and gradients on search-space shapes', async () => {
     assertClose(got.dw!, ref.dw, sumTolerance(xhatG, d), 1e-6, `${label} grad weight`);
     // dx = A (g - mean(g) - xhat mean(g xhat)): the means carry the sum bounds divided by the count,
     // the rest is a few roundings of values <= 10: 5e-4 absolute.
+    assertClose(got.dx, ref.dx, 5e-4, 1e-5, `${label} grad input`);
+  }
+});
+
+test('relu: relu(batch_norm(x)) in the same passes, forward and gradients', async () => {
+  for (const d of [{ N: 64, C: 16, H: 28, W: 28 }, { N: 2, C: 3, H: 7, W: 7 }]) {
+    const label = `relu [${d.N},${d.C},${d.H},${d.W}]`;
+    const xs = randomArray(d.N * d.C * d.H * d.W, 27 + d.C, -1, 1);
+    const gs = randomArray(xs.length, 28);
+    const got = await trainStep(d, xs, gs, true, true);
+    const { mean, variance } = batchStats(xs, d);
+    const pre = normalise(xs, d, mean, variance, got.ws, got.bs);
+    assertClose(got.y, pre.map((v) => Math.max(v, 0)), 5e-4, 1e-5, `${label} forward`);
+    assert.ok(got.y.every((v) => v >= 0) && got.y.some((v) => v > 0), `${label}: output clamped at 0`);
+    // The gradient passes where the output is positive: the reference masks by the GPU's own output,
+    // so that values within rounding of 0 cannot flip the comparison.
+    const masked = gs.map((g, i) => (got.y[i] > 0 ? g : 0));
+    const ref = bnGradRef(xs, masked, d, mean, variance, got.ws, true);
+    const xhatG = masked.map((g, i) => g * (xs[i] - mean[Math.floor(i / (d.H * d.W)) % d.C]) / Math.sqrt(variance[Math.floor(i / (d.H * d.W)) % d.C] + EPS));
+    assertClose(got.db!, ref.db, sumTolerance(masked, d), 1e-6, `${label} grad bias`);
+    assertClose(got.dw!, ref.dw, sumTolerance(xhatG, d), 1e-6, `${label} grad weight`);
     assertClose(got.dx, ref.dx, 5e-4, 1e-5, `${label} grad input`);
   }
 });
