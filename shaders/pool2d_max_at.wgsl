@@ -4,6 +4,7 @@
 // grasp's finite differences use it so that the perturbed passes keep the base pass's choices.
 override WG: u32 = 256u;
 
+// Params: POOL_AT_PARAMS in src/ops/pool-geometry.ts
 struct Params { plane_in: u32, plane_out: u32, total: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

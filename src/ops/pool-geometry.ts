@@ -53,6 +53,9 @@ export function poolGeometry(op: string, x: Tensor, kernelSize: Pair, options: P
 /** The uniform of the pool2d*.wgsl kernels (struct Params there). */
 export const POOL_PARAMS = ['H', 'W', 'Ho', 'Wo', 'ph', 'pw', 'strips', 'total'] as const;
 
+/** The uniform of pool2d_max_at.wgsl: plane sizes in and out, and the output's element count. */
+export const POOL_AT_PARAMS = ['plane_in', 'plane_out', 'total'] as const;
+
 /** POOL_PARAMS for a launch over `total` invocations, `strips` per row of columns. */
 export function poolParams(g: PoolGeometry, strips: number, total: number): number[] {
   return packUniform(POOL_PARAMS, { H: g.H, W: g.W, Ho: g.Ho, Wo: g.Wo, ph: g.ph, pw: g.pw, strips, total });

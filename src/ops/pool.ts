@@ -7,6 +7,7 @@ import poolGradWgsl from '../../shaders/pool2d_grad.wgsl';
 import poolGradRowsWgsl from '../../shaders/pool2d_grad_rows.wgsl';
 import poolMaxAtWgsl from '../../shaders/pool2d_max_at.wgsl';
 import { grid1d, type Runtime } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import type { OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { isGradEnabled } from '../tensor/scope.ts';
@@ -14,7 +15,7 @@ import { ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import { poolGatherKernel } from './kernel-choice.ts';
 import {
-  heldCols, heldRows, MAX_PENDING_ROWS, poolGeometry, poolParams, type Pair, type Pool2dOptions, type PoolGeometry,
+  heldCols, heldRows, MAX_PENDING_ROWS, POOL_AT_PARAMS, poolGeometry, poolParams, type Pair, type Pool2dOptions, type PoolGeometry,
 } from './pool-geometry.ts';
 import { mean } from './reduce.ts';
 
@@ -142,7 +143,7 @@ export function maxPool2dAt(x: Tensor, argmax: Tensor, kernelSize: Pair, options
   rt.run(POOL_MAX_AT, {
     constants: { WG: 256 },
     buffers: [x.binding(), argmax.binding(), out.binding()],
-    params: [g.H * g.W, g.Ho * g.Wo, total],
+    params: packUniform(POOL_AT_PARAMS, { plane_in: g.H * g.W, plane_out: g.Ho * g.Wo, total }),
     workgroups: grid1d(total, 256, rt.limits.maxComputeWorkgroupsPerDimension),
   });
   recordMaxPoolGrad(out, x, argmax, g);
