@@ -8,10 +8,11 @@ import { linear } from '../ops/linear.ts';
 import { bceWithLogits, crossEntropy, softmax } from '../ops/loss.ts';
 import { matmul } from '../ops/matmul.ts';
 import { batchNorm2d } from '../ops/norm.ts';
-import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool.ts';
+import { avgPool2d, globalAvgPool2d, maxPool2d, maxPool2dAt, maxPool2dWithArgmax } from '../ops/pool.ts';
 import { sum } from '../ops/reduce.ts';
 import { concat, transpose } from '../ops/shape.ts';
 import { randUniform, tensor } from '../tensor/create.ts';
+import { noGrad } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Sgd } from '../train/sgd.ts';
 import { Rng } from '../util/rng.ts';
@@ -80,6 +81,15 @@ const BUILDS: Record<string, Build> = {
   max_pool: (rt, s, rng) => {
     const x = input(rt, rng, [s.n, s.c, s.h, s.w]);
     return run([x], () => maxPool2d(x, poolWindow(s), { stride: s.stride, padding: s.pad }));
+  },
+  max_pool_at: (rt, s, rng) => {
+    const x = input(rt, rng, [s.n, s.c, s.h, s.w]);
+    // The positions an earlier pool of another input chose (grasp replays its base point's).
+    const base = input(rt, rng, [s.n, s.c, s.h, s.w], false);
+    const { out, argmax } = noGrad(() => maxPool2dWithArgmax(base, poolWindow(s), { stride: s.stride, padding: s.pad }));
+    out.dispose();
+    base.dispose();
+    return run([x, argmax], () => maxPool2dAt(x, argmax, poolWindow(s), { stride: s.stride, padding: s.pad }));
   },
   avg_pool: (rt, s, rng) => {
     const x = input(rt, rng, [s.n, s.c, s.h, s.w]);

@@ -199,6 +199,21 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
     check: poolCheck,
   },
   {
+    name: 'max_pool_at',
+    summary: "max pooling replayed at an earlier pool's argmax (grasp's finite differences)",
+    keys: [...nchw(64, 32, 28), ...windowKeys()],
+    formula: 'no arithmetic forward: the argmax and the chosen inputs read, y written; bwd as max_pool',
+    forward: (s) => {
+      const p = poolShape(s);
+      return { flops: 0, bytes: B * p.planes * 3 * p.outer };
+    },
+    backward: (s) => {
+      const p = poolShape(s);
+      return { flops: p.planes * p.outer, bytes: B * p.planes * (2 * p.outer + p.inner) };
+    },
+    check: poolCheck,
+  },
+  {
     name: 'avg_pool',
     summary: 'average pooling (count_include_pad as PyTorch: true)',
     keys: [...nchw(64, 32, 28), ...windowKeys()],

@@ -44,7 +44,7 @@ test('--arch paper: forward and backward per op type and per kernel', () => {
 });
 
 test('--wgsl: the kernel runs on the given file, its bytes and FLOPs are the known work', () => {
-  const n = 2048;
+  const n = 1 << 18; // 1 MiB per buffer: longer than the empty pass taken off each sample
   const x = Float32Array.from({ length: n }, (_, i) => i * 0.5 - 7);
   const xFile = join(dir, 'x.bin');
   writeFileSync(xFile, new Uint8Array(x.buffer));

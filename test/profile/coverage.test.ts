@@ -14,8 +14,7 @@ import { testRuntime } from '../gpu.ts';
 const VARIANTS: [string, Record<string, number>][] = [
   ['depthwise', { stride: 2 }], // row stride 2: conv2d_depthwise instead of the column walk
   ['conv2d', { kh: 9 }], // 81 taps, over the subgroup kernels' registers: the plain direct kernels
-  ['max_pool', { kw: 7, pad: 1 }], // windows reaching past the rows kernel's registers: the plain gathers
-  ['avg_pool', { kw: 7, pad: 1 }],
+  ['max_pool', { kw: 7, pad: 1 }], // windows reaching past the rows gather's registers: pool2d_grad
   ['pointwise', { bias: 1 }], // the bias add
   ['matmul', { n: 6 }], // columns not a multiple of 4: matmul_strided_subgroup
 ];
@@ -23,11 +22,9 @@ const VARIANTS: [string, Record<string, number>][] = [
 /** Shaders that a CPU adapter with subgroups (lavapipe) never gets, and why. */
 const OTHER_POLICY: Record<string, string> = {
   matmul_tiled: "real GPUs ('gpu' profile)",
-  conv2d_forward_tiled: "real GPUs ('gpu' profile)",
-  conv2d_input_grad_tiled: "real GPUs ('gpu' profile)",
-  conv2d_weight_grad_tiled: "real GPUs ('gpu' profile)",
+  conv2d_tiled: "real GPUs ('gpu' profile)",
   matmul_rows: 'CPU adapters without subgroups',
-  profile_fence: "the profiler's own (user kernels' timed passes)",
+  profile_fence: "the profiler's own (the end of every timed pass)",
 };
 
 /** Kernels the CLI's run timed (the first test fills it). */
@@ -52,12 +49,17 @@ test('mednas profile --kernel all --shape tiny: every kind, both passes, figures
         assert.ok(r.kind === 'add' && p.pass === 'backward', `${what}: only a + b's gradient needs no kernel`);
         continue;
       }
-      assert.ok(p.medianMs > 0 && p.wall.medianMs > 0, what);
+      // GPU time is net of an empty timed pass's cost, so a tiny kernel may come to 0.
+      assert.ok(p.medianMs >= 0 && p.wall.medianMs > 0, what);
       assert.is(p.kernels.reduce((s, k) => s + k.count, 0), p.dispatches, what);
+      assert.ok(Math.abs(p.medianMs - p.kernels.reduce((s, k) => s + k.ms, 0)) < 1e-9, `${what}: one repeat's time is its kernels' sum`);
+      if (p.medianMs === 0) continue;
       if (p.flops > 0) assert.ok(Math.abs(p.gflops! - p.flops / p.medianMs / 1e6) < 1e-9, what);
       assert.ok(Math.abs(p.gbps! - p.bytes / p.medianMs / 1e6) < 1e-9, what);
     }
   }
+  const total = out.results.reduce((s, r) => s + r.passes.reduce((t, p) => t + p.medianMs, 0), 0);
+  assert.ok(total > 0, 'the kernels took some time');
   for (const k of kernelsOf(out.results)) seen.add(k);
 });
 

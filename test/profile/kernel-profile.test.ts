@@ -59,7 +59,8 @@ test("the work table's convolution and linear FLOPs are 2 x the MACs the layers 
 
 test('a profile adds up: GPU time is the sum of its kernels, GFLOP/s and GB/s follow from the work', async () => {
   const rt = await testRuntime();
-  const p = await profileKernelCase(rt, 'conv2d', { preset: 'tiny' }, { repeat: 3 });
+  // Big enough to take longer than an empty timed pass, whose cost is taken off.
+  const p = await profileKernelCase(rt, 'conv2d', { preset: 'tiny', values: { n: 4, c: 16, h: 16, k: 16 } }, { repeat: 3 });
   assert.equal(p.passes.map((x) => x.pass), ['forward', 'backward']);
   const kind = kernelKind('conv2d');
   for (const pass of p.passes) {
@@ -73,7 +74,7 @@ test('a profile adds up: GPU time is the sum of its kernels, GFLOP/s and GB/s fo
     assert.ok(Math.abs(pass.gflops! - work.flops / pass.medianMs / 1e6) < 1e-9);
     assert.ok(Math.abs(pass.gbps! - work.bytes / pass.medianMs / 1e6) < 1e-9);
   }
-  const one = await profileKernelCase(rt, 'pointwise', { preset: 'tiny', values: { bias: 1 } }, { repeat: 1, passes: 'forward' });
+  const one = await profileKernelCase(rt, 'pointwise', { values: { n: 4, c: 32, h: 16, bias: 1 } }, { repeat: 1, passes: 'forward' });
   const fwd = one.passes[0];
   assert.is(one.passes.length, 1);
   assert.ok(Math.abs(fwd.medianMs - fwd.kernels.reduce((s, k) => s + k.ms, 0)) < 1e-9, 'one repeat: the time is its kernels\' sum');

@@ -9,8 +9,9 @@ import { profileUserKernel, UserKernelError, type UserKernelSpec } from '../../s
 import { root } from '../cli/helpers.ts';
 import { testRuntime } from '../gpu.ts';
 
-const N = 4096;
-// Quarters in [-100, 924): a * x + b is exact in f32 for a = 2.5 and b = -1, fused or not.
+// Big enough (1 MiB per buffer) to take longer than the empty pass or submit taken off each sample.
+const N = 1 << 18;
+// Quarters in [-100, 65436): a * x + b is exact in f32 for a = 2.5 and b = -1, fused or not.
 const X = Float32Array.from({ length: N }, (_, i) => i * 0.25 - 100);
 const spec = (change: Partial<UserKernelSpec> = {}): UserKernelSpec => ({
   code: readFileSync(join(root, 'docs', 'examples', 'scale_add.wgsl'), 'utf8'),
