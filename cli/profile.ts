@@ -80,6 +80,10 @@ export function registerProfile(cli: CAC): void {
     .option('--timing <how>', 'auto (GPU timestamps where the adapter has them), timestamps or wall (default auto)')
     .option('--seed <n>', 'Seed of the random inputs (default 0)')
     .option('--json', 'Print one JSON object')
+    .example('mednas profile --kernel depthwise --shape kh=5,dil=2')
+    .example('mednas profile --kernel all --shape tiny')
+    .example('mednas profile --arch paper --init-channels 16 --batch 64')
+    .example('mednas profile --wgsl k.wgsl --dispatch 64 --buffer 0:64KiB:random --buffer 1:64KiB --uniform 2:16384,2.5,-1')
     .action(async (options: ProfileOptions) => {
       const mode = modeOf(options);
       if (mode === 'kernel' && listKernelKinds(options)) return 0;
