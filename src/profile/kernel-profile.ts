@@ -100,10 +100,16 @@ async function measure(rt: Runtime, profiled: boolean, samples: PassSamples | nu
   if (profiled) rt.scheduler.startProfiling();
   const before = rt.scheduler.stats.dispatches;
   const start = performance.now();
-  fn();
-  await rt.sync();
-  const wallMs = performance.now() - start;
-  const timings = profiled ? await rt.scheduler.stopProfiling() : null;
+  let wallMs: number;
+  let timings: KernelTiming[] | null = null;
+  try {
+    fn();
+    await rt.sync();
+    wallMs = performance.now() - start;
+  } finally {
+    // Also when the op throws: profiling must not stay on for whatever runs next.
+    if (profiled) timings = await rt.scheduler.stopProfiling();
+  }
   if (!samples) return;
   if (timings) {
     const shares = sharesOf(timings);

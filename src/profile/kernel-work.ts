@@ -122,6 +122,12 @@ const poolCheck = (s: KernelShape): string | null => {
   return oh < 1 || ow < 1 ? `the ${s.kh} x ${s.kw} window is larger than the padded ${s.h} x ${s.w} image` : null;
 };
 
+/** A max pool's gradient: each window's gradient routed to its argmax; dy and argmax read, dx written. */
+const maxPoolBackward = (s: KernelShape): Work => {
+  const p = poolShape(s);
+  return { flops: p.planes * p.outer, bytes: B * p.planes * (2 * p.outer + p.inner) };
+};
+
 const size4 = (s: KernelShape): number => s.n * s.c * s.h * s.w;
 
 /** Every built-in kind, in the order `--kernel all` runs them. */
@@ -192,10 +198,7 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
       const p = poolShape(s);
       return { flops: p.planes * p.outer * p.taps, bytes: B * p.planes * (p.inner + 2 * p.outer) };
     },
-    backward: (s) => {
-      const p = poolShape(s);
-      return { flops: p.planes * p.outer, bytes: B * p.planes * (2 * p.outer + p.inner) };
-    },
+    backward: maxPoolBackward,
     check: poolCheck,
   },
   {
@@ -207,10 +210,7 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
       const p = poolShape(s);
       return { flops: 0, bytes: B * p.planes * 3 * p.outer };
     },
-    backward: (s) => {
-      const p = poolShape(s);
-      return { flops: p.planes * p.outer, bytes: B * p.planes * (2 * p.outer + p.inner) };
-    },
+    backward: maxPoolBackward,
     check: poolCheck,
   },
   {
