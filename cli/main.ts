@@ -8,12 +8,14 @@ import { registerInfo } from './info.ts';
 import { dataProgram, registerData } from './data.ts';
 import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
+import { registerTrain } from './train.ts';
+import { registerEval } from './eval.ts';
 import { fixNegatedDefaults, protectValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 const VERSION = '0.1.0';
 /** Commands that open the GPU (and so get Dawn's warnings filtered). */
-const GPU_COMMANDS = new Set(['info', 'profile']);
+const GPU_COMMANDS = new Set(['info', 'profile', 'train', 'eval']);
 
 function mainProgram(): CAC {
   const cli = cac('mednas');
@@ -21,6 +23,8 @@ function mainProgram(): CAC {
   registerProfile(cli);
   registerData(cli);
   registerArch(cli);
+  registerTrain(cli);
+  registerEval(cli);
   cli.help(fixNegatedDefaults);
   cli.version(VERSION);
   return cli;
