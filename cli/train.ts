@@ -142,7 +142,7 @@ export function registerTrain(cli: CAC): void {
   addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
     .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, or a search run directory (default: paper)')
     .option('--dataset <name>', 'synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist')
-    .option('--preset <name>', 'quick (C = 16, 10 epochs; the default) or paper (C = 128, 100 epochs); both take lr, batch and AugMix per subset')
+    .option('--preset <name>', 'quick (C = 8, 15 epochs, batch 32, lr 0.025; the default) or paper (C = 128, 100 epochs, Table 1 lr and batch); both take AugMix per subset')
     .option('--epochs <E>', "Epochs (default: the preset's)")
     .option('--init-channels <C>', "Stem channels C, a multiple of 4 (default: the preset's)")
     .option('--batch <N>', "Images per batch (default: the subset's)")

@@ -118,7 +118,7 @@ test('a NaN loss stops with an error naming epoch and step and keeps the last go
   assert.is(run.status, 1);
   assert.match(run.stderr, /^mednas: the training loss is NaN at epoch 2, step 1: training stopped\. The model file keeps epoch 1 /);
   assert.not.match(run.stderr, /at .*\.ts:\d+/); // no stack trace
-  assert.match(run.stdout, /\nepoch 1\/3: loss \d\.\d{4}, lr 0\.0500, val ACC \d\.\d{3} AUC \d\.\d{3} \(best\), [\d.]+ s, \d+ images\/s\n/);
+  assert.match(run.stdout, /\nepoch 1\/3: loss \d\.\d{4}, lr 0\.0250, val ACC \d\.\d{3} AUC \d\.\d{3} \(best\), [\d.]+ s, \d+ images\/s\n/);
   assert.not.match(run.stdout + run.stderr, /\x1b\[/); // no bar: stdout and stderr are pipes
   assert.equal([readModel('d').epochsDone, readModel('d').finished], [1, false]);
 });

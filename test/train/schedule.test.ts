@@ -38,18 +38,22 @@ test('bad schedules are TrainConfigErrors', () => {
   assert.throws(() => checkSchedule({ kind: 'cosine', lr: 0.1, epochs: 0 }), (e: Error) => e instanceof TrainConfigError && /epochs/.test(e.message));
 });
 
-test("presets take each subset's Table 1 row: lr, batch, AugMix; PneumoniaMNIST exponential", () => {
+test("the paper preset takes each subset's Table 1 row (lr, batch, AugMix; PneumoniaMNIST exponential); quick one recipe", () => {
   const pneumonia = presetConfig('pneumonia', 'paper');
   assert.equal(
     [pneumonia.initChannels, pneumonia.epochs, pneumonia.lr, pneumonia.batchSize, pneumonia.schedule, pneumonia.gamma],
     [128, 100, 0.0005, 128, 'exponential', 0.9],
   );
   assert.equal(pneumonia.augmix, { severity: 10, width: 1, alpha: 1.5, depth: -1 });
-  const breast = presetConfig('BreastMNIST', 'quick');
-  assert.equal([breast.initChannels, breast.epochs, breast.lr, breast.batchSize, breast.schedule], [16, 10, 0.001, 128, 'cosine']);
+  const breast = presetConfig('BreastMNIST', 'paper');
+  assert.equal([breast.initChannels, breast.epochs, breast.lr, breast.batchSize, breast.schedule], [128, 100, 0.001, 128, 'cosine']);
   assert.equal(breast.augmix, { severity: 3, width: 3, alpha: 1.0, depth: -1 });
+  // quick: C = 8, 15 epochs, one SGD recipe (batch 32, lr 0.025, cosine), the subset's AugMix.
+  const quick = presetConfig('pneumoniamnist', 'quick');
+  assert.equal([quick.initChannels, quick.epochs, quick.lr, quick.batchSize, quick.schedule, quick.gamma], [8, 15, 0.025, 32, 'cosine', null]);
+  assert.equal(quick.augmix, pneumonia.augmix);
   assert.is(presetConfig('bloodmnist').augmix, null);
-  assert.equal([presetConfig('pathmnist').batchSize, presetConfig('organamnist').batchSize], [512, 256]);
+  assert.equal([presetConfig('pathmnist', 'paper').batchSize, presetConfig('organamnist', 'paper').batchSize], [512, 256]);
   assert.equal([breast.momentum, breast.maxGradNorm], [0.9, 2]);
   for (const name of ['synthetic', 'chestmnist', 'dermamnist', 'octmnist', 'retinamnist', 'organcmnist', 'organsmnist', 'tissuemnist']) {
     checkTrainConfig(presetConfig(name, 'paper'));

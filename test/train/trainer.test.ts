@@ -36,7 +36,7 @@ async function rejects(p: Promise<unknown>, check: (e: Error) => boolean): Promi
 // above what a linear model's 0.42 would give on 400 images; runs on this machine reach ~0.8 / ~0.95.
 test('the paper genotype at C = 4 reaches test ACC >= 0.6 and AUC >= 0.85 on the synthetic set in 4 epochs', async () => {
   const dataset = syntheticDataset({ sizes: { train: 640, val: 200, test: 400 } });
-  const config = { ...presetConfig('synthetic', 'quick'), initChannels: 4, epochs: 4 };
+  const config = { ...presetConfig('synthetic', 'quick'), initChannels: 4, epochs: 4, lr: 0.05, batchSize: 32 };
   const events: TrainEvent[] = [];
   const saved: ModelFile[] = [];
   const result = await trainModel({
