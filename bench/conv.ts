@@ -3,7 +3,7 @@
 // convolution sum (forward), three times that for forward+backward (input and weight gradients).
 // Peers on the same kind of machine (PERF-NOTES.md): TF.js WebGPU conv3x3 C32 28x28 229 / 1588 ms,
 // depthwise 3x3 13 / 147 ms; PyTorch CPU 4.7 / 14.8 and 0.6 / 2.5 ms.
-// The `.gpu-profile.` cases force rt.kernelProfile = 'gpu' (the tiled implicit-GEMM kernels) whatever
+// The `.gpu-profile.` cases run with the kernel policy's profile set to 'gpu' (the tiled implicit-GEMM kernels) whatever
 // the adapter. On a real GPU that is the adapter's own choice; on a CPU adapter (lavapipe) they are
 // several times slower than the default cases, as matmul_tiled is there: expected, and their JSON
 // line says so (`note`), so that nobody reads them as a regression.
@@ -29,48 +29,50 @@ function convCase(
     name: `conv.${name}${profile ? `.${profile}-profile` : ''}.${backward ? 'fwdbwd' : 'fwd'}`,
     async run() {
       const rt = await rtOnce();
-      const savedProfile = rt.kernelProfile;
-      if (profile) rt.kernelProfile = profile;
-      const rng = new Rng(7);
-      const x = randUniform([N, C, HW, HW], rng, -1, 1, rt).setRequiresGrad(backward);
-      const w = randUniform([K, C / groups, k, k], rng, -0.5, 0.5, rt).setRequiresGrad(backward);
-      let outShape: readonly number[] = [];
-      try {
-        const once = async () => {
-          const y = conv2d(x, w, null, opt);
-          outShape = y.shape;
-          if (backward) {
-            const dy = randUniformLike(y.shape, rt);
-            y.backward(dy);
-            dy.dispose();
-            x.grad?.dispose();
-            w.grad?.dispose();
-            x.grad = null;
-            w.grad = null;
-          }
-          y.dispose();
-          await rt.sync();
-        };
-        // Short cases get more runs (about 1.5 s in all, 7 to 41): their medians are the noisiest.
-        const [first] = await timeRuns(once, 1, 2);
-        const times = await timeRuns(once, Math.min(41, Math.max(7, Math.ceil(1500 / first))), 0);
-        const ms = median(times);
-        const macs = outShape.reduce((a, d) => a * d, 1) * (C / groups) * k * k;
-        const flops = 2 * macs * (backward ? 3 : 1);
-        // Other processes may share the CPU adapter's cores: the load average says how much.
-        const figures = { median_ms: ms, gflops: flops / (ms * 1e6), min_ms: Math.min(...times), load1: loadavg()[0] };
-        if (!profile) return figures;
-        const note = rt.adapterInfo.isCpu
-          ? 'tiled GPU kernels forced on a CPU adapter: slow here by design, not the figure to compare'
-          : 'tiled GPU kernels (the adapter default), untuned tile sizes';
-        return { ...figures, kernel_profile: profile, note };
-      } finally {
-        rt.kernelProfile = savedProfile;
-        x.dispose();
-        w.dispose();
-      }
+      if (profile) return rt.withPolicy({ profile }, () => measure(rt));
+      return measure(rt);
     },
   };
+
+  async function measure(rt: Runtime): Promise<Record<string, number | string>> {
+    const rng = new Rng(7);
+    const x = randUniform([N, C, HW, HW], rng, -1, 1, rt).setRequiresGrad(backward);
+    const w = randUniform([K, C / groups, k, k], rng, -0.5, 0.5, rt).setRequiresGrad(backward);
+    let outShape: readonly number[] = [];
+    try {
+      const once = async () => {
+        const y = conv2d(x, w, null, opt);
+        outShape = y.shape;
+        if (backward) {
+          const dy = randUniformLike(y.shape, rt);
+          y.backward(dy);
+          dy.dispose();
+          x.grad?.dispose();
+          w.grad?.dispose();
+          x.grad = null;
+          w.grad = null;
+        }
+        y.dispose();
+        await rt.sync();
+      };
+      // Short cases get more runs (about 1.5 s in all, 7 to 41): their medians are the noisiest.
+      const [first] = await timeRuns(once, 1, 2);
+      const times = await timeRuns(once, Math.min(41, Math.max(7, Math.ceil(1500 / first))), 0);
+      const ms = median(times);
+      const macs = outShape.reduce((a, d) => a * d, 1) * (C / groups) * k * k;
+      const flops = 2 * macs * (backward ? 3 : 1);
+      // Other processes may share the CPU adapter's cores: the load average says how much.
+      const figures = { median_ms: ms, gflops: flops / (ms * 1e6), min_ms: Math.min(...times), load1: loadavg()[0] };
+      if (!profile) return figures;
+      const note = rt.adapterInfo.isCpu
+        ? 'tiled GPU kernels forced on a CPU adapter: slow here by design, not the figure to compare'
+        : 'tiled GPU kernels (the adapter default), untuned tile sizes';
+      return { ...figures, kernel_profile: profile, note };
+    } finally {
+      x.dispose();
+      w.dispose();
+    }
+  }
 }
 
 // One fixed upstream gradient per shape, made once (its upload is not what is being timed).

@@ -3,7 +3,8 @@
 import { initNode } from '../src/node/index.ts';
 import type { Runtime } from '../src/gpu/runtime.ts';
 import { addScalar, matmul, mulScalar } from '../src/ops/index.ts';
-import { chooseMatmulKernel, forceMatmulKernel, rowMajor, type MatmulKernel } from '../src/ops/matmul.ts';
+import type { AnyLayoutMatmulKernel } from '../src/gpu/policy.ts';
+import { chooseMatmulKernel, rowMajor } from '../src/ops/matmul.ts';
 import { randUniform, tensor } from '../src/tensor/create.ts';
 import { tidy } from '../src/tensor/scope.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -13,7 +14,7 @@ let runtime: Promise<Runtime> | null = null;
 const rtOnce = (): Promise<Runtime> => (runtime ??= initNode());
 
 /** n^3 matmul with the adapter's own kernel choice ('auto') or a forced kernel. */
-function matmulCase(n: number, kernel: MatmulKernel | 'auto'): BenchCase {
+function matmulCase(n: number, kernel: AnyLayoutMatmulKernel | 'auto'): BenchCase {
   return {
     name: `engine.matmul.${n}.${kernel}`,
     async run() {
@@ -21,17 +22,18 @@ function matmulCase(n: number, kernel: MatmulKernel | 'auto'): BenchCase {
       const rng = new Rng(1);
       const a = randUniform([n, n], rng, -1, 1, rt);
       const b = randUniform([n, n], rng, -1, 1, rt);
-      const used = kernel === 'auto' ? chooseMatmulKernel(rt, rowMajor(b, n, n, false), n) : kernel;
-      if (kernel !== 'auto') forceMatmulKernel(kernel);
+      const forceMatmul = kernel === 'auto' ? null : kernel;
       try {
-        const times = await timeRuns(async () => {
-          matmul(a, b).dispose();
-          await rt.sync();
-        }, 7);
-        const ms = median(times);
-        return { median_ms: ms, gflops: (2 * n ** 3) / (ms * 1e6), kernel: used, adapter: rt.adapterInfo.description };
+        return await rt.withPolicy({ forceMatmul }, async () => {
+          const used = chooseMatmulKernel(rt, rowMajor(b, n, n, false), n);
+          const times = await timeRuns(async () => {
+            matmul(a, b).dispose();
+            await rt.sync();
+          }, 7);
+          const ms = median(times);
+          return { median_ms: ms, gflops: (2 * n ** 3) / (ms * 1e6), kernel: used, adapter: rt.adapterInfo.description };
+        });
       } finally {
-        forceMatmulKernel(null);
         a.dispose();
         b.dispose();
       }

@@ -1,14 +1,16 @@
-// `mednas arch show|info|random`: a genotype's cells, costs and picture; its cost breakdown; seeded
-// random genotypes. Nothing here needs a GPU.
+// `mednas arch show|info|random|score`: a genotype's cells, costs and picture; its cost breakdown;
+// seeded random genotypes; its training-free proxies (arch-score.ts, the one action that needs a
+// GPU). Option parsing is small and local until the shared parser (cli/options.ts) lands.
 import type { CAC } from 'cac';
 import { datasetShape } from '../src/data/index.ts';
-import { CliUsageError, intValue, optional, stringValue } from './options.ts';
 import {
   architectureCost, deadCells, decodeGenotype, formatGenotype, genotypeKey, genotypeToDot, genotypeToSvg,
   NORMAL_OP_NAMES, randomGenotype, REDUCTION_OP_NAMES, type ArchitectureCost, type Cost, type NetworkConfig,
 } from '../src/space/index.ts';
 import { readGenotypeArgument, writeFileAtomic } from '../src/node/index.ts';
 import { Rng } from '../src/util/rng.ts';
+import { DEFAULT_PROXY_BATCH, scoreCommand } from './arch-score.ts';
+import { CliUsageError, intValue, optional, stringValue } from './options.ts';
 
 interface ArchOptions {
   initChannels?: unknown;
@@ -20,6 +22,9 @@ interface ArchOptions {
   count?: unknown;
   blocks?: unknown;
   live?: boolean;
+  proxies?: unknown;
+  proxyBatch?: unknown;
+  dataDir?: unknown;
 }
 
 const DEFAULT_DATASET = 'pneumoniamnist'; // the paper genotype's dataset: 1 channel, 2 classes
@@ -141,20 +146,24 @@ function random(options: ArchOptions): number {
 
 export function registerArch(cli: CAC): void {
   cli
-    .command('arch <action> [genotype]', 'Architectures: `arch show G`, `arch info G`, `arch random` (G: paper, 2,0,4,..., JSON or a file)')
-    .option('--init-channels <C>', 'Stem channels C (the paper: 128; a multiple of 4)', { default: 128 })
-    .option('--dataset <name>', `Dataset whose channels and classes the network is for (default ${DEFAULT_DATASET}; or synthetic)`)
+    .command('arch <action> [genotype]', 'Architectures: `arch show G`, `arch info G`, `arch random`, `arch score G` (G: paper, 2,0,4,..., JSON or a file)')
+    .option('--init-channels <C>', 'Stem channels C, a multiple of 4 (default 128, the paper\'s; score: 16)')
+    .option('--dataset <name>', `Dataset whose channels and classes the network is for (default ${DEFAULT_DATASET}; score: synthetic, whose images it scores)`)
+    .option('--proxies <list>', 'score: comma-separated proxies (default jacob_cov,synflow,flops; see docs/proxies.md)')
+    .option('--proxy-batch <N>', `score: training images in the proxy batch (default ${DEFAULT_PROXY_BATCH}; the paper: 480)`)
+    .option('--data-dir <dir>', 'score: data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--svg <file>', 'show: write the picture as SVG')
     .option('--dot <file>', 'show: write the picture as Graphviz DOT')
-    .option('--seed <S>', 'random: seed', { default: 0 })
+    .option('--seed <S>', 'random: seed; score: seeds the weights and the choice of images (default 0)')
     .option('--count <N>', 'random: how many genotypes', { default: 1 })
     .option('--blocks <B>', 'random: blocks per genotype', { default: 3 })
     .option('--live', 'random: only genotypes without dead cells')
     .option('--json', 'Machine-readable output (one JSON object per line)')
     .action(async (action: string, genotype: string | undefined, options: ArchOptions) => {
       if (action === 'random') return random(options);
-      if (action !== 'show' && action !== 'info') throw new CliUsageError(`unknown arch action '${action}': use show, info or random`);
+      if (action !== 'show' && action !== 'info' && action !== 'score') throw new CliUsageError(`unknown arch action '${action}': use show, info, random or score`);
       if (genotype === undefined) throw new CliUsageError(`arch ${action} needs a genotype: \`paper\`, 2,0,4,... (42 integers), a JSON array, or a file`);
+      if (action === 'score') return scoreCommand(String(genotype), options);
       return action === 'show' ? show(String(genotype), options) : info(String(genotype), options);
     });
 }

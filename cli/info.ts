@@ -20,13 +20,13 @@ export function registerInfo(cli: CAC): void {
       };
       if (options.json) {
         console.log(
-          JSON.stringify({ adapter: rt.adapterInfo, kernelProfile: rt.kernelProfile, subgroupLanes: rt.subgroupLanes, limits, selfCheck: check }),
+          JSON.stringify({ adapter: rt.adapterInfo, kernelProfile: rt.policy.profile, subgroupLanes: rt.policy.subgroupLanes, limits, selfCheck: check }),
         );
       } else {
         const a = rt.adapterInfo;
         console.log(`adapter:        ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}`);
-        console.log(`kernel profile: ${rt.kernelProfile} (${a.isCpu ? 'software adapter' : 'hardware GPU'})`);
-        console.log(`subgroups:      ${rt.subgroupLanes > 0 ? `${rt.subgroupLanes}+ lanes` : 'not available'}`);
+        console.log(`kernel profile: ${rt.policy.profile} (${a.isCpu ? 'software adapter' : 'hardware GPU'})`);
+        console.log(`subgroups:      ${rt.policy.subgroupLanes > 0 ? `${rt.policy.subgroupLanes}+ lanes` : 'not available'}`);
         for (const [k, v] of Object.entries(limits)) console.log(`${k.padEnd(34)} ${v}`);
         console.log(
           `self-check:     ${check.ok ? 'ok' : 'FAILED'} (matmul max error ${check.matmulMaxError.toExponential(2)}, ` +

@@ -10,12 +10,18 @@ import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
 import { registerTrain } from './train.ts';
 import { registerEval } from './eval.ts';
-import { fixNegatedDefaults, protectValues } from './options.ts';
+import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 const VERSION = '0.1.0';
-/** Commands that open the GPU (and so get Dawn's warnings filtered). */
-const GPU_COMMANDS = new Set(['info', 'profile', 'train', 'eval']);
+/** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true };
+
+/** Whether `mednas <name> <action>` opens the GPU. */
+function opensGpu(name: string, action: string | undefined): boolean {
+  const actions = GPU_COMMANDS[name];
+  return actions === true || (actions !== undefined && action !== undefined && actions.includes(action));
+}
 
 function mainProgram(): CAC {
   const cli = cac('mednas');
@@ -35,6 +41,7 @@ const commandNames = (cli: CAC) => cli.commands.map((c) => c.name);
 /** Parses `argv` (without node and script) with `cli` and runs the matched command. */
 async function runProgram(cli: CAC, argv: string[], what: string): Promise<number> {
   cli.parse(['node', 'mednas', ...protectValues(argv, cli)], { run: false });
+  unmarkValues(cli.options);
   if (cli.options.help || cli.options.version) return 0; // cac printed the page
   if (!cli.matchedCommand) {
     const given = cli.args[0];
@@ -76,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  if (GPU_COMMANDS.has(name) && !wantsHelp && !process.env[CLI_CHILD_ENV]) return runWithQuietDawn();
+  const action = argv.slice(index + 1).find((a) => !a.startsWith('-'));
+  if (opensGpu(name, action) && !wantsHelp && !process.env[CLI_CHILD_ENV]) return runWithQuietDawn();
   followParent();
   if (name === 'data') return runProgram(dataProgram(), [...argv.slice(0, index), ...argv.slice(index + 1)], 'data action');
   return runProgram(cli, argv, 'command');

@@ -51,6 +51,16 @@ export function protectValues(argv: readonly string[], cli: CAC): string[] {
   return out;
 }
 
+/**
+ * Removes protectValues' marks from what cac parsed (in place), so that an action reading an option
+ * with plain String() gets the text as typed. Run right after cac's parse.
+ */
+export function unmarkValues(options: Record<string, unknown>): void {
+  const unmark = (v: unknown): unknown =>
+    typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : Array.isArray(v) ? v.map(unmark) : v;
+  for (const [k, v] of Object.entries(options)) options[k] = unmark(v);
+}
+
 /** The single text the user gave for `flag` (a cac default may be a number). */
 function text(value: unknown, flag: string): string {
   if (Array.isArray(value)) throw new CliUsageError(`${flag}: given ${value.length} times; give it once`);

@@ -1,7 +1,7 @@
 // Deno smoke test: the built core library (dist/index.js, no Node imports) on Deno's own WebGPU
 // (wgpu). Runs the self-check (a matmul and a gradient against host computations) plus a batched
 // matmul with backward, the search space (the paper network built and run at C = 4, its picture
-// rendered by the WebAssembly Graphviz), and prints one JSON line. Run by test/engine/deno.test.ts:
+// rendered by the WebAssembly Graphviz), and prints one JSON line. Run by test/gpu/deno.test.ts:
 //   deno run --unstable-webgpu --allow-read --allow-env scripts/deno-smoke.mjs
 import {
   architectureCost, buildNetwork, genotypeToSvg, initWithGpu, matmul, mean, noGrad, selfCheck, tensor,

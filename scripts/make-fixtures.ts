@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { encodeState } from '../src/nn/state.ts';
 import { initNode, writeFileAtomic } from '../src/node/index.ts';
-import { tinyFixtureNet } from '../test/nn/fixture-net.ts';
+import { tinyFixtureNet } from '../fixtures/tiny-net.ts';
 
 const rt = await initNode();
 const net = tinyFixtureNet(rt);

@@ -7,7 +7,8 @@ const flags = [];
 if (process.env.MEDNAS_BACKEND) flags.push(`backend=${process.env.MEDNAS_BACKEND}`);
 if (process.env.MEDNAS_ADAPTER) flags.push(`adapter=${process.env.MEDNAS_ADAPTER}`);
 const gpu = create(flags); // held in a binding: Dawn frees a collected instance under live objects
-const adapter = await gpu.requestAdapter();
+// The engine asks for 'high-performance' (a discrete GPU over lavapipe): probe what it will get.
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 if (!adapter) {
   console.error('no WebGPU adapter');
   process.exit(1);

@@ -2,8 +2,10 @@
 # One idempotent set-up for a fresh machine; both README commands run it first.
 #  1. npm dependencies (installed when missing or when package-lock.json changed since the last install)
 #  2. the build (dist/), when any source is newer than it
-#  3. a WebGPU adapter: probed through Dawn; when none is found and we are root on Debian/Ubuntu,
-#     install libvulkan1 + Mesa's Vulkan drivers (lavapipe, Mesa >= 24: bookworm-backports on bookworm)
+#  3. a WebGPU adapter: probed through Dawn; where it finds none or only a software one on an NVIDIA
+#     machine whose Vulkan ICD manifest is missing, write it (scripts/nvidia-icd.sh); when none is
+#     found and we are root on Debian/Ubuntu, install libvulkan1 + Mesa's Vulkan drivers (lavapipe,
+#     Mesa >= 24: bookworm-backports on bookworm)
 # Quiet when there is nothing to do. MEDNAS_SKIP_GPU_SETUP=1 skips step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,13 @@ chmod +x dist/cli.js
 # --- 3. WebGPU adapter ---------------------------------------------------------------------------
 [ "${MEDNAS_SKIP_GPU_SETUP:-0}" = "1" ] && exit 0
 probe() { timeout 120 node scripts/probe-adapter.mjs 2>/dev/null; }
-if probe >/dev/null; then exit 0; fi
+found="$(probe || true)"
+if [ -n "$found" ] && ! printf '%s' "$found" | grep -qiE 'llvmpipe|lavapipe|swiftshader|softpipe'; then exit 0; fi
+# No adapter, or only a software one: on an NVIDIA machine the driver's Vulkan ICD manifest may be
+# missing (scripts/nvidia-icd.sh writes it and probes again; it says nothing where there is no NVIDIA
+# driver). A software adapter is good enough otherwise.
+if bash scripts/nvidia-icd.sh; then exit 0; fi
+if [ -n "$found" ]; then exit 0; fi
 
 say "no WebGPU adapter found"
 if [ ! -r /etc/os-release ] || ! grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release; then

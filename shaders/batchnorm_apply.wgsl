@@ -11,6 +11,10 @@ override WG: u32 = 64u;
 override PER: u32 = 4u;
 override VEC4: bool = true;
 override U_INPUT: bool = false;
+// Forward of relu(batch_norm(x)): the output clamped at 0 (RELU). Backward of it: grad_out (u) taken
+// only where the forward's output y > 0 (MASK; y bound at m, m4).
+override RELU: bool = false;
+override MASK: bool = false;
 
 struct Params { C: u32, hw: u32 }
 
@@ -21,6 +25,8 @@ struct Params { C: u32, hw: u32 }
 @group(0) @binding(4) var<storage, read> v4: array<vec4f>;  // the same buffer as v
 @group(0) @binding(5) var<storage, read> coef: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<storage, read> m: array<f32>;     // the mask's source y (MASK), else a stand-in
+@group(0) @binding(8) var<storage, read> m4: array<vec4f>;  // the same buffer as m
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -34,7 +40,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     if (VEC4) {
       var r = k.y * (v4[at] - k.z) + k.w;
       if (U_INPUT) {
-        r += k.x * u4[at];
+        var g = u4[at];
+        if (MASK) {
+          g = select(vec4f(0.0), g, m4[at] > vec4f(0.0));
+        }
+        r += k.x * g;
+      }
+      if (RELU) {
+        r = max(r, vec4f(0.0));
       }
       out[at * 4u] = r.x;
       out[at * 4u + 1u] = r.y;
@@ -43,7 +56,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     } else {
       var r = k.y * (v[at] - k.z) + k.w;
       if (U_INPUT) {
-        r += k.x * u[at];
+        var g = u[at];
+        if (MASK) {
+          g = select(0.0, g, m[at] > 0.0);
+        }
+        r += k.x * g;
+      }
+      if (RELU) {
+        r = max(r, 0.0);
       }
       out[at] = r;
     }

@@ -3,6 +3,8 @@
 // batchnorm_grad_channel.wgsl adds the planes of each channel. VEC4 as in batchnorm_stats.wgsl.
 override WG: u32 = 64u;
 override VEC4: bool = true;
+// Backward of relu(batch_norm(x)): dy taken only where the forward's output y > 0 (y bound at m, m4).
+override MASK: bool = false;
 
 struct Params { planes: u32, hw: u32, C: u32 }
 
@@ -13,6 +15,8 @@ struct Params { planes: u32, hw: u32, C: u32 }
 @group(0) @binding(4) var<storage, read> x4: array<vec4f>;   // the same buffer as x
 @group(0) @binding(5) var<storage, read> stats: array<vec2f>;  // (mean, inv_std) per channel
 @group(0) @binding(6) var<storage, read_write> partial: array<vec2f>;
+@group(0) @binding(7) var<storage, read> m: array<f32>;     // the mask's source y (MASK), else a stand-in
+@group(0) @binding(8) var<storage, read> m4: array<vec4f>;  // the same buffer as m
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -28,7 +32,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     var a = vec4f(0.0);
     var b = vec4f(0.0);
     for (var i = base / 4u; i < (base + p.hw) / 4u; i++) {
-      let g = dy4[i];
+      var g = dy4[i];
+      if (MASK) {
+        g = select(vec4f(0.0), g, m4[i] > vec4f(0.0));
+      }
       a += g;
       b += g * (x4[i] - st.x);
     }
@@ -36,7 +43,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     sdyx = b.x + b.y + b.z + b.w;
   } else {
     for (var i = 0u; i < p.hw; i++) {
-      let g = dy[base + i];
+      var g = dy[base + i];
+      if (MASK) {
+        g = select(0.0, g, m[base + i] > 0.0);
+      }
       sdy += g;
       sdyx += g * (x[base + i] - st.x);
     }

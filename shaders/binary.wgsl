@@ -6,14 +6,14 @@ override WG: u32 = 256u;
 override OP: u32 = 0u;
 override BROADCAST: bool = true;
 
-const ADD = 0u;
-const SUB = 1u;
-const MUL = 2u;
-const DIV = 3u;
-const MAX = 4u;
-const MIN = 5u;
-const MASK_POSITIVE = 6u;  // a where b > 0, else 0 (gradient through relu / max)
-const POW = 7u;
+const ADD = 0u;  // mirrors BinaryOp.add in src/kernels/elementwise.ts
+const SUB = 1u;  // mirrors BinaryOp.sub in src/kernels/elementwise.ts
+const MUL = 2u;  // mirrors BinaryOp.mul in src/kernels/elementwise.ts
+const DIV = 3u;  // mirrors BinaryOp.div in src/kernels/elementwise.ts
+const MAX = 4u;  // mirrors BinaryOp.max in src/kernels/elementwise.ts
+const MIN = 5u;  // mirrors BinaryOp.min in src/kernels/elementwise.ts
+const MASK_POSITIVE = 6u;  // mirrors BinaryOp.maskPositive in src/kernels/elementwise.ts; a where b > 0, else 0 (gradient through relu / max)
+const POW = 7u;  // mirrors BinaryOp.pow in src/kernels/elementwise.ts
 
 struct Params {
   n: u32,

@@ -1,5 +1,7 @@
-// Depthwise convolution forward (groups = C = K: one filter per channel), any stride/padding/dilation.
-// For CPU adapters, where loads (not arithmetic) bound this kernel: each invocation computes ROWS
+// Depthwise convolution forward (groups = C = K: one filter per channel), any stride/padding/dilation:
+// where the column walk (conv2d_depthwise_columns.wgsl) does not apply (a row stride, more than
+// MAX_RING rows in flight) and on the 'gpu' profile (depthwiseColumnWalk in src/ops/kernel-choice.ts).
+// Written for CPU adapters, where loads (not arithmetic) bound this kernel: each invocation computes ROWS
 // output rows x 4 adjacent columns, walking the input rows they share once (for 3x3 stride 1:
 // 6 rows x 6 columns feed 4 x 4 outputs, instead of 12 rows x 6), and holds the filter in registers.
 // A workgroup covers part of one (n, c) plane, so the filter loads are uniform across it.
@@ -22,10 +24,11 @@ override PL: u32 = 0u;
 override PB: u32 = (PL + 3u) / 4u;
 override NB: u32 = (4u * PB - PL + SPAN + 3u) / 4u;
 const MAX_BLOCKS = 9u;  // (3 + SPAN + 3) / 4 with SPAN <= 32
-const ROWS = 4u;  // output rows per invocation (DEPTHWISE_ROWS in src/ops/conv.ts)
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const MAX_TAPS = 49u;  // checked in src/ops/conv.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

@@ -25,17 +25,26 @@ override SW: u32 = 1u;
 override DH: u32 = 1u;
 override DW: u32 = 1u;
 override HAS_BIAS: bool = false;
+// The filter rotated by 180 degrees (taps in reverse order): the input gradient of a stride-1
+// depthwise convolution is this convolution of dy (src/ops/conv.ts).
+override FLIP: bool = false;
+// ReLU fused into the input loads: the forward of conv2d(relu(x)) (reluConv2d in src/ops/conv.ts).
+override IN_RELU: bool = false;
+// The output multiplied by aux > 0: the input gradient of reluConv2d, masked by the ReLU's input
+// (aux then holds x, not a bias).
+override MASK: bool = false;
 // Output columns per invocation (columnWalk in src/ops/conv-geometry.ts picks it per width).
 override SC: u32 = 7u;
 // Input columns under SC adjacent outputs.
 override SPAN: u32 = (SC - 1u) * SW + (KW - 1u) * DW + 1u;
 // Output rows in flight: those that the current input row feeds.
 override RING: u32 = (KH - 1u) * DH + 1u;
-const MAX_SC = 8u;  // MAX_COLUMNS in src/ops/conv-geometry.ts
-const MAX_SPAN = 32u;  // MAX_SPAN in src/ops/conv-geometry.ts: columnWalk keeps SPAN within it
-const MAX_RING = 13u;  // 7x7 at dilation 2 (MAX_RING there)
-const MAX_TAPS = 49u;
+const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-geometry.ts
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-geometry.ts
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: COLUMN_WALK_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,
@@ -46,7 +55,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;  // the bias (HAS_BIAS) or the mask's source (MASK)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -63,11 +72,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   // The lanes of a group cover several planes, so the taps are per-lane loads: 9 per 196 outputs.
   var f: array<f32, MAX_TAPS>;
   for (var t = 0u; t < KH * KW; t++) {
-    f[t] = w[c * KH * KW + t];
+    f[t] = w[c * KH * KW + select(t, KH * KW - 1u - t, FLIP)];
   }
   var b = 0.0;
   if (HAS_BIAS) {
-    b = bias[c];
+    b = aux[c];
   }
   let ox0 = strip * SC;
   let ix0 = i32(ox0 * SW) - p.pl;
@@ -89,6 +98,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     for (var i = 0u; i < SPAN; i++) {
       let ok = row_ok && col_ok[i];
       seg[i] = select(0.0, x[u32(select(0, row + i32(i), ok))], ok);
+      if (IN_RELU) {
+        seg[i] = max(seg[i], 0.0);
+      }
     }
     for (var ky = 0u; ky < KH; ky++) {
       for (var kx = 0u; kx < KW; kx++) {
@@ -104,7 +116,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let at = oplane + oy * p.OW + ox0;
       for (var q = 0u; q < SC; q++) {
         if (ox0 + q < p.OW) {
-          y[at + q] = acc[RING - 1u][q] + b;
+          var v = acc[RING - 1u][q] + b;
+          if (MASK) {
+            v = select(0.0, v, aux[at + q] > 0.0);
+          }
+          y[at + q] = v;
         }
       }
     }

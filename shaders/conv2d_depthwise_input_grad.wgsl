@@ -15,10 +15,11 @@ override DW: u32 = 1u;
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
 // dy rows (before dividing by the stride) under ROWS adjacent inputs.
 override RSPAN: u32 = ROWS + (KH - 1u) * DH;
-const ROWS = 4u;  // input rows per invocation (DEPTHWISE_ROWS in src/ops/conv.ts)
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const MAX_TAPS = 49u;  // checked in src/ops/conv.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

@@ -16,10 +16,11 @@ override DW: u32 = 1u;
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
 // Input rows under ROWS adjacent outputs.
 override RSPAN: u32 = (ROWS - 1u) * SH + (KH - 1u) * DH + 1u;
-const ROWS = 4u;  // output rows per invocation (DEPTHWISE_ROWS in src/ops/conv.ts)
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const MAX_TAPS = 49u;  // checked in src/ops/conv.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

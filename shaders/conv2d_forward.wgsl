@@ -15,10 +15,10 @@ override DW: u32 = 1u;
 override HAS_BIAS: bool = false;
 // Input columns under one row of 4 outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const COB = 8u;  // output channels per invocation
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const COB = 8u;  // mirrors FORWARD_BLOCK in src/ops/conv-geometry.ts; output channels per invocation
 
-// Shared by every conv2d_*.wgsl kernel (see params() in src/ops/conv.ts).
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

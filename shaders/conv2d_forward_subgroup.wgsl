@@ -1,18 +1,17 @@
 enable subgroups;
 
-// conv2d_forward.wgsl for adapters with subgroups of at least 8 lanes (llvmpipe): the same blocks, but
-// weights are not loaded by every lane. On llvmpipe a load is as costly per lane even when all lanes
-// read one address, and weight loads dominated (72 per input channel for 8 channels x 3x3). Here lane
-// l loads the KH x KW taps of output channel l % 8 and subgroupShuffle hands them to every lane
-// (conv3x3 C32 28x28 N=64 on 2-core lavapipe: ~160 ms -> ~40 ms).
-//
-// Direct convolution forward, any stride/padding/dilation/groups (NCHW, weight [K, C/groups, KH, KW]).
-// Written for CPU adapters (llvmpipe runs 8 invocations in SIMD and handles barriers poorly): no
-// workgroup memory; each invocation keeps 8 output channels x 4 adjacent columns in registers, and
-// loads the input columns under them once per filter row (6 loads for 12 taps with 3x3). All
-// invocations of a workgroup share the same output channels, so weight addresses are uniform; the
-// input is read directly with zero padding done by `select`, so no im2col buffer. Tap geometry
-// (KH, KW, strides, dilations) is an override constant so the tap loops unroll.
+// Direct convolution forward, any stride/padding/dilation/groups (NCHW, weight [K, C/groups, KH, KW]),
+// for adapters with subgroups of at least 8 lanes (llvmpipe); conv2d_forward.wgsl is the same without
+// subgroups. No workgroup memory (llvmpipe runs 8 invocations in SIMD and handles barriers poorly);
+// each invocation keeps COB = 16 output channels x 4 adjacent columns in registers and loads the
+// input columns under them once per filter row (6 loads for 12 taps with 3x3); zero padding by
+// `select`, so no im2col buffer. On llvmpipe a load costs per lane even when all lanes read one
+// address, so weights are not loaded by every lane: lane l loads the KH x KW taps of output
+// channels l and l + 8 of the block, and subgroupShuffle hands them to every lane (8 channels per
+// invocation: conv3x3 C32 28x28 N=64 ~160 ms -> ~40 ms). 16 channels against 8, interleaved on
+// 2-core lavapipe over 64 images: 3x3 C32 28x28 34-47 vs 49-63 ms, 3x3 C64 14x14 30-50 vs 43-78,
+// 7x1 C32 14x14 6-17 vs 9-22; 1x7 level or worse (9-15 vs 4-12, noisy). Tap geometry (KH, KW,
+// strides, dilations) is an override constant so the tap loops unroll.
 override WG: u32 = 64u;
 override KH: u32 = 3u;
 override KW: u32 = 3u;
@@ -23,11 +22,12 @@ override DW: u32 = 1u;
 override HAS_BIAS: bool = false;
 // Input columns under one row of 4 outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const COB = 8u;  // output channels per invocation = lanes that load weights
-const MAX_TAPS = 49u;  // KH * KW <= 49 (checked in src/ops/conv.ts)
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const COB = 16u;  // mirrors SUBGROUP_FORWARD_BLOCK in src/ops/conv-geometry.ts; output channels per invocation
+const LANES = 8u;  // lanes that load weights: lane l those of channels l and l + 8
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
-// Shared by every conv2d_*.wgsl kernel (see params() in src/ops/conv.ts).
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,
@@ -66,15 +66,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let wsize = p.cin_g * KH * KW;
   let iy0 = i32(oy * SH) - p.pt;
   let ix0 = i32(ox0 * SW) - p.pl;
-  var wmine = min(co0 + lane % COB, co_last) * wsize;  // this lane's output channel's taps
+  var wmine0 = min(co0 + lane % LANES, co_last) * wsize;  // this lane's output channels' taps
+  var wmine1 = min(co0 + LANES + lane % LANES, co_last) * wsize;
   var acc: array<vec4f, COB>;
   var plane = (n * p.C + g * p.cin_g) * p.H * p.W;
   for (var ci = 0u; ci < p.cin_g; ci++) {
-    var wv: array<f32, MAX_TAPS>;
+    var wv0: array<f32, MAX_TAPS>;
+    var wv1: array<f32, MAX_TAPS>;
     for (var t = 0u; t < KH * KW; t++) {
-      wv[t] = w[wmine + t];
+      wv0[t] = w[wmine0 + t];
+      wv1[t] = w[wmine1 + t];
     }
-    wmine += KH * KW;
+    wmine0 += KH * KW;
+    wmine1 += KH * KW;
     var wi = 0u;
     for (var ky = 0u; ky < KH; ky++) {
       let iy = iy0 + i32(ky * DH);
@@ -88,8 +92,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       for (var kx = 0u; kx < KW; kx++) {
         let s = kx * DW;
         let v = vec4f(seg[s], seg[s + SW], seg[s + 2u * SW], seg[s + 3u * SW]);
-        for (var c = 0u; c < COB; c++) {
-          acc[c] += subgroupShuffle(wv[wi], c) * v;
+        for (var c = 0u; c < LANES; c++) {
+          acc[c] += subgroupShuffle(wv0[wi], c) * v;
+          acc[c + LANES] += subgroupShuffle(wv1[wi], c) * v;
         }
         wi++;
       }

@@ -13,8 +13,9 @@ override DH: u32 = 1u;
 override DW: u32 = 1u;
 // dy columns (before dividing by the stride) under 4 adjacent inputs: 3 plus the dilated kernel width.
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

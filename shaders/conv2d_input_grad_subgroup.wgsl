@@ -1,11 +1,14 @@
 enable subgroups;
 
 // conv2d_input_grad.wgsl for adapters with subgroups of at least 8 lanes (llvmpipe): each invocation
-// keeps 8 input channels x 4 adjacent columns in registers, and the weights are not loaded by every
-// lane: lane l loads the KH x KW taps that input channel l % 8 needs and subgroupShuffle hands them to
-// every lane (on llvmpipe a load costs per lane even when all lanes read one address).
+// keeps CIB = 16 input channels x 4 adjacent columns in registers, and the weights are not loaded by
+// every lane: lane l loads the KH x KW taps that input channels l and l + 8 of the block need and
+// subgroupShuffle hands them to every lane (on llvmpipe a load costs per lane even when all lanes
+// read one address).
 //   dx[n, c, iy, ix] = sum over (k in c's group, ky, kx) of w[k, c, ky, kx] * dy[n, k, oy, ox]
 // with oy = (iy + pt - ky * DH) / SH when that divides exactly and lies inside the output.
+// 16 channels against 8, interleaved (forward + input gradient, 64 images): 3x3 C32 28x28 47-55 vs
+// 66-80 ms, 3x3 C64 14x14 47-55 vs 68-70, 7x1 C32 14x14 17-30 vs 23-43; 1x7 16-27 vs 10-24 (noisy).
 override WG: u32 = 64u;
 override KH: u32 = 3u;
 override KW: u32 = 3u;
@@ -15,10 +18,12 @@ override DH: u32 = 1u;
 override DW: u32 = 1u;
 // dy columns (before dividing by the stride) under 4 adjacent inputs: 3 plus the dilated kernel width.
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const CIB = 8u;  // input channels per invocation = lanes that load weights
-const MAX_TAPS = 49u;  // KH * KW <= 49 (checked in src/ops/conv.ts)
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const CIB = 16u;  // mirrors SUBGROUP_INPUT_GRAD_BLOCK in src/ops/conv-geometry.ts; input channels per invocation
+const LANES = 8u;  // lanes that load weights: lane l those of channels l and l + 8
+const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,
@@ -40,7 +45,7 @@ fn gtap(row: i32, tx: i32, row_ok: bool) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  // x, y: a 1-D range of (n, iy, strip of 4 columns); z: group and block of 8 input channels.
+  // x, y: a 1-D range of (n, iy, strip of 4 columns); z: group and block of CIB input channels.
   // No early return: shuffles need every lane, and lanes past the end compute a clamped copy.
   let live = wid.x * WG + lid.x + wid.y * nwg.x * WG;
   let idx = min(live, p.count - 1u);
@@ -57,13 +62,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc: array<vec4f, CIB>;
   var plane = (n * p.K + g * p.cout_g) * p.OH * p.OW;
   // This lane's weights: w[k, cl0 + lane % 8, ...], starting at the group's first k.
-  var wmine = (g * p.cout_g * p.cin_g + min(cl0 + lane % CIB, p.cin_g - 1u)) * taps;
+  var wmine0 = (g * p.cout_g * p.cin_g + min(cl0 + lane % LANES, p.cin_g - 1u)) * taps;
+  var wmine1 = (g * p.cout_g * p.cin_g + min(cl0 + LANES + lane % LANES, p.cin_g - 1u)) * taps;
   for (var k = 0u; k < p.cout_g; k++) {
-    var wv: array<f32, MAX_TAPS>;
+    var wv0: array<f32, MAX_TAPS>;
+    var wv1: array<f32, MAX_TAPS>;
     for (var t = 0u; t < KH * KW; t++) {
-      wv[t] = w[wmine + t];
+      wv0[t] = w[wmine0 + t];
+      wv1[t] = w[wmine1 + t];
     }
-    wmine += p.cin_g * taps;
+    wmine0 += p.cin_g * taps;
+    wmine1 += p.cin_g * taps;
     var wi = 0u;
     for (var ky = 0u; ky < KH; ky++) {
       let ty = ty0 - i32(ky * DH);
@@ -78,8 +87,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       for (var kx = 0u; kx < KW; kx++) {
         let s = (KW - 1u - kx) * DW;
         let v = vec4f(seg[s], seg[s + 1u], seg[s + 2u], seg[s + 3u]);
-        for (var c = 0u; c < CIB; c++) {
-          acc[c] += subgroupShuffle(wv[wi], c) * v;
+        for (var c = 0u; c < LANES; c++) {
+          acc[c] += subgroupShuffle(wv0[wi], c) * v;
+          acc[c + LANES] += subgroupShuffle(wv1[wi], c) * v;
         }
         wi++;
       }

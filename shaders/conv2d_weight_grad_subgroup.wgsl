@@ -21,10 +21,11 @@ override DH: u32 = 1u;
 override DW: u32 = 1u;
 // Input columns under 4 adjacent outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
-const MAX_SPAN = 32u;  // checked in src/ops/conv.ts (MAX_SPAN there)
-const KB = 8u;  // output channels per invocation = lanes that load dy
-const MAX_KW = 7u;  // wider filters use conv2d_weight_grad.wgsl (checked in src/ops/conv.ts)
+const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
+const KB = 8u;  // mirrors SUBGROUP_BLOCK in src/ops/conv-geometry.ts; output channels per invocation = lanes that load dy
+const MAX_KW = 7u;  // mirrors MAX_WEIGHT_GRAD_KW in src/ops/conv-geometry.ts
 
+// Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

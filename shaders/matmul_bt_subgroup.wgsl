@@ -8,12 +8,14 @@
 enable subgroups;
 
 override WG: u32 = 64u;
-const ROWS = 8u;
+const ROWS = 8u;  // mirrors BT_ROWS in src/ops/matmul.ts
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,
-  a_batch: u32, b_batch: u32, c_batch: u32,
+  a_batch: u32, b_batch: u32, c_batch: u32, n_block: u32,
+  b_block: u32, c_block: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -7,10 +7,12 @@
 // strides express transposed operands without a copy.
 override WG: u32 = 64u;
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,
-  a_batch: u32, b_batch: u32, c_batch: u32,
+  a_batch: u32, b_batch: u32, c_batch: u32, n_block: u32,
+  b_block: u32, c_block: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,18 +1,29 @@
 // C[b] = A[b] . B[b] with any strides, for a CPU adapter with subgroups: the fallback when B cannot
-// be read as vec4s (e.g. 7x7 feature maps, N or K = 49). Each invocation owns 2 columns of C (n and
-// n + WG, so lanes read neighbouring columns) and 6 rows. Per 8 values of k it loads its columns'
-// B values one by one and, as in matmul_subgroup.wgsl, lane l loads A[row, k0 + l] for each row and
-// subgroupBroadcast shares them: 6 + 16 loads for 96 FMAs, against 8 loads per 16 FMAs in
-// matmul_rows. Measured 14-15 GFLOP/s at 1024^3 on 2-core lavapipe (rows: 9).
+// be read as vec4s (7x7 feature maps: N or K = 49; B given transposed). The layout of
+// matmul_subgroup.wgsl (4 columns and ROWS rows of C per invocation, A shared by subgroup shuffles),
+// but B's 4 values per k are gathered from 4 column addresses computed once, so any column layout
+// works: strided, transposed, or in column blocks that a group of 4 columns may straddle (a 7x7
+// image ends inside it). On llvmpipe a load costs about the same per element, vec4 or not, so this
+// loads as few elements per multiply-add as matmul_subgroup does (4 + ROWS / 8 per 4 * ROWS).
+// Against the kernel it replaced (2 columns x 6 rows per invocation), interleaved on 2-core lavapipe:
+// the 7x7 C64 pointwise forward over 64 images 1.7-1.8 vs 2.7-2.8 ms, its per-image weight gradient
+// 1.3-2.4 vs 1.9-3.7 ms, 1024^3 with B transposed level (94-122 vs 91-161 ms, noisy).
+// Column blocks as in matmul_subgroup.wgsl: column j lies in block j / n_block, the blocks b_block
+// and c_block apart, C's rows n_block apart (n_block = N for a plain product).
 // Host-checked requirement: subgroup size >= 8.
 enable subgroups;
 
 override WG: u32 = 64u;
+override ROWS: u32 = 16u;  // subgroupRows in src/ops/matmul.ts picks 8, 12 or 16 per product
+const MAX_ROWS = 16u;  // mirrors MAX_SUBGROUP_ROWS in src/ops/matmul.ts
+const KSTEP = 8u;  // mirrors SUBGROUP_LANES in src/ops/matmul.ts
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,
-  a_batch: u32, b_batch: u32, c_batch: u32,
+  a_batch: u32, b_batch: u32, c_batch: u32, n_block: u32,
+  b_block: u32, c_block: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -20,88 +31,61 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-/** acc + sum over j < 8 of (lane j's a) * b[j], with b[0..3] = lo, b[4..7] = hi. */
-fn dot8(acc: f32, a_lane: f32, lo: vec4f, hi: vec4f) -> f32 {
-  let a_lo = vec4f(subgroupBroadcast(a_lane, 0u), subgroupBroadcast(a_lane, 1u),
-                   subgroupBroadcast(a_lane, 2u), subgroupBroadcast(a_lane, 3u));
-  let a_hi = vec4f(subgroupBroadcast(a_lane, 4u), subgroupBroadcast(a_lane, 5u),
-                   subgroupBroadcast(a_lane, 6u), subgroupBroadcast(a_lane, 7u));
-  return acc + dot(a_lo, lo) + dot(a_hi, hi);
-}
-
-/** B[k0 + 0..3, column at `at`] and B[k0 + 4..7, ...] as two vec4s. */
-fn load_b8(at: u32, sk: u32) -> array<vec4f, 2> {
-  return array<vec4f, 2>(
-    vec4f(b[at], b[at + sk], b[at + 2u * sk], b[at + 3u * sk]),
-    vec4f(b[at + 4u * sk], b[at + 5u * sk], b[at + 6u * sk], b[at + 7u * sk]),
-  );
-}
-
 @compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wid: vec3u,
   @builtin(local_invocation_id) lid: vec3u,
   @builtin(subgroup_invocation_id) lane: u32,
 ) {
-  let col0 = wid.x * 2u * WG + lid.x;
-  let col1 = col0 + WG;
-  let row = wid.y * 6u;
-  let sk = p.b_sk;
-  let sm = p.a_sm;
-  // Columns past N read a clamped (valid) column and are never stored.
-  var b0 = wid.z * p.b_batch + min(col0, p.N - 1u) * p.b_sn;
-  var b1 = wid.z * p.b_batch + min(col1, p.N - 1u) * p.b_sn;
-  let a_base = wid.z * p.a_batch + row * sm;
-  var a_at = a_base + (lane % 8u) * p.a_sk;
-  var c00 = 0.0; var c10 = 0.0; var c20 = 0.0; var c30 = 0.0; var c40 = 0.0; var c50 = 0.0;
-  var c01 = 0.0; var c11 = 0.0; var c21 = 0.0; var c31 = 0.0; var c41 = 0.0; var c51 = 0.0;
+  let col = (wid.x * WG + lid.x) * 4u; // this lane's 4 columns
+  let row = wid.y * ROWS;
+  // Where each column starts in B and C. Columns past N read a clamped (valid) column, never stored.
+  var b_at: vec4u;
+  var c_at: vec4u;
+  for (var j = 0u; j < 4u; j++) {
+    let cj = min(col + j, p.N - 1u);
+    let block = cj / p.n_block;
+    let in_block = cj % p.n_block;
+    b_at[j] = wid.z * p.b_batch + block * p.b_block + in_block * p.b_sn;
+    c_at[j] = wid.z * p.c_batch + block * p.c_block + in_block;
+  }
+  let a_base = wid.z * p.a_batch + row * p.a_sm;
+  // Lane l of each group of KSTEP loads the A values for k = k0 + l.
+  var a_at = a_base + (lane % KSTEP) * p.a_sk;
+  var acc: array<vec4f, MAX_ROWS>;
   var k0 = 0u;
-  for (; k0 + 8u <= p.K; k0 += 8u) {
-    let x = load_b8(b0, sk);
-    let y = load_b8(b1, sk);
-    let a0 = a[a_at]; let a1 = a[a_at + sm]; let a2 = a[a_at + 2u * sm];
-    let a3 = a[a_at + 3u * sm]; let a4 = a[a_at + 4u * sm]; let a5 = a[a_at + 5u * sm];
-    c00 = dot8(c00, a0, x[0], x[1]); c01 = dot8(c01, a0, y[0], y[1]);
-    c10 = dot8(c10, a1, x[0], x[1]); c11 = dot8(c11, a1, y[0], y[1]);
-    c20 = dot8(c20, a2, x[0], x[1]); c21 = dot8(c21, a2, y[0], y[1]);
-    c30 = dot8(c30, a3, x[0], x[1]); c31 = dot8(c31, a3, y[0], y[1]);
-    c40 = dot8(c40, a4, x[0], x[1]); c41 = dot8(c41, a4, y[0], y[1]);
-    c50 = dot8(c50, a5, x[0], x[1]); c51 = dot8(c51, a5, y[0], y[1]);
-    a_at += 8u * p.a_sk;
-    b0 += 8u * sk;
-    b1 += 8u * sk;
+  for (; k0 + KSTEP <= p.K; k0 += KSTEP) {
+    var av: array<f32, MAX_ROWS>;
+    for (var r = 0u; r < ROWS; r++) {
+      av[r] = a[a_at + r * p.a_sm];
+    }
+    for (var kk = 0u; kk < KSTEP; kk++) {
+      let bv = vec4f(b[b_at.x], b[b_at.y], b[b_at.z], b[b_at.w]);
+      b_at += vec4u(p.b_sk);
+      for (var r = 0u; r < ROWS; r++) {
+        acc[r] += subgroupShuffle(av[r], kk) * bv;
+      }
+    }
+    a_at += KSTEP * p.a_sk;
   }
-  // The last K % 8 steps, one k at a time.
-  var t = a_base + k0 * p.a_sk;
+  // The last K % KSTEP steps: plain loads.
+  var t_at = a_base + k0 * p.a_sk;
   for (; k0 < p.K; k0++) {
-    let x = b[b0];
-    let y = b[b1];
-    let a0 = a[t]; let a1 = a[t + sm]; let a2 = a[t + 2u * sm];
-    let a3 = a[t + 3u * sm]; let a4 = a[t + 4u * sm]; let a5 = a[t + 5u * sm];
-    c00 += a0 * x; c10 += a1 * x; c20 += a2 * x; c30 += a3 * x; c40 += a4 * x; c50 += a5 * x;
-    c01 += a0 * y; c11 += a1 * y; c21 += a2 * y; c31 += a3 * y; c41 += a4 * y; c51 += a5 * y;
-    t += p.a_sk;
-    b0 += sk;
-    b1 += sk;
+    let bv = vec4f(b[b_at.x], b[b_at.y], b[b_at.z], b[b_at.w]);
+    b_at += vec4u(p.b_sk);
+    for (var r = 0u; r < ROWS; r++) {
+      acc[r] += a[t_at + r * p.a_sm] * bv;
+    }
+    t_at += p.a_sk;
   }
-  let c_at = wid.z * p.c_batch + row * p.N;
-  let n = p.N;
-  if (col0 < n) {
-    let o = c_at + col0;
-    if (row < p.M) { c[o] = c00; }
-    if (row + 1u < p.M) { c[o + n] = c10; }
-    if (row + 2u < p.M) { c[o + 2u * n] = c20; }
-    if (row + 3u < p.M) { c[o + 3u * n] = c30; }
-    if (row + 4u < p.M) { c[o + 4u * n] = c40; }
-    if (row + 5u < p.M) { c[o + 5u * n] = c50; }
-  }
-  if (col1 < n) {
-    let o = c_at + col1;
-    if (row < p.M) { c[o] = c01; }
-    if (row + 1u < p.M) { c[o + n] = c11; }
-    if (row + 2u < p.M) { c[o + 2u * n] = c21; }
-    if (row + 3u < p.M) { c[o + 3u * n] = c31; }
-    if (row + 4u < p.M) { c[o + 4u * n] = c41; }
-    if (row + 5u < p.M) { c[o + 5u * n] = c51; }
+  for (var r = 0u; r < ROWS; r++) {
+    if (row + r < p.M) {
+      let at = c_at + vec4u((row + r) * p.n_block);
+      for (var j = 0u; j < 4u; j++) {
+        if (col + j < p.N) {
+          c[at[j]] = acc[r][j];
+        }
+      }
+    }
   }
 }

@@ -1,13 +1,15 @@
 // C[b] = A[b] . B[b] for a real GPU: 64x64 output tiles staged through workgroup memory in steps of
 // 16 along K; a 16x16 workgroup where each invocation accumulates a 4x4 block in registers.
 // Same strided operand layout and uniform as matmul_rows.wgsl.
-const TILE = 64u;
+const TILE = 64u;  // mirrors MATMUL_TILE in src/ops/matmul.ts
 const TK = 16u;
 
+// Params: MATMUL_PARAMS in src/ops/matmul.ts
 struct Params {
   M: u32, N: u32, K: u32, _pad: u32,
   a_sm: u32, a_sk: u32, b_sk: u32, b_sn: u32,
-  a_batch: u32, b_batch: u32, c_batch: u32,
+  a_batch: u32, b_batch: u32, c_batch: u32, n_block: u32,
+  b_block: u32, c_block: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

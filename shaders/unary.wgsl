@@ -5,19 +5,19 @@
 override WG: u32 = 256u;
 override OP: u32 = 0u;
 
-const AFFINE = 0u;     // alpha * x + beta
-const RELU = 1u;
-const EXP = 2u;
-const LOG = 3u;
-const SQRT = 4u;
-const POW = 5u;        // x ^ alpha (x >= 0, or integer alpha)
-const ABS = 6u;
-const SIGN = 7u;
-const SIGMOID = 8u;
-const TANH = 9u;
-const SQUARE = 10u;
-const RECIPROCAL = 11u;
-const STEP = 12u;      // 1 where x > 0, else 0 (relu's derivative)
+const AFFINE = 0u;  // mirrors UnaryOp.affine in src/kernels/elementwise.ts; alpha * x + beta
+const RELU = 1u;  // mirrors UnaryOp.relu in src/kernels/elementwise.ts
+const EXP = 2u;  // mirrors UnaryOp.exp in src/kernels/elementwise.ts
+const LOG = 3u;  // mirrors UnaryOp.log in src/kernels/elementwise.ts
+const SQRT = 4u;  // mirrors UnaryOp.sqrt in src/kernels/elementwise.ts
+const POW = 5u;  // mirrors UnaryOp.pow in src/kernels/elementwise.ts; x ^ alpha (x >= 0, or integer alpha)
+const ABS = 6u;  // mirrors UnaryOp.abs in src/kernels/elementwise.ts
+const SIGN = 7u;  // mirrors UnaryOp.sign in src/kernels/elementwise.ts
+const SIGMOID = 8u;  // mirrors UnaryOp.sigmoid in src/kernels/elementwise.ts
+const TANH = 9u;  // mirrors UnaryOp.tanh in src/kernels/elementwise.ts
+const SQUARE = 10u;  // mirrors UnaryOp.square in src/kernels/elementwise.ts
+const RECIPROCAL = 11u;  // mirrors UnaryOp.reciprocal in src/kernels/elementwise.ts
+const STEP = 12u;  // mirrors UnaryOp.step in src/kernels/elementwise.ts; 1 where x > 0, else 0 (relu's derivative)
 
 struct Params { n: u32, alpha: f32, beta: f32 }
 

@@ -14,3 +14,4 @@ export { decodeEnvelope, encodeEnvelope, isEnvelope, type DecodeEnvelopeOptions,
 export { FieldChecker, describeValue } from './util/fields.ts';
 export { FileFormatError } from './util/file-format-error.ts';
 export { crc32 } from './util/crc32.ts';
+export * from './proxies/index.ts';

@@ -4,5 +4,6 @@ export * from './buffers.ts';
 export * from './pipelines.ts';
 export * from './scheduler.ts';
 export * from './runtime.ts';
+export * from './policy.ts';
 export * from './init.ts';
 export * from './profiler.ts';

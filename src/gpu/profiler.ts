@@ -2,9 +2,16 @@
 // compute pass of its own whose beginning and end write timestamps; at each submit the timestamps are
 // resolved into a buffer and read back asynchronously, then summed per kernel (pipeline key). This
 // changes batching (one pass per dispatch), so profile to find hot kernels, not to time a whole step.
+// A timed pass costs something even when empty (its timestamps, the fence dispatch the scheduler adds
+// so that the end timestamp waits for the kernel: ~0.1-0.5 ms on lavapipe, more than a small kernel
+// takes): the scheduler times CALIBRATION_PASSES empty passes first, and every kernel's total is
+// reported less that median cost per dispatch.
 import { BUFFER_USAGE } from './buffers.ts';
 
 const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
+/** The label of the empty passes that measure a timed pass's own cost. */
+export const CALIBRATION_LABEL = '(empty timed pass)';
+export const CALIBRATION_PASSES = 24;
 
 export interface KernelTiming {
   kernel: string;
@@ -25,6 +32,9 @@ export class KernelProfiler {
   private labels: string[] = [];
   private readonly pending: Promise<void>[] = [];
   private readonly totals = new Map<string, { count: number; ns: number }>();
+  private readonly calibration: number[] = [];
+  /** The median cost of an empty timed pass (ms), known after report(). */
+  overheadMs = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -66,6 +76,10 @@ export class KernelProfiler {
         this.free.push(slot);
         labels.forEach((label, i) => {
           const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
+          if (label === CALIBRATION_LABEL) {
+            this.calibration.push(Math.max(0, ns));
+            return;
+          }
           const entry = this.totals.get(label) ?? { count: 0, ns: 0 };
           entry.count++;
           entry.ns += Math.max(0, ns);
@@ -75,11 +89,20 @@ export class KernelProfiler {
     );
   }
 
-  /** Waits for outstanding readbacks and returns the per-kernel totals, slowest first. */
+  /**
+   * Waits for outstanding readbacks and returns the per-kernel totals less the empty-pass cost per
+   * dispatch (never below 0), slowest first.
+   */
   async report(): Promise<KernelTiming[]> {
     await Promise.all(this.pending.splice(0));
+    const sorted = this.calibration.slice().sort((a, b) => a - b);
+    const overheadNs = sorted.length > 0 ? sorted[sorted.length >> 1] : 0;
+    this.overheadMs = overheadNs / 1e6;
     return [...this.totals]
-      .map(([kernel, { count, ns }]) => ({ kernel, count, totalMs: ns / 1e6, meanMs: ns / 1e6 / count }))
+      .map(([kernel, { count, ns }]) => {
+        const totalMs = Math.max(0, ns - count * overheadNs) / 1e6;
+        return { kernel, count, totalMs, meanMs: totalMs / count };
+      })
       .sort((a, b) => b.totalMs - a.totalMs);
   }
 

@@ -5,6 +5,7 @@ import { BufferPool } from './buffers.ts';
 import type { AdapterSummary } from './device.ts';
 import { GpuError, GpuLimitError } from './errors.ts';
 import { PipelineCache, type KernelSource, type OverrideConstants } from './pipelines.ts';
+import { adapterPolicy, type KernelPolicy } from './policy.ts';
 import { Scheduler, type BufferBinding } from './scheduler.ts';
 
 export interface KernelLaunch {
@@ -22,17 +23,7 @@ export class Runtime {
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
   readonly limits: GPUSupportedLimits;
-  /**
-   * Which kernel variants to launch: 'cpu' for software adapters (llvmpipe: register blocking, no
-   * barriers), 'gpu' for real GPUs (workgroup-memory tiling). Chosen from the adapter; tests may
-   * switch it to check both variants on one device.
-   */
-  kernelProfile: 'cpu' | 'gpu';
-  /**
-   * Subgroups of at least this many lanes are available to kernels (0: none). Tests may set it to 0
-   * to exercise the fallback kernels.
-   */
-  subgroupLanes: number;
+  private currentPolicy: KernelPolicy;
 
   constructor(
     readonly device: GPUDevice,
@@ -45,13 +36,42 @@ export class Runtime {
     readonly gpu?: GPU,
   ) {
     this.limits = device.limits;
-    this.kernelProfile = adapterInfo.isCpu ? 'cpu' : 'gpu';
-    this.subgroupLanes = device.features.has('subgroups') ? adapterInfo.subgroupMinSize : 0;
+    this.currentPolicy = adapterPolicy(adapterInfo, device.features.has('subgroups'));
     this.scheduler = new Scheduler(device);
     this.pipelines = new PipelineCache(device, (p) => this.scheduler.watch(p));
     this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
     // Bind groups may name pooled buffers: forget them before the pool destroys any.
     this.pool.onTrim = () => this.scheduler.bindGroups.clear();
+  }
+
+  /** What decides which kernel variants ops launch on this runtime (see src/ops/kernel-choice.ts). */
+  get policy(): KernelPolicy {
+    return this.currentPolicy;
+  }
+
+  /**
+   * Runs `fn` with parts of the kernel policy replaced (a forced kernel, another profile, no
+   * subgroups), and puts the previous policy back when `fn` returns or, if it returns a promise,
+   * when that settles. For tests and benchmarks that compare kernels on one device. The override
+   * holds for everything recorded on this runtime meanwhile, so overlapping async calls would see
+   * each other's: run them one after another.
+   */
+  withPolicy<T>(overrides: Partial<KernelPolicy>, fn: () => T): T {
+    const previous = this.currentPolicy;
+    this.currentPolicy = { ...previous, ...overrides };
+    const restore = (): void => {
+      this.currentPolicy = previous;
+    };
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      restore();
+      throw e;
+    }
+    if (result instanceof Promise) return result.finally(restore) as T;
+    restore();
+    return result;
   }
 
   /** The single dispatch path: fetch (or compile) the pipeline and record one dispatch. */

@@ -4,8 +4,9 @@
 // an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
-import { KernelProfiler, type KernelTiming } from './profiler.ts';
+import { CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, type KernelTiming } from './profiler.ts';
 import { BindGroupCache } from './bindgroups.ts';
+import fenceWgsl from '../../shaders/profile_fence.wgsl';
 
 const MAX_DISPATCHES_PER_BATCH = 256;
 /** Per-dispatch uniform parameters are packed into one buffer per batch; each slot is 256 bytes. */
@@ -33,6 +34,8 @@ export class Scheduler {
   private readonly stagingFree = new Map<number, GPUBuffer[]>();
   private lostError: GpuDeviceLostError | null = null;
   private profiler: KernelProfiler | null = null;
+  private lastOverheadMs = 0;
+  private fence: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; standIns: GPUBuffer[] } | null = null;
   /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Statistics for tests and benchmarks. */
@@ -100,10 +103,33 @@ export class Scheduler {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
-    if (this.profiler) this.closePass();
+    if (this.profiler) {
+      this.dispatchFence(pass, buffers);
+      this.closePass();
+    }
     this.batchKernels.push(kernelName);
     this.stats.dispatches++;
     if (this.batchKernels.length >= MAX_DISPATCHES_PER_BATCH) this.flush();
+  }
+
+  /** While profiling: a dispatch bound to `buffers` whose barrier makes the pass end after the kernel. */
+  private dispatchFence(pass: GPUComputePassEncoder, buffers: readonly BufferBinding[]): void {
+    if (!this.fence) {
+      const module = this.device.createShaderModule({ code: fenceWgsl, label: 'profile_fence' });
+      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: 'profile_fence' });
+      // One stand-in per slot: a buffer may not be bound writable twice.
+      const standIns = Array.from({ length: 8 }, () =>
+        this.device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'profile-fence-stand-in' }),
+      );
+      this.fence = { pipeline, layout: pipeline.getBindGroupLayout(0), standIns };
+    }
+    // Each buffer once (a buffer may not be bound writable twice), whole.
+    const unique = [...new Set(buffers.map((b) => b.buffer))].slice(0, 8);
+    const entries: GPUBindGroupEntry[] = [];
+    for (let i = 0; i < 8; i++) entries.push({ binding: i, resource: { buffer: unique[i] ?? this.fence.standIns[i] } });
+    pass.setPipeline(this.fence.pipeline);
+    pass.setBindGroup(0, this.device.createBindGroup({ layout: this.fence.layout, entries, label: 'profile_fence' }));
+    pass.dispatchWorkgroups(1);
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches around it. */
@@ -163,7 +189,21 @@ export class Scheduler {
       throw new GpuError("kernel profiling needs the adapter's 'timestamp-query' feature, which this one lacks");
     }
     this.flush();
-    this.profiler ??= new KernelProfiler(this.device, MAX_DISPATCHES_PER_BATCH);
+    if (this.profiler) return;
+    this.profiler = new KernelProfiler(this.device, MAX_DISPATCHES_PER_BATCH);
+    // What an empty timed pass costs (see profiler.ts): the fence alone, on stand-ins.
+    for (let i = 0; i < CALIBRATION_PASSES; i++) {
+      const timestampWrites = this.profiler.nextPass(CALIBRATION_LABEL);
+      const pass = this.openEncoder().beginComputePass({ timestampWrites });
+      this.dispatchFence(pass, []);
+      pass.end();
+    }
+    this.flush();
+  }
+
+  /** The median cost of an empty timed pass in the last profile (ms), subtracted from its kernels. */
+  get profileOverheadMs(): number {
+    return this.lastOverheadMs;
   }
 
   /** Stops timing and returns the time per kernel since startProfiling, slowest first. */
@@ -173,6 +213,7 @@ export class Scheduler {
     await this.sync();
     this.profiler = null;
     const report = await profiler.report();
+    this.lastOverheadMs = profiler.overheadMs;
     profiler.destroy();
     return report;
   }

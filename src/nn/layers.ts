@@ -1,7 +1,7 @@
 // The layers the MSTF-NAS networks are built from, with PyTorch's constructor defaults and weight
 // initialisation. Each is a thin Module over one op in src/ops.
 import type { Runtime } from '../gpu/runtime.ts';
-import { conv2d, type Pair, type Padding } from '../ops/conv.ts';
+import { conv2d, reluConv2d, type Pair, type Padding } from '../ops/conv.ts';
 import { relu } from '../ops/elementwise.ts';
 import { linear } from '../ops/linear.ts';
 import { batchNorm2d } from '../ops/norm.ts';
@@ -52,6 +52,12 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     const { stride, padding, dilation, groups } = this.options;
     return conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+  }
+
+  /** this.forward(relu(x)) with the ReLU fused into the convolution where its kernels allow (reluConv2d). */
+  forwardRelu(x: Tensor): Tensor {
+    const { stride, padding, dilation, groups } = this.options;
+    return reluConv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
   }
 }
 
@@ -107,13 +113,23 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (this.bypass) return x;
+    return this.normalise(x, false);
+  }
+
+  /** relu(this.forward(x)) in the same passes. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, withRelu: boolean): Tensor {
+    if (this.bypass) return withRelu ? relu(x) : x;
     const batchOnly = this.statistics === 'batch';
     // batchNorm2d with no running tensors normalises with the batch's statistics and updates nothing.
     return batchNorm2d(x, batchOnly ? null : this.runningMean, batchOnly ? null : this.runningVar, this.weight, this.bias, {
       training: batchOnly || this.training,
       momentum: this.options.momentum,
       eps: this.options.eps,
+      relu: withRelu,
     });
   }
 }
@@ -217,7 +233,16 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 }
 
-/** Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential. */
+/**
+ * Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential. A ReLU is run
+ * together with its neighbour where the engine has a fused form, which gives the same values and
+ * gradients in fewer passes: BatchNorm2d then ReLU as one op, and otherwise ReLU then Conv2d as one
+ * (src/ops: batchNorm2d's relu option, reluConv2d). Modules with a forward replaced on the instance
+ * are never fused.
+ */
+/** A module whose forward was replaced on the instance (a hook: countForwardMacs) must run as is. */
+const unhooked = (m: Module): boolean => !Object.prototype.hasOwnProperty.call(m, 'forward');
+
 export class Sequential extends Module {
   private readonly layers: Module[];
 
@@ -229,7 +254,20 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y);
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i];
+      const next = layers[i + 1];
+      if (m instanceof BatchNorm2d && next instanceof ReLU && unhooked(m) && unhooked(next)) {
+        y = m.forwardRelu(y);
+        i++;
+      } else if (m instanceof ReLU && next instanceof Conv2d && unhooked(m) && unhooked(next)) {
+        y = next.forwardRelu(y);
+        i++;
+      } else {
+        y = m.forward(y);
+      }
+    }
     return y;
   }
 }

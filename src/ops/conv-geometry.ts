@@ -1,23 +1,37 @@
 // conv2d's geometry: argument checks and resolved sizes, the uniform and override constants every
-// conv2d_*.wgsl kernel shares, and which path (pointwise, depthwise, subgroup, tiled) a call takes.
-// The kernels and the forward/backward pair are in conv.ts.
-import type { Runtime } from '../gpu/runtime.ts';
+// conv2d_*.wgsl kernel shares, which path (pointwise, depthwise, general) a call takes, and the
+// limits of the kernels' register arrays. Which kernel variant runs on an adapter is decided in
+// kernel-choice.ts; the kernels and the forward/backward pair are in conv.ts.
+import { packUniform } from '../gpu/uniforms.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
 
 export const GROUP = 64;
 /** Output channels per invocation in conv2d_forward.wgsl (COB there). */
 export const FORWARD_BLOCK = 8;
+/**
+ * ...and in conv2d_forward_subgroup.wgsl (COB there); input channels per invocation of
+ * conv2d_input_grad_subgroup.wgsl (CIB there). Each of the 8 lanes loads the taps of two channels.
+ */
+export const SUBGROUP_FORWARD_BLOCK = 16;
+export const SUBGROUP_INPUT_GRAD_BLOCK = 16;
+/**
+ * Output channels per invocation of conv2d_weight_grad_subgroup.wgsl (KB there): one per lane of
+ * llvmpipe's 8 that loads dy.
+ */
+export const SUBGROUP_BLOCK = 8;
+/** ...and of their plain kernels, whose 4 channels are unrolled by hand (acc0..acc3 there). */
+export const PLAIN_BLOCK = 4;
 /** Widest filter the subgroup weight-gradient kernel holds in registers (MAX_KW there). */
 export const MAX_WEIGHT_GRAD_KW = 7;
 /** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */
 export const DEPTHWISE_ROWS = 4;
 /** Output columns per invocation of conv2d_depthwise_columns.wgsl, at most (MAX_SC there). */
-const MAX_COLUMNS = 8;
+export const MAX_COLUMNS = 8;
 /**
  * Output rows in flight there, (KH - 1) * DH + 1, at most (MAX_RING there): 7x7 at dilation 2.
  * Larger ones take conv2d_depthwise*.wgsl.
  */
-const MAX_RING = 13;
+export const MAX_RING = 13;
 /**
  * Output rows one invocation of conv2d_depthwise_columns.wgsl walks, at most: a 28-row plane in one
  * walk (2 halo rows per 28); chunks of 10-14 rows measured slower. Taller planes go in chunks.
@@ -35,16 +49,16 @@ const MAX_ROW_TERMS = 245;
  * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
  * filters use the plain general kernels.
  */
-const MAX_SUBGROUP_TAPS = 49;
+export const MAX_TAPS = 49;
 /**
  * Kernels keep the input (or dy) columns under 4 adjacent outputs in a register array of this size
  * (MAX_SPAN in the shaders): 3 * stride + dilation * (kernel width - 1) + 1 must fit. The search
  * space needs at most 20 (7 wide, dilation 2, stride 2).
  */
-const MAX_SPAN = 32;
+export const MAX_SPAN = 32;
 /** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
 const WEIGHT_GRAD_INVOCATIONS = 4096;
-/** Output tile edge of the *_tiled kernels (TILE there; TK = 16 is their reduction step). */
+/** Output tile edge of conv2d_tiled.wgsl (TILE there) and its reduction step (TK there). */
 export const TILE = 64;
 export const TILE_K = 16;
 /**
@@ -125,9 +139,29 @@ export function geometry(x: Tensor, w: Tensor, bias: Tensor | null, o: Conv2dOpt
   return { N, C, H, W, K, OH, OW, KH, KW, SH, SW, DH, DW, pt, pl, groups, cinG, coutG: K / groups };
 }
 
-/** The uniform shared by every conv2d_*.wgsl kernel (struct Params there). */
-export function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0, extra: readonly [number, number] = [0, 0]): number[] {
-  return [g.N, g.C, g.H, g.W, g.K, g.OH, g.OW, g.cinG, g.coutG, g.pt, g.pl, blocks, count, perChunk, ...extra];
+/** The uniform of every conv2d_*.wgsl kernel but the column walk (struct Params there). */
+export const CONV_PARAMS = [
+  'N', 'C', 'H', 'W', 'K', 'OH', 'OW', 'cin_g',
+  'cout_g', 'pt:i32', 'pl:i32', 'blocks', 'count', 'per_chunk', '_a', '_b',
+] as const;
+/** conv2d_depthwise_columns.wgsl's: the same geometry, then its split of the plane. */
+export const COLUMN_WALK_PARAMS = [
+  'N', 'C', 'H', 'W', 'K', 'OH', 'OW', 'cin_g',
+  'cout_g', 'pt:i32', 'pl:i32', 'rows', 'count', '_a', 'strips', 'chunks',
+] as const;
+
+const sizes = (g: ConvGeometry) => ({
+  N: g.N, C: g.C, H: g.H, W: g.W, K: g.K, OH: g.OH, OW: g.OW, cin_g: g.cinG, cout_g: g.coutG, pt: g.pt, pl: g.pl,
+});
+
+/** CONV_PARAMS for a launch: `blocks` of channels per invocation, `count` invocations, batch chunks of `perChunk`. */
+export function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0): number[] {
+  return packUniform(CONV_PARAMS, { ...sizes(g), blocks, count, per_chunk: perChunk });
+}
+
+/** COLUMN_WALK_PARAMS for a launch of conv2d_depthwise_columns.wgsl. */
+export function columnWalkParams(g: ConvGeometry, walk: ColumnWalk): number[] {
+  return packUniform(COLUMN_WALK_PARAMS, { ...sizes(g), rows: walk.rows, count: walk.count, strips: walk.strips, chunks: walk.chunks });
 }
 
 /** Override constants: the tap geometry, so the kernels' tap loops unroll. */
@@ -135,24 +169,32 @@ export function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
   return { WG: wg, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
 
-/** Override constants of the *_tiled kernels: the tap geometry only (their workgroup is fixed at 16x16). */
+/** Override constants of conv2d_tiled.wgsl: the tap geometry (its workgroup is fixed at 16x16). */
 export function tileTaps(g: ConvGeometry): Record<string, number> {
   return { KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
-
-/** Subgroup kernels: CPU adapters with 8-lane subgroups (on llvmpipe they save most weight loads). */
-export const useSubgroups = (rt: Runtime, g: ConvGeometry): boolean =>
-  rt.kernelProfile === 'cpu' && rt.subgroupLanes >= 8 && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
-
-/** Tiled implicit-GEMM kernels: the general path on real GPUs (see the header). */
-export const useTiled = (rt: Runtime): boolean => rt.kernelProfile === 'gpu';
 
 /** 1x1 over the whole image, unpadded (OH = H also rules out bottom/right padding): a matrix product. */
 export const isPointwise = (g: ConvGeometry): boolean =>
   g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.pt === 0 && g.pl === 0 && g.groups === 1 &&
   g.OH === g.H && g.OW === g.W;
 /** The depthwise kernels hold the filter in registers (MAX_TAPS there); larger ones take the general path. */
-export const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_SUBGROUP_TAPS;
+export const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_TAPS;
+
+/**
+ * The geometry whose forward is the input gradient of a stride-1 depthwise convolution g: dy
+ * (OH x OW) correlated with the filter rotated by 180 degrees, padded so that the output is H x W:
+ * dx[iy, ix] = sum of w[KH-1-a, KW-1-b] dy[iy - pt' + a DH, ix - pl' + b DW] with
+ * pt' = (KH - 1) DH - pt (same for columns). Null for strides, and for paddings so wide that
+ * pt' < 0 (a pad beyond the dilated filter).
+ */
+export function depthwiseInputGradGeometry(g: ConvGeometry): ConvGeometry | null {
+  if (g.SH !== 1 || g.SW !== 1) return null;
+  const pt = (g.KH - 1) * g.DH - g.pt;
+  const pl = (g.KW - 1) * g.DW - g.pl;
+  if (pt < 0 || pl < 0) return null;
+  return { ...g, H: g.OH, W: g.OW, OH: g.H, OW: g.W, pt, pl };
+}
 
 /** How conv2d_depthwise_columns.wgsl splits the output: SC columns by `rows` rows per invocation. */
 export interface ColumnWalk {

@@ -1,24 +1,18 @@
 // Elementwise ops: fill, unary functions, broadcasting binary arithmetic. Forward and backward side
-// by side; PyTorch semantics (broadcasting as torch.broadcast_shapes; d/dx relu(0) = 0).
-import fillWgsl from '../../shaders/fill.wgsl';
-import unaryWgsl from '../../shaders/unary.wgsl';
-import binaryWgsl from '../../shaders/binary.wgsl';
-import { currentRuntime, f32Bits, type Runtime } from '../gpu/runtime.ts';
-import { recordOp, sameShape, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
-import { assertSameRuntime, collapseDims, contiguousStrides, launch1d, padDims } from './launch.ts';
+// by side; PyTorch semantics (broadcasting as torch.broadcast_shapes; d/dx relu(0) = 0). The kernels
+// themselves are launched by src/kernels/elementwise.ts.
+import { currentRuntime, type Runtime } from '../gpu/runtime.ts';
+import { binaryKernel, fillKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.ts';
+import { sameShape, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
+import { assertSameRuntime, collapseDims, contiguousStrides } from './launch.ts';
 import { sumToShape } from './reduce.ts';
-
-const FILL = { name: 'fill', code: fillWgsl };
-/** fill, unary and binary handle one vec4 (4 elements) per invocation. */
-const vec4Count = (n: number): number => Math.ceil(n / 4);
-const UNARY = { name: 'unary', code: unaryWgsl };
-const BINARY = { name: 'binary', code: binaryWgsl };
 
 // ---- creation by fill ------------------------------------------------------------------------------
 
 export function full(shape: Shape, value: number, rt: Runtime = currentRuntime()): Tensor {
   const out = Tensor.empty(shape, rt);
-  launch1d(rt, FILL, vec4Count(out.size), [out.binding()], [out.size, f32Bits(value)]);
+  fillKernel(rt, out.binding(), out.size, value);
   return out;
 }
 
@@ -29,20 +23,13 @@ export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.rt);
 
 // ---- unary -----------------------------------------------------------------------------------------
 
-const UnaryOp = {
-  affine: 0, relu: 1, exp: 2, log: 3, sqrt: 4, pow: 5, abs: 6, sign: 7,
-  sigmoid: 8, tanh: 9, square: 10, reciprocal: 11, step: 12,
-} as const;
-
 function unary(x: Tensor, op: keyof typeof UnaryOp, alpha = 0, beta = 0): Tensor {
   const out = Tensor.empty(x.shape, x.rt);
-  launch1d(x.rt, UNARY, vec4Count(x.size), [x.binding(), out.binding()], [x.size, f32Bits(alpha), f32Bits(beta)], {
-    OP: UnaryOp[op],
-  });
+  unaryKernel(x.rt, x.binding(), out.binding(), x.size, op, alpha, beta);
   return out;
 }
 
-// Backward rules run inside a tidy() scope under noGrad (see tensor/autograd.ts): temporaries they
+// Backward rules run inside a tidy() scope under noGrad (see tensor/tape.ts): temporaries they
 // create are freed automatically, only the returned gradients survive.
 
 /** alpha * x + beta (scalar arithmetic, negation). */
@@ -110,8 +97,6 @@ export const step = (x: Tensor): Tensor => unary(x, 'step');
 
 // ---- binary with broadcasting ----------------------------------------------------------------------
 
-const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPositive: 6, pow: 7 } as const;
-
 export function broadcastShapes(a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
@@ -137,12 +122,13 @@ function binary(a: Tensor, b: Tensor, op: keyof typeof BinaryOp): Tensor {
   const rt = assertSameRuntime(op, a, b);
   const outShape = broadcastShapes(a.shape, b.shape);
   const out = Tensor.empty(outShape, rt);
-  const same = sameShape(a.shape, b.shape);
+  if (sameShape(a.shape, b.shape)) {
+    binaryKernel(rt, a.binding(), b.binding(), out.binding(), out.size, op);
+    return out;
+  }
   const dims = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-  const params = [out.size, dims.shape.length, 0, 0, ...padDims(dims.shape), ...padDims(dims.strides[0]), ...padDims(dims.strides[1])];
-  launch1d(rt, BINARY, vec4Count(out.size), [a.binding(), b.binding(), out.binding()], params, {
-    OP: BinaryOp[op],
-    BROADCAST: !same,
+  binaryKernel(rt, a.binding(), b.binding(), out.binding(), out.size, op, {
+    shape: dims.shape, aStrides: dims.strides[0], bStrides: dims.strides[1],
   });
   return out;
 }

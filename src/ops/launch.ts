@@ -1,12 +1,11 @@
 // Small helpers shared by op families: strides, dimension collapsing, 1-D launches.
-import { grid1d, type Runtime } from '../gpu/runtime.ts';
-import type { KernelSource, OverrideConstants } from '../gpu/pipelines.ts';
-import type { BufferBinding } from '../gpu/scheduler.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { MAX_BROADCAST_RANK } from '../kernels/elementwise.ts';
 import { ShapeError, type Shape } from '../tensor/tensor.ts';
 
-export const ELEMENTWISE_GROUP = 256;
-/** Kernels with per-dimension arrays in their uniform support this many dimensions. */
-export const MAX_KERNEL_RANK = 8;
+export { ELEMENTWISE_GROUP, launch1d } from '../kernels/launch.ts';
+/** Kernels with per-dimension arrays in their uniform (binary, copy_strided) support this many dimensions. */
+export const MAX_KERNEL_RANK = MAX_BROADCAST_RANK;
 
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
@@ -53,25 +52,6 @@ export function padDims(values: readonly number[]): number[] {
   const out = new Array<number>(MAX_KERNEL_RANK).fill(0);
   values.forEach((v, i) => (out[i] = v));
   return out;
-}
-
-/**
- * Launches a kernel with one invocation per element of a 1-D range, in groups of `constants.WG`
- * (default ELEMENTWISE_GROUP). The grid is sized by that same group: sizing it by the default while
- * the kernel ran in smaller groups left the rows past the first groups unprocessed (cross-entropy
- * and softmax saw only 64 rows of a batch of 128).
- */
-export function launch1d(
-  rt: Runtime,
-  kernel: KernelSource,
-  count: number,
-  buffers: readonly BufferBinding[],
-  params: ArrayLike<number>,
-  constants: OverrideConstants = {},
-): void {
-  const group = typeof constants.WG === 'number' ? constants.WG : ELEMENTWISE_GROUP;
-  const [x, y] = grid1d(count, group, rt.limits.maxComputeWorkgroupsPerDimension);
-  rt.run(kernel, { constants: { ...constants, WG: group }, buffers, params, workgroups: [x, y] });
 }
 
 export function assertSameRuntime(op: string, ...tensors: { rt: Runtime }[]): Runtime {

@@ -2,7 +2,8 @@
 // PyTorch does. W^T and the transposes in backward are strided layouts of the matmul kernel, not
 // copies; the bias is a broadcast add, its gradient a column sum.
 import type { Runtime } from '../gpu/runtime.ts';
-import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { kernels } from './elementwise.ts';
 import { assertSameRuntime } from './launch.ts';
 import { matmulInto, rowMajor, transposed } from './matmul.ts';

@@ -1,10 +1,11 @@
 // Matrix product (torch.matmul for 2-D and batched 3-D operands, batch broadcast when one side has
-// no batch). Three kernels, chosen per adapter and operand layout:
+// no batch). Five kernels, chosen per adapter and operand layout (matmulKernel in kernel-choice.ts):
 //  - `matmul_subgroup` on CPU adapters with subgroups when B is row-major with N % 4 == 0 (vec4 B
-//    loads, A shared by subgroup shuffles; ~21 GFLOP/s at 1024^3 on 2-core lavapipe);
+//    loads, A shared by subgroup shuffles; 23-25 GFLOP/s at 1024^3 on 2-core lavapipe);
 //  - `matmul_bt_subgroup` on CPU adapters with subgroups when B is given transposed and contiguous
 //    along k (the weight gradient of a 1x1 convolution, dY . X^T);
-//  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (scalar B loads);
+//  - `matmul_strided_subgroup` on CPU adapters with subgroups for any other layout (B gathered from
+//    4 column addresses per lane, the layout of matmul_subgroup otherwise);
 //  - `matmul_rows` on CPU adapters without subgroups (no barriers, 4x4 register blocks; ~9 GFLOP/s);
 //  - `matmul_tiled` on real GPUs (workgroup-memory tiles; 3x slower than `rows` on llvmpipe).
 // Transposed operands in backward are expressed with strides, not copies.
@@ -13,8 +14,12 @@ import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import matmulBtSubgroupWgsl from '../../shaders/matmul_bt_subgroup.wgsl';
 import matmulStridedSubgroupWgsl from '../../shaders/matmul_strided_subgroup.wgsl';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
+import type { MatmulKernel } from '../gpu/policy.ts';
 import type { Runtime } from '../gpu/runtime.ts';
-import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { packUniform } from '../gpu/uniforms.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
+import { blockedMatmulKernel, matmulKernel } from './kernel-choice.ts';
 import { assertSameRuntime } from './launch.ts';
 import { sum } from './reduce.ts';
 
@@ -23,40 +28,39 @@ const MATMUL_TILED = { name: 'matmul_tiled', code: matmulTiledWgsl };
 const MATMUL_SUBGROUP = { name: 'matmul_subgroup', code: matmulSubgroupWgsl };
 const MATMUL_BT_SUBGROUP = { name: 'matmul_bt_subgroup', code: matmulBtSubgroupWgsl };
 const MATMUL_STRIDED_SUBGROUP = { name: 'matmul_strided_subgroup', code: matmulStridedSubgroupWgsl };
-const ROWS_GROUP = 64;
-/** Rows of C per invocation and subgroup lanes the subgroup kernel needs (see its header). */
-const SUBGROUP_ROWS = 12;
-const SUBGROUP_LANES = 8;
-/** Rows of C per invocation in matmul_bt_subgroup. */
-const BT_ROWS = 8;
-
-/** Rows and columns of C per invocation in matmul_strided_subgroup. */
-const STRIDED_ROWS = 6;
-const STRIDED_COLS = 2;
-
-export type MatmulKernel = 'subgroup' | 'bt-subgroup' | 'strided-subgroup' | 'rows' | 'tiled';
-
-let forcedKernel: MatmulKernel | null = null;
-
 /**
- * Makes every matmul use `kernel` (null: choose per adapter and layout again). For tests and
- * benchmarks that compare kernels on one device; the forced kernel must suit the adapter.
+ * The uniform of every matmul_*.wgsl kernel (struct Params there): sizes, operand strides, batch
+ * strides, and column blocks (only the subgroup and strided-subgroup kernels read those: column j
+ * of B and C lies in block j / n_block, b_block and c_block apart; C's rows are n_block apart).
  */
-export function forceMatmulKernel(kernel: MatmulKernel | null): void {
-  forcedKernel = kernel;
+export const MATMUL_PARAMS = [
+  'M', 'N', 'K', '_pad', 'a_sm', 'a_sk', 'b_sk', 'b_sn', 'a_batch', 'b_batch', 'c_batch', 'n_block',
+  'b_block', 'c_block',
+] as const;
+const ROWS_GROUP = 64;
+/** Rows of C per invocation in matmul_subgroup (ROWS there), at most. */
+export const MAX_SUBGROUP_ROWS = 16;
+/**
+ * matmul_subgroup's rows per invocation: 8, 12 or 16, whichever leaves the fewest idle rows, ties
+ * to more. 16 was fastest or level on every shape measured (pointwise C16-C128 over N = 64 images,
+ * 1024^3; interleaved in one process on a loaded 2-core VM): C16 28x28 1.5-1.9 vs 1.9-3.5 ms at 12,
+ * C128 28x28 73-98 vs 102-118 ms. 12 left a third of the rows idle on 16-channel products.
+ */
+function subgroupRows(M: number): number {
+  let best = 16;
+  for (const rows of [12, 8]) if (Math.ceil(M / rows) * rows < Math.ceil(M / best) * best) best = rows;
+  return best;
 }
+/** Workgroups are whole subgroups of llvmpipe's 8 lanes; the kernels step k by as many (KSTEP in matmul_subgroup). */
+export const SUBGROUP_LANES = 8;
+/** Rows of C per invocation in matmul_bt_subgroup (ROWS there). */
+export const BT_ROWS = 8;
+/** Output tile edge of matmul_tiled (TILE there). */
+export const MATMUL_TILE = 64;
 
-/** Which kernel computes this product on `rt`. */
+/** Which kernel computes this product on `rt` (the choice is in kernel-choice.ts). */
 export function chooseMatmulKernel(rt: Runtime, b: MatrixLayout, N: number): MatmulKernel {
-  if (forcedKernel === 'subgroup' || forcedKernel === 'bt-subgroup') {
-    throw new Error(`forceMatmulKernel('${forcedKernel}') is not supported: it needs specific layouts`);
-  }
-  if (forcedKernel) return forcedKernel;
-  if (rt.kernelProfile === 'gpu') return 'tiled';
-  if (rt.subgroupLanes < SUBGROUP_LANES) return 'rows';
-  if (b.s1 === 1 && b.s0 % 4 === 0 && N % 4 === 0 && b.batchStride % 4 === 0) return 'subgroup';
-  if (b.s0 === 1 && b.s1 % 4 === 0 && b.batchStride % 4 === 0) return 'bt-subgroup';
-  return 'strided-subgroup';
+  return matmulKernel(rt.policy, b, N);
 }
 
 /** Where element (m, k) of A or (k, n) of B lives: offset = batch * batchStride + i * s0 + j * s1. */
@@ -75,7 +79,22 @@ export const transposed = (t: Tensor, rows: number, cols: number, batched: boole
   buffer: t, s0: 1, s1: rows, batchStride: batched ? rows * cols : 0,
 });
 
-/** out[b] = A[b] (M x K) . B[b] (K x N), written contiguously into a new tensor of `outShape`. */
+/**
+ * Column blocks: the N columns of B and of the product come in blocks of `columns`, `bStride` and
+ * `cStride` elements apart (a pointwise convolution over a whole batch: column (image, pixel), so
+ * one product covers every image). The product's rows are `columns` apart.
+ */
+export interface ColumnBlocks {
+  columns: number;
+  bStride: number;
+  cStride: number;
+}
+
+/**
+ * out[b] = A[b] (M x K) . B[b] (K x N), written contiguously into a new tensor of `outShape`; with
+ * `blocks` (one batch entry only, and a kernel that reads them: see blockedMatmulKernel) the columns
+ * are laid out in blocks.
+ */
 export function matmulInto(
   rt: Runtime,
   a: MatrixLayout,
@@ -85,20 +104,28 @@ export function matmulInto(
   K: number,
   batch: number,
   outShape: readonly number[],
+  blocks?: ColumnBlocks,
 ): Tensor {
   const out = Tensor.empty(outShape, rt);
-  const params = [M, N, K, 0, a.s0, a.s1, b.s0, b.s1, a.batchStride, b.batchStride, M * N];
+  const params = packUniform(MATMUL_PARAMS, {
+    M, N, K, a_sm: a.s0, a_sk: a.s1, b_sk: b.s0, b_sn: b.s1, a_batch: a.batchStride, b_batch: b.batchStride, c_batch: M * N,
+    n_block: blocks?.columns ?? N, b_block: blocks?.bStride ?? 0, c_block: blocks?.cStride ?? 0,
+  });
   const buffers = [a.buffer.binding(), b.buffer.binding(), out.binding()];
-  const kernel = chooseMatmulKernel(rt, b, N);
+  const kernel = blocks ? blockedMatmulKernel(rt.policy, b, blocks) : chooseMatmulKernel(rt, b, N);
+  if (blocks && (kernel === null || batch !== 1)) {
+    throw new Error(`matmul: column blocks need one batch entry and a kernel that reads them (got ${kernel}, batch ${batch})`);
+  }
   // Lanes own 4 columns each in `subgroup` and `rows`: narrow products (N = 49 for 7x7 feature maps)
   // get narrow workgroups instead of mostly idle 64-lane ones.
   const vec4Group = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / 4 / SUBGROUP_LANES) * SUBGROUP_LANES));
   if (kernel === 'subgroup') {
+    const rows = subgroupRows(M);
     rt.run(MATMUL_SUBGROUP, {
-      constants: { WG: vec4Group },
+      constants: { WG: vec4Group, ROWS: rows },
       buffers,
       params,
-      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / SUBGROUP_ROWS), batch],
+      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / rows), batch],
     });
   } else if (kernel === 'bt-subgroup') {
     // One column per lane: narrow products (N = channels, often 16-64) get narrow workgroups.
@@ -110,12 +137,12 @@ export function matmulInto(
       workgroups: [Math.ceil(N / wg), Math.ceil(M / BT_ROWS), batch],
     });
   } else if (kernel === 'strided-subgroup') {
-    const wg = Math.min(ROWS_GROUP, Math.max(SUBGROUP_LANES, Math.ceil(N / STRIDED_COLS / SUBGROUP_LANES) * SUBGROUP_LANES));
+    const rows = subgroupRows(M);
     rt.run(MATMUL_STRIDED_SUBGROUP, {
-      constants: { WG: wg },
+      constants: { WG: vec4Group, ROWS: rows },
       buffers,
       params,
-      workgroups: [Math.ceil(N / (STRIDED_COLS * wg)), Math.ceil(M / STRIDED_ROWS), batch],
+      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / rows), batch],
     });
   } else if (kernel === 'rows') {
     rt.run(MATMUL_ROWS, {
@@ -125,7 +152,7 @@ export function matmulInto(
       workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / 4), batch],
     });
   } else {
-    rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch] });
+    rt.run(MATMUL_TILED, { buffers, params, workgroups: [Math.ceil(N / MATMUL_TILE), Math.ceil(M / MATMUL_TILE), batch] });
   }
   return out;
 }

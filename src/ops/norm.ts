@@ -10,7 +10,8 @@ import gradStatsWgsl from '../../shaders/batchnorm_grad_stats.wgsl';
 import gradChannelWgsl from '../../shaders/batchnorm_grad_channel.wgsl';
 import { f32Bits, grid1d, type Runtime } from '../gpu/runtime.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { recordOp, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { assertSameRuntime } from './launch.ts';
 
 const BN_STATS = { name: 'batchnorm_stats', code: statsWgsl };
@@ -28,6 +29,11 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root (PyTorch's default 1e-5). */
   eps?: number;
+  /**
+   * relu(batch_norm(x)) in the same passes: the ReLU applied as the output is written, its gradient
+   * (0 where the output is 0) as the backward reads grad_out. Default false.
+   */
+  relu?: boolean;
 }
 
 function describe(t: Tensor | null): string {
@@ -54,16 +60,22 @@ function launchGrid(rt: Runtime, count: number, group: number): [number, number]
 /** Elements (or vec4s) per invocation of batchnorm_apply: fewer, fatter invocations for llvmpipe. */
 const APPLY_PER = 4;
 
-/** out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl). */
-function applyCoefficients(rt: Runtime, u: Tensor | null, v: Tensor, coef: Tensor, hw: number): Tensor {
+/**
+ * out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl); clamped at 0 with `relu`, u taken
+ * only where mask > 0 when a mask is given.
+ */
+function applyCoefficients(
+  rt: Runtime, u: Tensor | null, v: Tensor, coef: Tensor, hw: number, relu = false, mask: Tensor | null = null,
+): Tensor {
   const [N, C] = v.shape;
   const out = Tensor.empty(v.shape, rt);
   const vec4 = hw % 4 === 0;
   const len = vec4 ? hw / 4 : hw;
   const uu = u ?? v;
+  const m = mask ?? v;
   rt.run(BN_APPLY, {
-    constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: vec4, U_INPUT: u !== null },
-    buffers: [uu.binding(), v.binding(), uu.binding(), v.binding(), coef.binding(), out.binding()],
+    constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: vec4, U_INPUT: u !== null, RELU: relu, MASK: mask !== null },
+    buffers: [uu.binding(), v.binding(), uu.binding(), v.binding(), coef.binding(), out.binding(), m.binding(), m.binding()],
     params: [C, hw],
     workgroups: [Math.ceil(len / (SMALL_GROUP * APPLY_PER)), C, N],
   });
@@ -126,17 +138,26 @@ export function batchNorm2d(
     params: [C, N, hw, f32Bits(momentum), f32Bits(eps)],
     workgroups: [Math.ceil(C / SMALL_GROUP)],
   });
-  const out = applyCoefficients(rt, null, x, coef, hw);
+  const relu = options.relu ?? false;
+  const out = applyCoefficients(rt, null, x, coef, hw, relu);
   partial?.dispose();
   coef.dispose();
   for (const s of scratch) s.dispose();
 
-  const saved = weight ? [x, stats, weight] : [x, stats];
-  recordOp(out, 'batchNorm2d', weight && bias ? [x, weight, bias] : [x], saved, (grad, [xs, st, ws]) => {
+  // With the ReLU the backward masks grad_out by the output (> 0 exactly where the ReLU passed).
+  // (Saved only then: otherwise the output's buffer would live until backward for nothing.)
+  const saved = [x, stats, ...(weight ? [weight] : []), ...(relu ? [out] : [])];
+  recordOp(out, relu ? 'batchNorm2dRelu' : 'batchNorm2d', weight && bias ? [x, weight, bias] : [x], saved, (grad, kept) => {
+    const [xs, st] = kept;
+    const ws = weight ? kept[2] : undefined;
+    const mask = relu ? kept[kept.length - 1] : null;
     const gradPartial = Tensor.empty([planes * 2], rt);
     rt.run(BN_GRAD_STATS, {
-      constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0 },
-      buffers: [grad.binding(), xs.binding(), grad.binding(), xs.binding(), st.binding(), gradPartial.binding()],
+      constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0, MASK: relu },
+      buffers: [
+        grad.binding(), xs.binding(), grad.binding(), xs.binding(), st.binding(), gradPartial.binding(),
+        (mask ?? xs).binding(), (mask ?? xs).binding(),
+      ],
       params: [planes, hw, C],
       workgroups: launchGrid(rt, planes, SMALL_GROUP),
     });
@@ -149,7 +170,7 @@ export function batchNorm2d(
       params: [C, N, hw],
       workgroups: [Math.ceil(C / SMALL_GROUP)],
     });
-    const gx = x.requiresGrad ? applyCoefficients(rt, grad, xs, gcoef, hw) : null;
+    const gx = x.requiresGrad ? applyCoefficients(rt, grad, xs, gcoef, hw, false, mask) : null;
     // Unreturned temporaries (partials, coefficients, unused gradients) are freed by the tidy()
     // scope that backward rules run in.
     return affine ? [gx, weight!.requiresGrad ? gw : null, bias!.requiresGrad ? gb : null] : [gx];

@@ -2,7 +2,8 @@
 // the reduction that undoes broadcasting in gradients.
 import reduceSumWgsl from '../../shaders/reduce_sum.wgsl';
 import { f32Bits } from '../gpu/runtime.ts';
-import { recordOp, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+import { ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { launch1d } from './launch.ts';
 import { affine } from './elementwise.ts';
 import { expand } from './shape.ts';

@@ -1,7 +1,8 @@
 // Shape ops: reshape (a view), expand, transpose/permute, slice and concat along an axis. All copies
 // go through one strided-copy kernel; each op's backward is another view or copy.
 import copyStridedWgsl from '../../shaders/copy_strided.wgsl';
-import { recordOp, shapeSize, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+import { shapeSize, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+import { recordOp } from '../tensor/tape.ts';
 import { zeros } from './elementwise.ts';
 import { assertSameRuntime, collapseDims, contiguousStrides, launch1d, padDims } from './launch.ts';
 import { sumToShape } from './reduce.ts';

@@ -1,4 +1,4 @@
 export * from './tensor.ts';
 export * from './scope.ts';
-export * from './autograd.ts';
+export * from './tape.ts';
 export * from './create.ts';

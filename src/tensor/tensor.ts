@@ -1,9 +1,10 @@
-// Tensor: a shape plus a reference-counted GPU buffer, and the autograd fields. f32, contiguous.
+// Tensor: a shape plus a reference-counted GPU buffer, and the autograd fields (the tape itself is in
+// tape.ts). f32, contiguous.
 import type { Runtime } from '../gpu/runtime.ts';
 import { currentRuntime } from '../gpu/runtime.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { isGradEnabled, keep, track } from './scope.ts';
-import { backward as runBackward, type BackwardOptions } from './autograd.ts';
+import { track } from './scope.ts';
+import { backward as runBackward, type BackwardOptions, type GradNode } from './tape.ts';
 
 export type Shape = readonly number[];
 
@@ -37,54 +38,6 @@ export class Storage {
   }
   release(): void {
     if (--this.refs === 0) this.rt.pool.release(this.buffer);
-  }
-}
-
-/**
- * How a tensor was made: the inputs and the rule that turns the output gradient into theirs.
- * A node lives while its output tensor or any node downstream still needs it (PyTorch keeps a graph
- * alive as long as its outputs): `refs` counts those holders, and the node releases what it saved
- * when the last one lets go. So a tidy() scope may dispose intermediates before backward runs.
- */
-export class GradNode {
-  private refs = 1;
-  private released = false;
-
-  constructor(
-    readonly op: string,
-    readonly inputs: readonly Tensor[],
-    private readonly saved: readonly Tensor[],
-    private readonly rule: (grad: Tensor, saved: readonly Tensor[]) => readonly (Tensor | null)[],
-  ) {
-    for (const t of inputs) t.node?.retain();
-  }
-
-  backward(grad: Tensor): readonly (Tensor | null)[] {
-    if (this.released) throw new Error(`backward through '${this.op}' a second time: pass { retainGraph: true } to the first backward()`);
-    return this.rule(grad, this.saved);
-  }
-
-  retain(): void {
-    this.refs++;
-  }
-
-  /** Drops one holder; the last one frees the saved tensors and lets go of the inputs' nodes. */
-  unref(): void {
-    // Iterative: long chains of nodes would overflow a recursive release.
-    const pending: GradNode[] = [this];
-    while (pending.length > 0) {
-      const node = pending.pop()!;
-      if (--node.refs > 0) continue;
-      node.freeSaved();
-      for (const t of node.inputs) if (t.node) pending.push(t.node);
-    }
-  }
-
-  /** Frees the saved tensors now (after backward); the node can no longer run backward. */
-  freeSaved(): void {
-    if (this.released) return;
-    this.released = true;
-    for (const t of this.saved) t.dispose();
   }
 }
 
@@ -180,7 +133,7 @@ export class Tensor {
     return (await this.data())[0];
   }
 
-  /** Accumulates gradients into the leaves this tensor depends on (see autograd.ts). */
+  /** Accumulates gradients into the leaves this tensor depends on (see tape.ts). */
   backward(grad?: Tensor, options?: BackwardOptions): void {
     runBackward(this, grad, options);
   }
@@ -206,23 +159,4 @@ export class Tensor {
     if (this.storage === null) throw new Error(`${this.toString()} was disposed and cannot be used`);
     return this.storage;
   }
-}
-
-/**
- * Attaches a backward rule to `out` when a tape is being recorded and any input requires grad.
- * `saved` are tensors the rule reads; they are aliased (kept alive) until backward or dispose.
- */
-export function recordOp(
-  out: Tensor,
-  op: string,
-  inputs: readonly Tensor[],
-  saved: readonly Tensor[],
-  backward: (grad: Tensor, saved: readonly Tensor[]) => readonly (Tensor | null)[],
-): Tensor {
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
-  // Aliases owned by the node, not by the enclosing tidy() scope.
-  const kept = saved.map((t) => keep(t.alias()));
-  out.requiresGrad = true;
-  out.node = new GradNode(op, inputs, kept, backward);
-  return out;
 }

@@ -1,20 +1,8 @@
-// Small networks the nn tests share: the tiny one behind fixtures/state-v1-tiny.msgpack (see
-// scripts/make-fixtures.ts), and a conv-BN-ReLU-GAP-linear net for module behaviour.
+// A small network the nn tests share, for module behaviour. (The tiny one behind
+// fixtures/state-v1-tiny.msgpack lives beside that fixture: fixtures/tiny-net.ts.)
 import type { Runtime } from '../../src/gpu/runtime.ts';
 import { BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Sequential } from '../../src/nn/index.ts';
 import { Rng } from '../../src/util/rng.ts';
-
-export function tinyFixtureNet(rt: Runtime, seed = 20261126): Sequential {
-  const rng = new Rng(seed);
-  return new Sequential(
-    new Conv2d(1, 4, 3, { rng, rt, padding: 1 }),
-    new BatchNorm2d(4, { rt }),
-    new ReLU(),
-    new Conv2d(4, 4, 3, { rng, rt, padding: 1, groups: 4, bias: false }),
-    new GlobalAvgPool2d(),
-    new Linear(4, 3, { rng, rt }),
-  );
-}
 
 /** conv 3 -> 8 (3x3, no bias), BN, ReLU, global average pool, linear 8 -> 4: for 2 x 3 x 6 x 6 input. */
 export function smallNet(rt: Runtime, seed: number): Sequential {

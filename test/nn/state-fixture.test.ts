@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeState, encodeState, loadState } from '../../src/nn/state.ts';
 import { testRuntime } from '../gpu.ts';
-import { tinyFixtureNet } from './fixture-net.ts';
+import { tinyFixtureNet } from '../../fixtures/tiny-net.ts';
 
 const rt = await testRuntime();
 const fixtures = resolve(import.meta.dirname, '..', '..', 'fixtures');

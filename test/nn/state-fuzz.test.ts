@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { checkStateFits, decodeState, type DecodedState } from '../../src/nn/state.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
 import { testRuntime } from '../gpu.ts';
-import { tinyFixtureNet } from './fixture-net.ts';
+import { tinyFixtureNet } from '../../fixtures/tiny-net.ts';
 
 const rt = await testRuntime();
 const fixtures = resolve(import.meta.dirname, '..', '..', 'fixtures');

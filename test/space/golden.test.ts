@@ -10,7 +10,7 @@ import { loadNamedValues, type NamedValues } from '../../src/nn/state.ts';
 import { architectureCost, buildNetwork } from '../../src/space/index.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { noGrad } from '../../src/tensor/scope.ts';
-import { assertClose } from '../kernels/helpers.ts';
+import { assertClose } from '../ops/helpers.ts';
 import { testRuntime } from '../gpu.ts';
 
 const rt = await testRuntime();

@@ -1,0 +1,67 @@
+// The raw elementwise kernels (fill, unary functions, binary arithmetic) on buffer bindings: no
+// tensors, no tape. The differentiable ops in src/ops/elementwise.ts are built on these, and so is
+// the tape's gradient accumulation (src/tensor/tape.ts), which must not depend on those ops.
+import fillWgsl from '../../shaders/fill.wgsl';
+import unaryWgsl from '../../shaders/unary.wgsl';
+import binaryWgsl from '../../shaders/binary.wgsl';
+import { f32Bits, type Runtime } from '../gpu/runtime.ts';
+import type { BufferBinding } from '../gpu/scheduler.ts';
+import { launch1d } from './launch.ts';
+
+const FILL = { name: 'fill', code: fillWgsl };
+const UNARY = { name: 'unary', code: unaryWgsl };
+const BINARY = { name: 'binary', code: binaryWgsl };
+
+/** The unary functions (OP in unary.wgsl). */
+export const UnaryOp = {
+  affine: 0, relu: 1, exp: 2, log: 3, sqrt: 4, pow: 5, abs: 6, sign: 7,
+  sigmoid: 8, tanh: 9, square: 10, reciprocal: 11, step: 12,
+} as const;
+/** The binary operations (OP in binary.wgsl). */
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, maskPositive: 6, pow: 7 } as const;
+
+/** The broadcast dimensions of binary.wgsl (at most 8): sizes and each operand's strides, 0 where broadcast. */
+export const MAX_BROADCAST_RANK = 8;
+export interface BroadcastDims {
+  shape: readonly number[];
+  aStrides: readonly number[];
+  bStrides: readonly number[];
+}
+
+/** These kernels handle one vec4 (4 elements) per invocation; bindings are padded to 16 bytes. */
+const vec4Count = (n: number): number => Math.ceil(n / 4);
+
+const padDims = (values: readonly number[]): number[] => {
+  const out = new Array<number>(MAX_BROADCAST_RANK).fill(0);
+  values.forEach((v, i) => (out[i] = v));
+  return out;
+};
+
+/** out[i] = value for i < count. */
+export function fillKernel(rt: Runtime, out: BufferBinding, count: number, value: number): void {
+  launch1d(rt, FILL, vec4Count(count), [out], [count, f32Bits(value)]);
+}
+
+/** out[i] = op(x[i]) for i < count (affine: alpha * x + beta; pow: x ^ alpha). */
+export function unaryKernel(
+  rt: Runtime, x: BufferBinding, out: BufferBinding, count: number, op: keyof typeof UnaryOp, alpha = 0, beta = 0,
+): void {
+  launch1d(rt, UNARY, vec4Count(count), [x, out], [count, f32Bits(alpha), f32Bits(beta)], { OP: UnaryOp[op] });
+}
+
+/**
+ * out = a OP b over `count` output elements: elementwise when `dims` is absent (same shapes),
+ * otherwise broadcast along the collapsed dimensions `dims`.
+ */
+export function binaryKernel(
+  rt: Runtime, a: BufferBinding, b: BufferBinding, out: BufferBinding, count: number, op: keyof typeof BinaryOp,
+  dims?: BroadcastDims,
+): void {
+  if (dims && dims.shape.length > MAX_BROADCAST_RANK) {
+    throw new RangeError(`binary kernel: ${dims.shape.length} broadcast dimensions, at most ${MAX_BROADCAST_RANK}`);
+  }
+  const params = dims
+    ? [count, dims.shape.length, 0, 0, ...padDims(dims.shape), ...padDims(dims.aStrides), ...padDims(dims.bStrides)]
+    : [count, 1, 0, 0, ...padDims([count]), ...padDims([1]), ...padDims([1])];
+  launch1d(rt, BINARY, vec4Count(count), [a, b, out], params, { OP: BinaryOp[op], BROADCAST: dims !== undefined });
+}
