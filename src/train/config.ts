@@ -89,7 +89,7 @@ export interface PresetSettings {
  * its learning rate and batch: those are tuned for 100 epochs, and in 15 they barely move the
  * weights (BreastMNIST at lr 0.001, batch 128 for 10 epochs, C = 16: test AUC 0.55, chance). One
  * recipe for all, batch 32 at lr 0.025 with cosine annealing, gives BreastMNIST 255 steps in 15
- * epochs and test ACC / AUC 0.82 / 0.85 in under 3 minutes on a 2-core CPU (docs/training.md).
+ * epochs and test ACC / AUC 0.82-0.85 / 0.85-0.87 in about 2 minutes on a 2-core CPU (docs/training.md).
  */
 export const PRESETS: Readonly<Record<PresetName, PresetSettings>> = {
   paper: { epochs: 100, initChannels: 128, batchSize: null, lr: null },

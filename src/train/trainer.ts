@@ -12,7 +12,7 @@
 import type { ImageDataset } from '../data/dataset.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { Runtime } from '../gpu/runtime.ts';
-import { loadNamedValues, type StateTensor } from '../nn/state.ts';
+import { loadNamedValues, StateFormatError, type StateTensor } from '../nn/state.ts';
 import type { Module } from '../nn/module.ts';
 import { genotypeKey } from '../space/text.ts';
 import { resolveGenotype, type GenotypeInput } from '../space/genotype.ts';
@@ -148,7 +148,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       loadNamedValues(net, resume.tensors, 'the model file');
       sgd.loadMomentumState(named.map(([name, p]) => {
         const saved = resume.momentum.get(name);
-        if (saved && saved.values.length !== p.size) throw new DatasetMismatchError(`the model file's momentum for '${name}' has ${saved.values.length} values, the network needs ${p.size}`);
+        if (saved && saved.values.length !== p.size) throw new StateFormatError('the model file', `momentum['${name}'] holds ${saved.values.length} values, its parameter has ${p.size}`);
         return saved?.values ?? null;
       }));
       tensors = resume.tensors;
