@@ -8,12 +8,14 @@ import { registerInfo } from './info.ts';
 import { dataProgram, registerData } from './data.ts';
 import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
+import { registerTrain } from './train.ts';
+import { registerEval } from './eval.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 const VERSION = '0.1.0';
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'] };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {
@@ -27,6 +29,8 @@ function mainProgram(): CAC {
   registerProfile(cli);
   registerData(cli);
   registerArch(cli);
+  registerTrain(cli);
+  registerEval(cli);
   cli.help(fixNegatedDefaults);
   cli.version(VERSION);
   return cli;

@@ -1,5 +1,7 @@
-// One SGD step on one parameter, in place, with PyTorch's torch.optim.SGD rule:
-//   d = grad + weight_decay * p
+// One SGD step on one parameter, in place, with PyTorch's torch.optim.SGD rule, after
+// torch.nn.utils.clip_grad_norm_ has scaled the gradient:
+//   g = grad * clip[1]           (clip = [global norm, scale]; scale 1 when not clipping)
+//   d = g + weight_decay * p
 //   momentum: buf = d on the first step, else momentum * buf + (1 - dampening) * d;
 //             d = d + momentum * buf (nesterov) or d = buf
 //   p -= lr * d
@@ -20,6 +22,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 @group(0) @binding(3) var<storage, read_write> buf: array<f32>;
+@group(0) @binding(4) var<storage, read> clip: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -27,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (i >= p.n) {
     return;
   }
-  var d = grad[i] + p.weight_decay * param[i];
+  var d = grad[i] * clip[1] + p.weight_decay * param[i];
   if (p.momentum != 0.0) {
     var b = d;
     if (p.first_step == 0u) {

@@ -1,7 +1,8 @@
 // What a network needs to know about a dataset before any file is read: its name, task, image
 // channels and number of outputs. One lookup for the embedded synthetic set and every MedMNIST
 // subset, shared by `arch`, `train` and `search`.
-import { getMedMnistInfo, type MedMnistTask } from './registry.ts';
+import { UnknownDatasetError } from './errors.ts';
+import { getMedMnistInfo, MEDMNIST_NAMES, type MedMnistTask } from './registry.ts';
 import { SYNTHETIC_CLASSES, SYNTHETIC_NAME } from './synthetic.ts';
 
 export interface DatasetShape {
@@ -18,6 +19,13 @@ export function datasetShape(name: string): DatasetShape {
   if (name.toLowerCase() === SYNTHETIC_NAME) {
     return { name: SYNTHETIC_NAME, task: 'multi-class', inChannels: 1, numClasses: SYNTHETIC_CLASSES.length };
   }
-  const info = getMedMnistInfo(name);
+  let info;
+  try {
+    info = getMedMnistInfo(name);
+  } catch (e) {
+    // The built-in set is a valid answer wherever a shape is asked for: list it too.
+    if (e instanceof UnknownDatasetError) throw new UnknownDatasetError(name, [SYNTHETIC_NAME, ...MEDMNIST_NAMES]);
+    throw e;
+  }
   return { name: info.name, task: info.task, inChannels: info.channels, numClasses: info.classNames.length };
 }

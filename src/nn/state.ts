@@ -62,20 +62,43 @@ function fromLittleEndianBytes(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** Every parameter and buffer of `module`, read back from the GPU and packed (version 2). */
-export async function encodeState(module: Module): Promise<Uint8Array> {
-  const tensors: Record<string, { shape: number[]; dtype: 'f32'; data: Uint8Array }> = {};
-  for (const [name, t] of module.stateEntries()) {
-    tensors[name] = { shape: [...t.shape], dtype: 'f32', data: toLittleEndianBytes(await t.data()) };
-  }
-  return encodeEnvelope(STATE_FORMAT, STATE_VERSION, { tensors });
+/** One tensor as a state payload stores it: shape, dtype and little-endian f32 bytes. */
+export interface PackedTensor {
+  readonly shape: number[];
+  readonly dtype: 'f32';
+  readonly data: Uint8Array;
 }
 
-function checkTensors(f: FieldChecker, value: unknown, keys: readonly string[]): Map<string, StateTensor> {
-  const record = f.record(value, 'tensors');
+/** Packs named f32 values the way a state payload stores them (model files reuse the layout). */
+export function packTensor(shape: readonly number[], values: Float32Array): PackedTensor {
+  return { shape: [...shape], dtype: 'f32', data: toLittleEndianBytes(values) };
+}
+
+/** Every parameter and buffer of `module`, read back from the GPU, as a state payload's `tensors`. */
+export async function readStateTensors(module: Module): Promise<Record<string, PackedTensor>> {
+  const tensors: Record<string, PackedTensor> = {};
+  for (const [name, t] of module.stateEntries()) tensors[name] = packTensor(t.shape, await t.data());
+  return tensors;
+}
+
+/** Every parameter and buffer of `module`, read back from the GPU and packed (version 2). */
+export async function encodeState(module: Module): Promise<Uint8Array> {
+  return encodeEnvelope(STATE_FORMAT, STATE_VERSION, { tensors: await readStateTensors(module) });
+}
+
+/**
+ * Checks a decoded `tensors` map (name -> { shape, dtype, data }) field by field: every fault is a
+ * FileFormatError naming the file and the tensor. Model files store their tensors this way.
+ */
+export function decodePackedTensors(f: FieldChecker, value: unknown, where = 'tensors'): Map<string, StateTensor> {
+  return checkTensors(f, value, ['shape', 'dtype', 'data'], where);
+}
+
+function checkTensors(f: FieldChecker, value: unknown, keys: readonly string[], field = 'tensors'): Map<string, StateTensor> {
+  const record = f.record(value, field);
   const out = new Map<string, StateTensor>();
   for (const [name, entry] of Object.entries(record)) {
-    const where = `tensors[${JSON.stringify(name)}]`;
+    const where = `${field}[${JSON.stringify(name)}]`;
     const t = f.record(entry, where);
     f.keys(t, where, keys);
     if ('dtype' in t && f.string(t.dtype, `${where}.dtype`) !== 'f32') f.fail(`${where}.dtype`, "'f32'", t.dtype);

@@ -2,7 +2,7 @@
 // a temporary file beside it, flush it, rename it over the target (atomic on one file system), then
 // flush the directory so that the rename itself survives a power cut. Reading turns the file
 // system's error codes into messages that name the file and what was expected.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A file that could not be read or written: names the path, what was expected and what to do. */
@@ -62,11 +62,19 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+export interface WriteAtomicOptions {
+  /**
+   * Called once the temporary file is written and flushed, just before the rename: a test hook, so
+   * that a test can kill the process at the one moment a crash could hurt.
+   */
+  readonly beforeRename?: (tempPath: string) => void | Promise<void>;
+}
+
 /**
  * Writes `bytes` to `path` atomically: the real name holds either the old file or the whole new one,
  * also after a crash or a power cut. Errors are FileAccessErrors naming the path.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteAtomicOptions = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -78,12 +86,47 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     } finally {
       await handle.close();
     }
+    await options.beforeRename?.(temp);
     await rename(temp, path);
     await syncDirectory(dir);
   } catch (e) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw explainWrite((e as NodeJS.ErrnoException).code, path, e as Error);
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writeFileAtomic left beside `path` when a process died before
+ * its rename (their names carry the writer's pid); those of live processes stay. Returns how many.
+ */
+export async function removeStaleTempFiles(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || (pid !== process.pid && processAlive(pid))) continue;
+    await rm(join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /**

@@ -1,23 +1,56 @@
-// A genotype as a user gives it on the command line: `paper`, `2,0,4,...`, a JSON array, or the path
+// A genotype as a user gives it on the command line: `paper`, `2,0,4,...`, a JSON array, the path
 // of a file holding any of the forms parseGenotype reads (a list, JSON, a search summary with a
-// `genotype` field, the readable text form).
+// `genotype` field, the readable text form), or a search run directory, whose `summary.json`
+// names the chosen architecture in `chosen.genotype` (docs/training.md).
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GenotypeError } from '../space/errors.ts';
 import { parseGenotype } from '../space/text.ts';
 import type { GenotypeOptions } from '../space/genotype.ts';
 import { readFileOrExplain } from './files.ts';
 
-async function isFile(path: string): Promise<boolean> {
+async function kindOf(path: string): Promise<'file' | 'dir' | null> {
   try {
-    return (await stat(path)).isFile();
+    const s = await stat(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : null;
   } catch {
-    return false;
+    return null;
+  }
+}
+
+/** The file in a search run directory that names its chosen genotype. */
+export const SEARCH_SUMMARY_FILE = 'summary.json';
+
+/** The chosen genotype of a search run directory: `chosen.genotype` in its summary.json. */
+export async function readSearchRunGenotype(dir: string, options: GenotypeOptions = {}): Promise<number[]> {
+  const path = join(dir, SEARCH_SUMMARY_FILE);
+  if ((await kindOf(path)) !== 'file') {
+    throw new GenotypeError(`${dir} is a directory without a ${SEARCH_SUMMARY_FILE}: give a search run directory (mednas search writes one), a genotype file, or the genes`);
+  }
+  const text = new TextDecoder().decode(await readFileOrExplain(path, 'search summary'));
+  let summary: unknown;
+  try {
+    summary = JSON.parse(text);
+  } catch (e) {
+    throw new GenotypeError(`${path} is not valid JSON (${(e as Error).message}): it may be truncated; run the search again or give the genes`);
+  }
+  const chosen = (summary as { chosen?: { genotype?: unknown } } | null)?.chosen;
+  if (chosen === undefined || chosen === null || typeof chosen !== 'object' || chosen.genotype === undefined) {
+    throw new GenotypeError(`${path} has no \`chosen.genotype\` field: the search has not chosen an architecture yet (or the file is from something else)`);
+  }
+  try {
+    return parseGenotype(typeof chosen.genotype === 'string' ? chosen.genotype : JSON.stringify(chosen.genotype), options);
+  } catch (e) {
+    if (e instanceof GenotypeError) throw new GenotypeError(`${path}: chosen.genotype: ${e.message}`, e.gene);
+    throw e;
   }
 }
 
 /** Parses `arg` as a genotype, or reads the file it names; errors name the file when there is one. */
 export async function readGenotypeArgument(arg: string, options: GenotypeOptions = {}): Promise<number[]> {
-  if (arg.trim().toLowerCase() !== 'paper' && (await isFile(arg))) {
+  const kind = arg.trim().toLowerCase() === 'paper' ? null : await kindOf(arg);
+  if (kind === 'dir') return readSearchRunGenotype(arg, options);
+  if (kind === 'file') {
     const text = new TextDecoder().decode(await readFileOrExplain(arg, 'genotype file'));
     try {
       return parseGenotype(text, options);

@@ -4,3 +4,4 @@ export * from './data/index.ts';
 export * from './files.ts';
 export * from './state-file.ts';
 export * from './genotype-file.ts';
+export * from './model-file.ts';

@@ -1,10 +1,13 @@
 // Stochastic gradient descent as torch.optim.SGD: learning rate, momentum, dampening, weight decay,
 // Nesterov. One fused kernel per parameter (shaders/sgd_step.wgsl); momentum buffers live on the GPU.
+// A step may take the [norm, scale] tensor of clipGradNorm (clip.ts): the kernel scales each
+// gradient by it, so clipping by global norm costs no readback.
 import sgdWgsl from '../../shaders/sgd_step.wgsl';
 import { f32Bits } from '../gpu/runtime.ts';
 import { launch1d } from '../ops/launch.ts';
+import { tensor } from '../tensor/create.ts';
 import { keep } from '../tensor/scope.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { ShapeError, Tensor } from '../tensor/tensor.ts';
 
 const SGD_STEP = { name: 'sgd_step', code: sgdWgsl };
 
@@ -16,12 +19,19 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
+export interface SgdUpdateOptions {
+  /** [norm, scale] from clipGradNorm: every gradient is multiplied by scale first. */
+  gradScale?: Tensor;
+}
+
 export class Sgd {
   /** The learning rate used by the next step (LR schedules set it). */
   lr: number;
   private readonly momentumBuffers = new Map<Tensor, Tensor>();
   /** Bound in the momentum slot when momentum is off (a buffer may not be bound read and write). */
   private placeholder: Tensor | null = null;
+  /** [0, 1]: the gradient scale of an unclipped step. */
+  private unitScale: Tensor | null = null;
 
   constructor(
     private readonly params: readonly Tensor[],
@@ -35,8 +45,12 @@ export class Sgd {
   }
 
   /** Updates every parameter that has a gradient, in place. Records GPU work; does not wait. */
-  step(): void {
+  step(options: SgdUpdateOptions = {}): void {
     const momentum = this.options.momentum ?? 0;
+    const rt = this.params[0]?.rt;
+    if (!rt) return;
+    const scale = options.gradScale ?? (this.unitScale ??= keep(tensor([0, 1], [2], rt)));
+    if (scale.size !== 2) throw new ShapeError(`SGD: gradScale must be the [norm, scale] tensor of clipGradNorm, got shape [${scale.shape.join(', ')}]`);
     for (const p of this.params) {
       if (!p.grad) continue;
       let buf = this.momentumBuffers.get(p);
@@ -56,8 +70,46 @@ export class Sgd {
         this.options.nesterov ? 1 : 0,
         first ? 1 : 0,
       ];
-      launch1d(p.rt, SGD_STEP, p.size, [p.grad.binding(), p.binding(), buf.binding()], params);
+      launch1d(p.rt, SGD_STEP, p.size, [p.grad.binding(), p.binding(), buf.binding(), scale.binding()], params);
     }
+  }
+
+  /**
+   * The momentum buffer of every parameter, in the order the optimiser was given them (null for
+   * one that has not been stepped yet, or when momentum is off). Reads back from the GPU.
+   */
+  async momentumState(): Promise<(Float32Array | null)[]> {
+    const out: (Float32Array | null)[] = [];
+    for (const p of this.params) {
+      const buf = this.momentumBuffers.get(p);
+      out.push(buf ? await buf.data() : null);
+    }
+    return out;
+  }
+
+  /**
+   * Restores momentum buffers saved by momentumState (same parameter order), so that the next step
+   * continues exactly as an uninterrupted run would. Sizes are checked before anything is written.
+   */
+  loadMomentumState(state: readonly (Float32Array | null)[]): void {
+    if (state.length !== this.params.length) throw new ShapeError(`SGD: momentum state for ${state.length} parameters, the optimiser has ${this.params.length}`);
+    state.forEach((values, i) => {
+      if (values && values.length !== this.params[i].size) {
+        throw new ShapeError(`SGD: momentum buffer ${i} holds ${values.length} values, its parameter has ${this.params[i].size}`);
+      }
+    });
+    state.forEach((values, i) => {
+      const p = this.params[i];
+      const old = this.momentumBuffers.get(p);
+      if (!values) {
+        old?.dispose();
+        this.momentumBuffers.delete(p);
+        return;
+      }
+      const buf = old ?? keep(Tensor.empty(p.shape, p.rt));
+      if (values.length > 0) p.rt.scheduler.write(buf.buffer, 0, values);
+      this.momentumBuffers.set(p, buf);
+    });
   }
 
   /** Drops every parameter's gradient (PyTorch's zero_grad with set_to_none). */
@@ -74,5 +126,7 @@ export class Sgd {
     this.momentumBuffers.clear();
     this.placeholder?.dispose();
     this.placeholder = null;
+    this.unitScale?.dispose();
+    this.unitScale = null;
   }
 }

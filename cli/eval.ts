@@ -1,0 +1,48 @@
+// `mednas eval MODEL`: MedMNIST's ACC and AUC of a model file's best-on-validation weights on a
+// split of a dataset (by default the one it was trained on). The dataset must fit the network
+// (channels, classes, image size): checked before the GPU is opened.
+import type { CAC } from 'cac';
+import { checkDatasetFits, datasetShape, evaluateModel, genotypeKey } from '../src/index.ts';
+import { initNode, loadDataset, readModelFile } from '../src/node/index.ts';
+import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
+import { choiceValue, optional, pathValue, stringValue } from './options.ts';
+
+interface EvalOptions {
+  dataset?: unknown;
+  split?: unknown;
+  dataDir?: unknown;
+  json?: boolean;
+  backend?: unknown;
+  adapter?: unknown;
+}
+
+async function run(modelArg: string, options: EvalOptions): Promise<number> {
+  const path = await pathValue(modelArg, 'MODEL', 'file');
+  const split = choiceValue(options.split ?? 'test', '--split', ['test', 'val'] as const);
+  const model = await readModelFile(path);
+  const shape = datasetShape(optional(options.dataset, (v) => stringValue(v, '--dataset')) ?? model.dataset.name);
+  // Channels and classes are known from the name: a mismatch is said before any file is read.
+  checkDatasetFits(model, { name: shape.name, task: shape.task, channels: shape.inChannels, classes: shape.numClasses });
+  const dataDir = await optional(options.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
+  const dataset = await loadDataset(shape.name, { dataDir, sizePx: model.network.inputSize });
+  const rt = await initNode(gpuInitOptions(options));
+  const result = await evaluateModel(rt, model, dataset, { split });
+  if (options.json) {
+    console.log(JSON.stringify({ model: path, genotype: model.genotype, dataset: dataset.name, ...result }));
+    return 0;
+  }
+  if (result.notice) console.error(`mednas: note: ${result.notice}`);
+  console.log(`model ${path}: genotype ${genotypeKey(model.genotype)}, C = ${model.network.initChannels}, trained on ${model.dataset.name} (${model.epochsDone}/${model.config.epochs} epochs${model.finished ? '' : ', unfinished'})`);
+  console.log(`${dataset.name} ${split} (${result.images} images), weights of epoch ${result.epoch + 1}: ACC ${result.acc.toFixed(4)} AUC ${result.auc.toFixed(4)}`);
+  return 0;
+}
+
+export function registerEval(cli: CAC): void {
+  addGpuOptions(cli.command('eval <model>', "MedMNIST's ACC and AUC of a model file (OUT/model.mednas) on a dataset split"))
+    .option('--dataset <name>', 'Dataset to score (default: the one the model was trained on)')
+    .option('--split <name>', 'test or val (default test)')
+    .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
+    .option('--json', 'Print one JSON object')
+    .example('mednas eval runs/train-breastmnist/model.mednas --dataset breastmnist')
+    .action(async (model: string, options: EvalOptions) => run(String(model), options));
+}

@@ -1,0 +1,159 @@
+// `mednas train`: trains a genotype on a dataset with a preset's settings, writes OUT/model.mednas
+// atomically after every epoch, and tests the best-on-validation weights. `--resume` continues a
+// run from its model file (its settings, not new flags). Every argument is checked before the GPU
+// is opened; an existing model file is never overwritten unless the run continues it.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CAC } from 'cac';
+import {
+  datasetShape, formatGenotype, genotypeKey, presetConfig, PRESET_NAMES, trainModel,
+  type ModelFile, type PresetName, type TrainConfig,
+} from '../src/index.ts';
+import {
+  initNode, loadDataset, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, writeModelFile,
+} from '../src/node/index.ts';
+import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
+import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, stringValue } from './options.ts';
+import { trainReporter } from './train-progress.ts';
+
+interface TrainOptions {
+  arch?: unknown;
+  dataset?: unknown;
+  preset?: unknown;
+  epochs?: unknown;
+  initChannels?: unknown;
+  batch?: unknown;
+  lr?: unknown;
+  seed?: unknown;
+  maxImages?: unknown;
+  out?: unknown;
+  dataDir?: unknown;
+  resume?: boolean;
+  json?: boolean;
+  backend?: unknown;
+  adapter?: unknown;
+}
+
+/** Test hooks (docs/training.md): a NaN weight at epoch:step (1-based), a SIGKILL before the rename of the model file of epoch E. */
+const NAN_HOOK = 'MEDNAS_TEST_NAN_STEP';
+const KILL_HOOK = 'MEDNAS_TEST_KILL_BEFORE_RENAME';
+
+/** The flags that set a config field, with the field they set. */
+function flagOverrides(options: TrainOptions): { flag: string; field: keyof TrainConfig; value: number }[] {
+  const out: { flag: string; field: keyof TrainConfig; value: number }[] = [];
+  const add = (flag: string, field: keyof TrainConfig, v: number | undefined) => v !== undefined && out.push({ flag, field, value: v });
+  add('--epochs', 'epochs', optional(options.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
+  add('--init-channels', 'initChannels', optional(options.initChannels, (v) => {
+    const c = intValue(v, '--init-channels', { min: 4, max: 4096 });
+    if (c % 4 !== 0) throw new CliUsageError(`--init-channels: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
+    return c;
+  }));
+  add('--batch', 'batchSize', optional(options.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
+  add('--lr', 'lr', optional(options.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
+  add('--seed', 'seed', optional(options.seed, (v) => intValue(v, '--seed', { min: 0, max: 2 ** 32 - 1 })));
+  add('--max-images', 'maxImages', optional(options.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
+  return out;
+}
+
+function describeModel(m: ModelFile): string {
+  return `${m.dataset.name}, epoch ${m.epochsDone} of ${m.config.epochs}${m.finished ? ', finished' : ''}, genotype ${genotypeKey(m.genotype)}`;
+}
+
+function killHook(): ((epochsDone: number) => (() => void) | undefined) {
+  const at = process.env[KILL_HOOK];
+  return (epochsDone) => (at !== undefined && Number(at) === epochsDone ? () => process.kill(process.pid, 'SIGKILL') : undefined);
+}
+
+async function run(options: TrainOptions): Promise<number> {
+  const preset = optional(options.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
+  const overrides = flagOverrides(options);
+  const out = resolve(await pathValue(options.out ?? defaultOut(options), '--out', 'dir-or-missing'));
+  const modelPath = join(out, MODEL_FILE_NAME);
+  const present = existsSync(modelPath);
+  let resume: ModelFile | null = null;
+  if (options.resume) {
+    if (!present) throw new CliUsageError(`--resume: ${out} holds no ${MODEL_FILE_NAME} to continue; drop --resume to start a new run there`);
+    resume = await readModelFile(modelPath); // a damaged or foreign file is refused here, and left as it is
+  } else if (present) {
+    const existing = await readModelFile(modelPath).then(describeModel, (e: Error) => `unreadable: ${e.message}`);
+    throw new CliUsageError(`${modelPath} already exists (${existing}): add --resume to continue that run, or give another --out. It is never overwritten by a new run.`);
+  }
+  const datasetName = optional(options.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name) ?? resume?.dataset.name ?? 'synthetic';
+  const genotype = options.arch === undefined ? (resume ? [...resume.genotype] : await readGenotypeArgument('paper')) : await readGenotypeArgument(stringValue(options.arch, '--arch'));
+  let config: TrainConfig;
+  if (resume) {
+    if (resume.dataset.name !== datasetName) {
+      throw new CliUsageError(`--dataset ${datasetName}: the model file in ${out} was trained on ${resume.dataset.name}; resume it on ${resume.dataset.name}, or start a new run with another --out`);
+    }
+    if (genotypeKey(genotype) !== genotypeKey(resume.genotype)) {
+      throw new CliUsageError(`--arch: the model file in ${out} is for genotype ${genotypeKey(resume.genotype)}, not ${genotypeKey(genotype)}; drop --arch to continue it, or start a new run with another --out`);
+    }
+    if (preset !== undefined && preset !== resume.config.preset) throw new CliUsageError(`--preset ${preset}: the run in ${out} uses ${resume.config.preset ?? 'no preset'}; a resumed run keeps its settings`);
+    for (const o of overrides) {
+      if (resume.config[o.field] !== o.value) {
+        throw new CliUsageError(`${o.flag} ${o.value}: the run in ${out} was started with ${String(resume.config[o.field])}; a resumed run keeps its settings (drop ${o.flag}, or start a new run with another --out)`);
+      }
+    }
+    config = resume.config;
+  } else {
+    config = { ...presetConfig(datasetName, preset ?? 'quick'), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])) };
+  }
+  const dataDir = await optional(options.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
+  const dataset = await loadDataset(datasetName, { dataDir });
+  if (resume?.finished) {
+    console.log(`${modelPath} is finished (${describeModel(resume)}): test ACC ${resume.test!.acc.toFixed(4)} AUC ${resume.test!.auc.toFixed(4)}. Nothing to do.`);
+    return 0;
+  }
+  await removeStaleTempFiles(modelPath);
+  const rt = await initNode(gpuInitOptions(options));
+  if (!options.json) {
+    console.log(`genotype ${genotypeKey(genotype)}`);
+    console.log(formatGenotype(genotype));
+    console.log(`${dataset.name}: C = ${config.initChannels}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr} (${config.schedule}${config.gamma ? `, gamma ${config.gamma}` : ''}), AugMix ${config.augmix ? `severity ${config.augmix.severity}, width ${config.augmix.width}, alpha ${config.augmix.alpha}` : 'off'}, seed ${config.seed}`);
+  }
+  const reporter = trainReporter({ json: options.json === true });
+  const nanAt = process.env[NAN_HOOK]?.split(':').map(Number);
+  const kill = killHook();
+  try {
+    const result = await trainModel({
+      rt, dataset, genotype, config, resume,
+      onProgress: reporter.onProgress,
+      saveModel: (bytes, model) => writeModelFile(modelPath, bytes, { beforeRename: kill(model.finished ? -1 : model.epochsDone) }),
+      beforeStep: nanAt && ((s) => {
+        // NaN in the classifier's bias makes every logit, and so the loss, NaN at that step.
+        const bias = s.network.classifier.bias;
+        if (bias && s.epoch + 1 === nanAt[0] && s.step + 1 === nanAt[1]) rt.scheduler.write(bias.buffer, 0, new Float32Array(bias.size).fill(Number.NaN));
+      }),
+    });
+    if (options.json) console.log(JSON.stringify({ event: 'done', model: modelPath, bestEpoch: result.bestEpoch, test: result.test }));
+    else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${modelPath}\` scores it again)`);
+    return 0;
+  } finally {
+    reporter.close();
+  }
+}
+
+function defaultOut(options: TrainOptions): string {
+  const name = options.dataset === undefined ? 'synthetic' : datasetShape(stringValue(options.dataset, '--dataset')).name;
+  return join('runs', `train-${name}`);
+}
+
+export function registerTrain(cli: CAC): void {
+  addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
+    .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, or a search run directory (default: paper)')
+    .option('--dataset <name>', 'synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist')
+    .option('--preset <name>', 'quick (C = 8, 15 epochs, batch 32, lr 0.025; the default) or paper (C = 128, 100 epochs, Table 1 lr and batch); both take AugMix per subset')
+    .option('--epochs <E>', "Epochs (default: the preset's)")
+    .option('--init-channels <C>', "Stem channels C, a multiple of 4 (default: the preset's)")
+    .option('--batch <N>', "Images per batch (default: the subset's)")
+    .option('--lr <rate>', "Initial learning rate (default: the subset's)")
+    .option('--seed <S>', 'Seed of the initial weights, data order and augmentation (default 0)')
+    .option('--max-images <N>', 'Use only the first N images of each split (quick checks)')
+    .option('--out <dir>', 'Run directory for model.mednas (default: runs/train-DATASET)')
+    .option('--resume', "Continue the run in --out from its last finished epoch, with its settings")
+    .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
+    .option('--json', 'One JSON object per event on stdout (start, step, epoch, test, done)')
+    .example('mednas train --arch paper --dataset breastmnist --preset quick')
+    .action(async (options: TrainOptions) => run(options));
+}
+

@@ -1,0 +1,16 @@
+// Training and evaluation: SGD with schedules and clipping, losses per task, MedMNIST's metrics,
+// the trainer, model files.
+export * from './errors.ts';
+export { Sgd, type SgdOptions, type SgdUpdateOptions } from './sgd.ts';
+export { sgdStep, type SgdStepOptions } from './step.ts';
+export { clipGradNorm } from './clip.ts';
+export * from './schedule.ts';
+export * from './loss.ts';
+export * from './metrics.ts';
+export * from './config.ts';
+export * from './dataset-id.ts';
+export * from './evaluate.ts';
+export * from './evaluate-model.ts';
+export * from './model-file.ts';
+export * from './trainer.ts';
+export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './profile.ts';

@@ -1,0 +1,233 @@
+// The model file of a training run: everything needed to evaluate the trained network and to
+// continue the run exactly where it stopped. One msgpack value in the file envelope (format
+// 'mednas-model', version 1, CRC-32; src/util/envelope.ts), written after every epoch:
+//   genotype, network     what to build (genes; inChannels, numClasses, initChannels, inputSize)
+//   dataset               name, task, size, release, split counts, CRC-32 of its content
+//   config                the TrainConfig (a resumed run takes it from here, not from flags)
+//   epochsDone, finished  finished epochs; whether the final test has run
+//   tensors               weights and BatchNorm running statistics after epochsDone epochs
+//   momentum              SGD's momentum buffer per parameter name
+//   rng                   { seed }: every random stream of a run (initial weights, data order,
+//                         augmentation) is a counter-based stream of this seed and the epoch and
+//                         sample position, so no generator carries state from one epoch to the next
+//   best                  { epoch, val: { acc, auc }, tensors }: the best-on-validation weights
+//   history               one record per finished epoch
+//   test                  { epoch, acc, auc } of the best weights on the test split, once finished
+// Tensors are stored as state files store them (name -> { shape, dtype 'f32', data }).
+import { decodePackedTensors, packTensor, type PackedTensor, type StateTensor } from '../nn/state.ts';
+import { GenotypeError } from '../space/errors.ts';
+import { validateGenotype } from '../space/genotype.ts';
+import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
+import { FieldChecker } from '../util/fields.ts';
+import { FileFormatError } from '../util/file-format-error.ts';
+import { PRESET_NAMES, type PresetName, type TrainConfig } from './config.ts';
+import type { DatasetId } from './dataset-id.ts';
+import type { Metrics } from './metrics.ts';
+import type { ScheduleKind } from './schedule.ts';
+
+export const MODEL_FORMAT = 'mednas-model';
+export const MODEL_VERSION = 1;
+
+export interface ModelNetwork {
+  readonly inChannels: number;
+  readonly numClasses: number;
+  readonly initChannels: number;
+  readonly inputSize: number;
+}
+
+export interface EpochRecord {
+  /** 0-based. */
+  readonly epoch: number;
+  readonly lr: number;
+  /** Mean training loss over the epoch's steps. */
+  readonly trainLoss: number;
+  readonly val: Metrics;
+  /** Whether this epoch's weights became the best. */
+  readonly best: boolean;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+}
+
+/** Tensors by name: packed (to write) or decoded (as read). */
+export type TensorMap = ReadonlyMap<string, StateTensor>;
+
+export interface ModelFile {
+  readonly genotype: readonly number[];
+  readonly network: ModelNetwork;
+  readonly dataset: DatasetId;
+  readonly config: TrainConfig;
+  readonly epochsDone: number;
+  readonly finished: boolean;
+  readonly tensors: TensorMap;
+  readonly momentum: TensorMap;
+  readonly rng: { readonly seed: number };
+  readonly best: { readonly epoch: number; readonly val: Metrics; readonly tensors: TensorMap } | null;
+  readonly history: readonly EpochRecord[];
+  readonly test: ({ readonly epoch: number } & Metrics) | null;
+}
+
+function pack(map: TensorMap): Record<string, PackedTensor> {
+  const out: Record<string, PackedTensor> = {};
+  for (const [name, t] of map) out[name] = packTensor(t.shape, t.values);
+  return out;
+}
+
+/** The model file's bytes (envelope included). */
+export function encodeModelFile(m: ModelFile): Uint8Array {
+  return encodeEnvelope(MODEL_FORMAT, MODEL_VERSION, {
+    genotype: [...m.genotype],
+    network: { ...m.network },
+    dataset: { ...m.dataset, counts: { ...m.dataset.counts } },
+    config: { ...m.config, augmix: m.config.augmix && { ...m.config.augmix } },
+    epochsDone: m.epochsDone,
+    finished: m.finished,
+    tensors: pack(m.tensors),
+    momentum: pack(m.momentum),
+    rng: { seed: m.rng.seed },
+    best: m.best && { epoch: m.best.epoch, val: { ...m.best.val }, tensors: pack(m.best.tensors) },
+    history: m.history.map((h) => ({ ...h, val: { ...h.val } })),
+    test: m.test && { ...m.test },
+  });
+}
+
+function metrics(f: FieldChecker, v: unknown, where: string): Metrics {
+  const r = f.record(v, where);
+  f.keys(r, where, ['acc', 'auc']);
+  return { acc: f.number(r.acc, `${where}.acc`), auc: f.number(r.auc, `${where}.auc`) };
+}
+
+function nullable<T>(v: unknown, read: (v: unknown) => T): T | null {
+  return v === null ? null : read(v);
+}
+
+function choice<T extends string>(f: FieldChecker, v: unknown, where: string, choices: readonly T[]): T {
+  const s = f.string(v, where);
+  if (!choices.includes(s as T)) f.fail(where, `one of ${choices.join(', ')}`, v);
+  return s as T;
+}
+
+const CONFIG_KEYS = [
+  'preset', 'epochs', 'initChannels', 'batchSize', 'lr', 'schedule', 'gamma', 'warmupEpochs', 'momentum', 'nesterov',
+  'weightDecay', 'maxGradNorm', 'augmix', 'seed', 'maxImages',
+];
+
+function config(f: FieldChecker, v: unknown): TrainConfig {
+  const c = f.record(v, 'config');
+  f.keys(c, 'config', CONFIG_KEYS);
+  return {
+    preset: nullable(c.preset, (p) => choice<PresetName>(f, p, 'config.preset', PRESET_NAMES)),
+    epochs: f.integer(c.epochs, 'config.epochs', 1),
+    initChannels: f.integer(c.initChannels, 'config.initChannels', 4),
+    batchSize: f.integer(c.batchSize, 'config.batchSize', 1),
+    lr: f.number(c.lr, 'config.lr'),
+    schedule: choice<ScheduleKind>(f, c.schedule, 'config.schedule', ['cosine', 'exponential', 'constant']),
+    gamma: nullable(c.gamma, (g) => f.number(g, 'config.gamma')),
+    warmupEpochs: f.integer(c.warmupEpochs, 'config.warmupEpochs', 0),
+    momentum: f.number(c.momentum, 'config.momentum'),
+    nesterov: f.boolean(c.nesterov, 'config.nesterov'),
+    weightDecay: f.number(c.weightDecay, 'config.weightDecay'),
+    maxGradNorm: nullable(c.maxGradNorm, (g) => f.number(g, 'config.maxGradNorm')),
+    augmix: nullable(c.augmix, (a) => {
+      const r = f.record(a, 'config.augmix');
+      f.keys(r, 'config.augmix', ['severity', 'width', 'depth', 'alpha']);
+      return {
+        severity: f.number(r.severity, 'config.augmix.severity'),
+        width: f.integer(r.width, 'config.augmix.width', 1),
+        depth: f.integer(r.depth, 'config.augmix.depth', -1),
+        alpha: f.number(r.alpha, 'config.augmix.alpha'),
+      };
+    }),
+    seed: f.integer(c.seed, 'config.seed'),
+    maxImages: nullable(c.maxImages, (n) => f.integer(n, 'config.maxImages', 1)),
+  };
+}
+
+function datasetId(f: FieldChecker, v: unknown): DatasetId {
+  const d = f.record(v, 'dataset');
+  f.keys(d, 'dataset', ['name', 'task', 'sizePx', 'channels', 'classes', 'release', 'counts', 'crc32']);
+  const counts = f.record(d.counts, 'dataset.counts');
+  f.keys(counts, 'dataset.counts', ['train', 'val', 'test']);
+  return {
+    name: f.string(d.name, 'dataset.name'),
+    task: f.string(d.task, 'dataset.task'),
+    sizePx: f.integer(d.sizePx, 'dataset.sizePx', 1),
+    channels: f.integer(d.channels, 'dataset.channels', 1),
+    classes: f.integer(d.classes, 'dataset.classes', 1),
+    release: nullable(d.release, (r) => f.string(r, 'dataset.release')),
+    counts: {
+      train: f.integer(counts.train, 'dataset.counts.train'),
+      val: f.integer(counts.val, 'dataset.counts.val'),
+      test: f.integer(counts.test, 'dataset.counts.test'),
+    },
+    crc32: f.integer(d.crc32, 'dataset.crc32', 0, 0xffffffff),
+  };
+}
+
+function epochRecord(f: FieldChecker, v: unknown, where: string): EpochRecord {
+  const r = f.record(v, where);
+  f.keys(r, where, ['epoch', 'lr', 'trainLoss', 'val', 'best', 'seconds', 'imagesPerSecond']);
+  return {
+    epoch: f.integer(r.epoch, `${where}.epoch`),
+    lr: f.number(r.lr, `${where}.lr`),
+    trainLoss: f.number(r.trainLoss, `${where}.trainLoss`),
+    val: metrics(f, r.val, `${where}.val`),
+    best: f.boolean(r.best, `${where}.best`),
+    seconds: f.number(r.seconds, `${where}.seconds`),
+    imagesPerSecond: f.number(r.imagesPerSecond, `${where}.imagesPerSecond`),
+  };
+}
+
+/**
+ * Reads and checks a model file's bytes. Every fault (not a mednas file, truncated, damaged, another
+ * format or version, a field of the wrong type) is a FileFormatError naming `source`.
+ */
+export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): ModelFile {
+  const { payload } = decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: [MODEL_VERSION], source });
+  const f = new FieldChecker(source);
+  const top = f.record(payload, 'the payload');
+  f.keys(top, 'the payload', ['genotype', 'network', 'dataset', 'config', 'epochsDone', 'finished', 'tensors', 'momentum', 'rng', 'best', 'history', 'test']);
+  const genotype = f.integers(top.genotype, 'genotype', 0, 1000);
+  try {
+    validateGenotype(genotype);
+  } catch (e) {
+    if (e instanceof GenotypeError) throw new FileFormatError(source, `holds a genotype that is not in the search space (${e.message})`);
+    throw e;
+  }
+  const net = f.record(top.network, 'network');
+  f.keys(net, 'network', ['inChannels', 'numClasses', 'initChannels', 'inputSize']);
+  const cfg = config(f, top.config);
+  const epochsDone = f.integer(top.epochsDone, 'epochsDone', 0, cfg.epochs);
+  const rng = f.record(top.rng, 'rng');
+  f.keys(rng, 'rng', ['seed']);
+  const best = nullable(top.best, (b) => {
+    const r = f.record(b, 'best');
+    f.keys(r, 'best', ['epoch', 'val', 'tensors']);
+    return { epoch: f.integer(r.epoch, 'best.epoch'), val: metrics(f, r.val, 'best.val'), tensors: decodePackedTensors(f, r.tensors, 'best.tensors') };
+  });
+  const test = nullable(top.test, (t) => {
+    const r = f.record(t, 'test');
+    f.keys(r, 'test', ['epoch', 'acc', 'auc']);
+    return { epoch: f.integer(r.epoch, 'test.epoch'), acc: f.number(r.acc, 'test.acc'), auc: f.number(r.auc, 'test.auc') };
+  });
+  const history = f.array(top.history, 'history').map((h, i) => epochRecord(f, h, `history[${i}]`));
+  if (history.length !== epochsDone) f.fail('history', `${epochsDone} epoch records (epochsDone)`, top.history);
+  return {
+    genotype,
+    network: {
+      inChannels: f.integer(net.inChannels, 'network.inChannels', 1),
+      numClasses: f.integer(net.numClasses, 'network.numClasses', 1),
+      initChannels: f.integer(net.initChannels, 'network.initChannels', 4),
+      inputSize: f.integer(net.inputSize, 'network.inputSize', 1),
+    },
+    dataset: datasetId(f, top.dataset),
+    config: cfg,
+    epochsDone,
+    finished: f.boolean(top.finished, 'finished'),
+    tensors: decodePackedTensors(f, top.tensors, 'tensors'),
+    momentum: decodePackedTensors(f, top.momentum, 'momentum'),
+    rng: { seed: f.integer(rng.seed, 'rng.seed') },
+    best,
+    history,
+    test,
+  };
+}

@@ -1,0 +1,163 @@
+// `mednas train` and `mednas eval` as child processes, with real signals: a run SIGKILLed after an
+// epoch and resumed ends with exactly the weights of an uninterrupted run; a kill between writing
+// a model file and renaming it leaves the previous file whole; a NaN loss stops the run and keeps
+// the last good file; damaged and foreign model files are refused and left alone; the progress bar
+// under a pseudo-terminal, plain lines otherwise, JSON lines with --json.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
+import { root } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mednas-train-'));
+const CLI = [process.execPath, '--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts'] as const;
+/** A run small enough for the test suite: C = 4, 64 images per split, 2 steps per epoch, 3 epochs. */
+const SMALL = ['--init-channels', '4', '--max-images', '64', '--epochs', '3'];
+
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI in its own process group (so a kill reaches the quiet-Dawn child too). `onLine`
+ * sees every stdout line as it comes and may return true to SIGKILL the whole group.
+ */
+function cli(args: readonly string[], options: { env?: Record<string, string>; onLine?: (line: string) => boolean } = {}): Promise<Run> {
+  const child = spawn(CLI[0], [...CLI.slice(1), ...args], { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d;
+    const lines = (pending + d).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (options.onLine?.(line)) process.kill(-child.pid!, 'SIGKILL');
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
+  return new Promise((resolve) => child.on('close', (status, signal) => {
+    clearTimeout(timer);
+    resolve({ status, signal, stdout, stderr });
+  }));
+}
+
+const modelPath = (name: string) => join(dir, name, 'model.mednas');
+const readModel = (name: string): ModelFile => decodeModelFile(new Uint8Array(readFileSync(modelPath(name))), name);
+const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+
+function assertSameTensors(a: TensorMap, b: TensorMap, what: string): void {
+  assert.equal([...a.keys()], [...b.keys()], `${what}: names`);
+  for (const [name, t] of a) {
+    const u = b.get(name)!;
+    // Bit for bit: compare the f32 patterns, not the values (NaN != NaN, -0 == 0).
+    assert.ok(Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength).equals(Buffer.from(u.values.buffer, u.values.byteOffset, u.values.byteLength)), `${what}: ${name} differs`);
+  }
+}
+
+function assertSameRun(a: ModelFile, b: ModelFile): void {
+  assertSameTensors(a.tensors, b.tensors, 'last weights');
+  assertSameTensors(a.best!.tensors, b.best!.tensors, 'best weights');
+  assertSameTensors(a.momentum, b.momentum, 'momentum');
+  assert.equal(b.history.map((h) => [h.trainLoss, h.val]), a.history.map((h) => [h.trainLoss, h.val]));
+  assert.equal(b.test, a.test);
+}
+
+let uninterrupted: ModelFile;
+
+test('train --json: one JSON line per event; the model file holds the finished run; eval scores it the same', async () => {
+  const run = await cli(['train', ...SMALL, '--out', join(dir, 'a'), '--json']);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stderr, '');
+  const lines = jsonLines(run.stdout);
+  assert.equal(lines.map((l) => l.event).filter((e) => e !== 'step'), ['start', 'epoch', 'epoch', 'epoch', 'test', 'done']);
+  assert.is(lines.filter((l) => l.event === 'step').length, 6);
+  uninterrupted = readModel('a');
+  assert.equal([uninterrupted.epochsDone, uninterrupted.finished, uninterrupted.history.length], [3, true, 3]);
+  const done = lines[lines.length - 1] as unknown as { test: { acc: number; auc: number }; bestEpoch: number };
+  assert.equal(done.test, { acc: uninterrupted.test!.acc, auc: uninterrupted.test!.auc });
+  const evaluated = await cli(['eval', modelPath('a'), '--json']);
+  assert.is(evaluated.status, 0, evaluated.stderr);
+  const e = JSON.parse(evaluated.stdout) as { acc: number; auc: number; epoch: number; split: string; images: number };
+  assert.equal([e.acc, e.auc, e.epoch, e.split, e.images], [done.test.acc, done.test.auc, done.bestEpoch, 'test', 64]);
+});
+
+test('SIGKILL after epoch 1, then --resume: bit-identical weights, momentum and results to the uninterrupted run', async () => {
+  const killed = await cli(['train', ...SMALL, '--out', join(dir, 'b'), '--json'], { onLine: (l) => l.startsWith('{"event":"epoch"') });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
+  const partial = readModel('b');
+  assert.equal([partial.epochsDone, partial.finished], [1, false]);
+  const resumed = await cli(['train', '--resume', '--out', join(dir, 'b'), '--json']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(jsonLines(resumed.stdout).filter((l) => l.event === 'epoch').length, 2);
+  assertSameRun(uninterrupted, readModel('b'));
+});
+
+test('a SIGKILL between writing the next model file and renaming it leaves the previous one whole', async () => {
+  const run = await cli(['train', ...SMALL, '--out', join(dir, 'c')], { env: { MEDNAS_TEST_KILL_BEFORE_RENAME: '2' } });
+  assert.is(run.signal, 'SIGKILL', `status ${run.status}: ${run.stderr}`);
+  assert.equal([readModel('c').epochsDone, readModel('c').finished], [1, false]);
+  // The new file was complete beside it, under a temporary name, when the process died.
+  const temps = readdirSync(join(dir, 'c')).filter((f) => f.endsWith('.tmp'));
+  assert.is(temps.length, 1);
+  assert.is(decodeModelFile(new Uint8Array(readFileSync(join(dir, 'c', temps[0]))), temps[0]).epochsDone, 2);
+  // A resumed run clears the dead process's temporary file and still ends exactly as the uninterrupted one.
+  const resumed = await cli(['train', '--resume', '--out', join(dir, 'c')]);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(readdirSync(join(dir, 'c')), ['model.mednas']);
+  assertSameRun(uninterrupted, readModel('c'));
+});
+
+test('a NaN loss stops with an error naming epoch and step and keeps the last good file; plain lines without a terminal', async () => {
+  const run = await cli(['train', ...SMALL, '--out', join(dir, 'd')], { env: { MEDNAS_TEST_NAN_STEP: '2:1' } });
+  assert.is(run.status, 1);
+  assert.match(run.stderr, /^mednas: the training loss is NaN at epoch 2, step 1: training stopped\. The model file keeps epoch 1 /);
+  assert.not.match(run.stderr, /at .*\.ts:\d+/); // no stack trace
+  assert.match(run.stdout, /\nepoch 1\/3: loss \d\.\d{4}, lr 0\.0250, val ACC \d\.\d{3} AUC \d\.\d{3} \(best\), [\d.]+ s, \d+ images\/s\n/);
+  assert.not.match(run.stdout + run.stderr, /\x1b\[/); // no bar: stdout and stderr are pipes
+  assert.equal([readModel('d').epochsDone, readModel('d').finished], [1, false]);
+});
+
+test('model files are never overwritten by accident; damaged and foreign ones are refused and left alone', async () => {
+  const before = readFileSync(modelPath('a'));
+  const again = await cli(['train', ...SMALL, '--out', join(dir, 'a')]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /model\.mednas already exists \(synthetic, epoch 3 of 3, finished, genotype 2,0,4,.*add --resume to continue that run, or give another --out/);
+  const other = await cli(['train', '--resume', '--out', join(dir, 'a'), '--arch', '3,0,4,1,3,0,2,0,2,4,0,5,5,2,7,0,2,1,7,0,2,3,1,4,5,2,5,5,4,0,5,0,4,2,3,3,1,0,4,1,2,4']);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /--arch: the model file in .* is for genotype 2,0,4,.*, not 3,0,4,/);
+  assert.ok(readFileSync(modelPath('a')).equals(before), 'the finished model file is unchanged');
+  mkdirSync(join(dir, 'e'));
+  writeFileSync(modelPath('e'), before.subarray(0, before.length - 1000));
+  const truncated = await cli(['train', '--resume', '--out', join(dir, 'e')]);
+  assert.is(truncated.status, 1);
+  assert.match(truncated.stderr, /^mednas: .*e\/model\.mednas: is truncated \(\d+ of \d+ bytes\)\. Use an intact copy/);
+  assert.is(readFileSync(modelPath('e')).length, before.length - 1000);
+  const mismatch = await cli(['eval', modelPath('a'), '--dataset', 'pneumonia']);
+  assert.is(mismatch.status, 1);
+  assert.match(mismatch.stderr, /pneumoniamnist does not fit the model trained on synthetic: it has 2 classes \(the network has 4 outputs\)\. Evaluate it on synthetic/);
+});
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+test('on a terminal (script(1) gives a pseudo-terminal): a bar per epoch with loss, images/s and ETA', async () => {
+  if (!hasScript) {
+    console.log('  (skipped: util-linux script(1) is not installed)');
+    return;
+  }
+  const command = [...CLI, 'train', '--init-channels', '4', '--max-images', '64', '--epochs', '1', '--out', join(dir, 'g')].map((a) => `'${a}'`).join(' ');
+  const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  assert.is(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /epoch 1\/1 [█░]+ [12]\/2 \| loss \d\.\d{4} \| \d+ images\/s \| ETA \d+s/);
+  assert.match(run.stdout, /epoch 1\/1: loss \d\.\d{4}/);
+  assert.match(run.stdout, /test \(best epoch 1\): ACC \d\.\d{4} AUC \d\.\d{4}/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();

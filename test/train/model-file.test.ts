@@ -1,0 +1,92 @@
+// Model files: a round trip keeps every field and tensor bit for bit; a truncated, damaged, foreign
+// or mistyped file is a FileFormatError that names the file and the fault (no GPU needed).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
+import { presetConfig } from '../../src/train/config.ts';
+import { decodeModelFile, encodeModelFile, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from '../../src/train/model-file.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../src/util/envelope.ts';
+import { FileFormatError } from '../../src/util/file-format-error.ts';
+
+const values = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k) * 1e3 + (i === 0 ? Number.MIN_VALUE : 0));
+
+function sample(): ModelFile {
+  const tensors = new Map([
+    ['stem.0.weight', { shape: [4, 1, 3, 3], values: values(36, 1) }],
+    ['stem.1.running_var', { shape: [4], values: values(4, 2) }],
+  ]);
+  return {
+    genotype: [...PAPER_GENOTYPE],
+    network: { inChannels: 1, numClasses: 4, initChannels: 4, inputSize: 28 },
+    dataset: { name: 'synthetic', task: 'multi-class', sizePx: 28, channels: 1, classes: 4, release: 'synthetic', counts: { train: 96, val: 96, test: 96 }, crc32: 0xdeadbeef },
+    config: { ...presetConfig('synthetic', 'quick'), epochs: 3, initChannels: 4, maxImages: 96 },
+    epochsDone: 2,
+    finished: false,
+    tensors,
+    momentum: new Map([['stem.0.weight', { shape: [4, 1, 3, 3], values: values(36, 3) }]]),
+    rng: { seed: 0 },
+    best: { epoch: 0, val: { acc: 0.5, auc: 0.75 }, tensors },
+    history: [0, 1].map((epoch) => ({ epoch, lr: 0.05, trainLoss: 1.2, val: { acc: 0.5, auc: 0.75 - epoch / 10 }, best: epoch === 0, seconds: 1.5, imagesPerSecond: 100 })),
+    test: null,
+  };
+}
+
+function fault(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, FileFormatError, String(e));
+    assert.ok((e as Error).message.startsWith('m.mednas: '), (e as Error).message);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable('expected a FileFormatError');
+}
+
+test('a model file round-trips every field and every tensor bit', () => {
+  const m = sample();
+  const back = decodeModelFile(encodeModelFile(m), 'm.mednas');
+  assert.equal(back.genotype, m.genotype);
+  assert.equal(back.network, m.network);
+  assert.equal(back.dataset, m.dataset);
+  assert.equal(back.config, m.config);
+  assert.equal([back.epochsDone, back.finished, back.rng.seed, back.test], [2, false, 0, null]);
+  assert.equal(back.history, m.history);
+  for (const [name, t] of m.tensors) {
+    assert.equal(back.tensors.get(name)!.shape, t.shape);
+    assert.equal(Array.from(new Uint32Array(back.tensors.get(name)!.values.buffer)), Array.from(new Uint32Array(t.values.buffer)), name);
+  }
+  assert.equal(Array.from(back.momentum.get('stem.0.weight')!.values), Array.from(m.momentum.get('stem.0.weight')!.values));
+  assert.equal(back.best!.val, { acc: 0.5, auc: 0.75 });
+  assert.is(decodeEnvelope(encodeModelFile(m), { format: MODEL_FORMAT, versions: [1], source: 'x' }).version, MODEL_VERSION);
+});
+
+test('truncated, damaged, foreign, newer and mistyped files are refused with the fault named', () => {
+  const bytes = encodeModelFile(sample());
+  fault(() => decodeModelFile(bytes.subarray(0, bytes.length - 100), 'm.mednas'), /truncated/);
+  fault(() => decodeModelFile(bytes.subarray(0, 10), 'm.mednas'), /truncated/);
+  const damaged = bytes.slice();
+  damaged[damaged.length >> 1] ^= 0x10;
+  fault(() => decodeModelFile(damaged, 'm.mednas'), /damaged: its CRC-32/);
+  fault(() => decodeModelFile(encodeEnvelope('mednas-state', 2, { tensors: {} }), 'm.mednas'), /is a mednas-state file, not mednas-model/);
+  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 2, {}), 'm.mednas'), /version 2.*upgrade mednas/);
+  fault(() => decodeModelFile(new TextEncoder().encode('{"genotype": []}'), 'm.mednas'), /not a mednas file/);
+  const payload = () => decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: [1], source: 'x' }).payload as Record<string, unknown>;
+  const broken = (change: (p: Record<string, unknown>) => void) => {
+    const p = payload();
+    change(p);
+    return encodeEnvelope(MODEL_FORMAT, MODEL_VERSION, p);
+  };
+  fault(() => decodeModelFile(broken((p) => (p.epochsDone = 'two')), 'm.mednas'), /epochsDone is the string "two", expected an integer/);
+  fault(() => decodeModelFile(broken((p) => (p.epochsDone = 7)), 'm.mednas'), /epochsDone is the number 7, expected an integer in 0\.\.3/);
+  fault(() => decodeModelFile(broken((p) => ((p.config as Record<string, unknown>).schedule = 'step')), 'm.mednas'), /config\.schedule .* one of cosine, exponential, constant/);
+  fault(() => decodeModelFile(broken((p) => (p.genotype = [1, 2, 3])), 'm.mednas'), /genotype that is not in the search space/);
+  fault(() => decodeModelFile(broken((p) => delete p.momentum), 'm.mednas'), /no 'momentum'/);
+  fault(() => decodeModelFile(broken((p) => (p.history = [])), 'm.mednas'), /history .* expected 2 epoch records/);
+  fault(() => decodeModelFile(broken((p) => {
+    const t = (p.tensors as Record<string, { data: Uint8Array }>)['stem.0.weight'];
+    t.data = t.data.subarray(0, 8);
+  }), 'm.mednas'), /tensors\["stem\.0\.weight"\]\.data is 8 bytes, expected 144 bytes/);
+});
+
+test.run();
