@@ -17,3 +17,4 @@ export { FieldChecker, describeValue } from './util/fields.ts';
 export { FileFormatError } from './util/file-format-error.ts';
 export { crc32 } from './util/crc32.ts';
 export * from './proxies/index.ts';
+export * from './profile/index.ts';

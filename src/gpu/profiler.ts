@@ -25,6 +25,12 @@ export interface KernelTiming {
   meanMs: number;
 }
 
+/** One timed dispatch: its kernel (pipeline key) and GPU time. */
+export interface DispatchTiming {
+  kernel: string;
+  ms: number;
+}
+
 interface Slot {
   querySet: GPUQuerySet;
   resolve: GPUBuffer;
@@ -43,6 +49,10 @@ export class KernelProfiler {
   overheadMs = 0;
   /** What the submits cost before their first kernel (ms, in all, less the empty-pass cost), known after report(). */
   submitStartMs = 0;
+  /** Every timed pass in the order recorded (src/profile attributes them to ops by that order). */
+  private readonly passes: { label: string; ns: number }[] = [];
+  private recorded = 0;
+  private timedDispatches: DispatchTiming[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -77,6 +87,9 @@ export class KernelProfiler {
       if (slot) this.free.push(slot);
       return;
     }
+    // Readbacks may settle out of order: fix each timed dispatch's place now, in submit order
+    // (calibration and submit-start passes have none).
+    const places = labels.map((label) => (label === CALIBRATION_LABEL || label === SUBMIT_START_LABEL ? -1 : this.recorded++));
     this.pending.push(
       slot.staging.mapAsync(0x0001 /* READ */, 0, labels.length * 16).then(() => {
         const stamps = new BigUint64Array(slot.staging.getMappedRange(0, labels.length * 16).slice(0));
@@ -92,6 +105,7 @@ export class KernelProfiler {
             this.submitStarts.push(Math.max(0, ns));
             return;
           }
+          this.passes[places[i]] = { label, ns: Math.max(0, ns) };
           const entry = this.totals.get(label) ?? { count: 0, ns: 0 };
           entry.count++;
           entry.ns += Math.max(0, ns);
@@ -111,12 +125,21 @@ export class KernelProfiler {
     const overheadNs = sorted.length > 0 ? sorted[sorted.length >> 1] : 0;
     this.overheadMs = overheadNs / 1e6;
     this.submitStartMs = this.submitStarts.reduce((t, ns) => t + Math.max(0, ns - overheadNs), 0) / 1e6;
+    this.timedDispatches = this.passes.map(({ label, ns }) => ({ kernel: label, ms: Math.max(0, ns - overheadNs) / 1e6 }));
     return [...this.totals]
       .map(([kernel, { count, ns }]) => {
         const totalMs = Math.max(0, ns - count * overheadNs) / 1e6;
         return { kernel, count, totalMs, meanMs: totalMs / count };
       })
       .sort((a, b) => b.totalMs - a.totalMs);
+  }
+
+  /**
+   * Every timed dispatch since profiling started (calibration passes left out), in the order
+   * recorded, less the empty-pass cost like the totals (filled by report()).
+   */
+  dispatches(): DispatchTiming[] {
+    return this.timedDispatches;
   }
 
   destroy(): void {

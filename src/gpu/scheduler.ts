@@ -4,7 +4,9 @@
 // an explicit sync() or read(): under Deno every queue wait costs ~11 ms.
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
-import { CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, SUBMIT_START_LABEL, type KernelTiming } from './profiler.ts';
+import {
+  CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, SUBMIT_START_LABEL, type DispatchTiming, type KernelTiming,
+} from './profiler.ts';
 import { BindGroupCache } from './bindgroups.ts';
 import fenceWgsl from '../../shaders/profile_fence.wgsl';
 
@@ -37,6 +39,7 @@ export class Scheduler {
   private lastOverheadMs = 0;
   private lastSubmitStartMs = 0;
   private fence: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; standIns: GPUBuffer[] } | null = null;
+  private lastDispatches: DispatchTiming[] = [];
   /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Statistics for tests and benchmarks. */
@@ -240,8 +243,18 @@ export class Scheduler {
     const report = await profiler.report();
     this.lastOverheadMs = profiler.overheadMs;
     this.lastSubmitStartMs = profiler.submitStartMs;
+    this.lastDispatches = profiler.dispatches();
     profiler.destroy();
     return report;
+  }
+
+  /**
+   * Each dispatch timed in the last profile (startProfiling to stopProfiling), in the order
+   * recorded: the i-th is the i-th dispatch after startProfiling, so `stats.dispatches` read while
+   * recording tells which work it belongs to.
+   */
+  get profiledDispatches(): readonly DispatchTiming[] {
+    return this.lastDispatches;
   }
 
   /** Submits and waits until the GPU has finished everything; throws any error that happened. */

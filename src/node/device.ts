@@ -39,6 +39,10 @@ export function dawnGpu(options: NodeInitOptions = {}): GPU {
         'Choose vulkan, metal or d3d12, or leave MEDNAS_BACKEND/--backend unset for the automatic choice.',
     );
   }
+  // Dawn rounds GPU timestamps down to 2^16 ns by default (a browser's guard against timing
+  // attacks), which reads every kernel under 65 us as 0 or 65 us: a local tool profiling its own
+  // kernels wants them exact.
+  flags.push('disable-dawn-features=timestamp_quantization');
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
   const gpu = create(flags) as unknown as GPU;
