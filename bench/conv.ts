@@ -20,11 +20,13 @@ const rtOnce = (): Promise<Runtime> => (runtime ??= initNode());
 
 const N = 64;
 
+/** k: a square filter's size, or [height, width] (dual_conv's 1x7 and 7x1). */
 function convCase(
-  name: string, C: number, HW: number, K: number, k: number, opt: Conv2dOptions, backward: boolean,
+  name: string, C: number, HW: number, K: number, k: number | readonly [number, number], opt: Conv2dOptions, backward: boolean,
   profile: 'gpu' | null = null,
 ): BenchCase {
   const groups = opt.groups ?? 1;
+  const [kh, kw] = typeof k === 'number' ? [k, k] : k;
   return {
     name: `conv.${name}${profile ? `.${profile}-profile` : ''}.${backward ? 'fwdbwd' : 'fwd'}`,
     async run() {
@@ -37,7 +39,7 @@ function convCase(
   async function measure(rt: Runtime): Promise<Record<string, number | string>> {
     const rng = new Rng(7);
     const x = randUniform([N, C, HW, HW], rng, -1, 1, rt).setRequiresGrad(backward);
-    const w = randUniform([K, C / groups, k, k], rng, -0.5, 0.5, rt).setRequiresGrad(backward);
+    const w = randUniform([K, C / groups, kh, kw], rng, -0.5, 0.5, rt).setRequiresGrad(backward);
     let outShape: readonly number[] = [];
     try {
       const once = async () => {
@@ -59,7 +61,7 @@ function convCase(
       const [first] = await timeRuns(once, 1, 2);
       const times = await timeRuns(once, Math.min(41, Math.max(7, Math.ceil(1500 / first))), 0);
       const ms = median(times);
-      const macs = outShape.reduce((a, d) => a * d, 1) * (C / groups) * k * k;
+      const macs = outShape.reduce((a, d) => a * d, 1) * (C / groups) * kh * kw;
       const flops = 2 * macs * (backward ? 3 : 1);
       // Other processes may share the CPU adapter's cores: the load average says how much.
       const figures = { median_ms: ms, gflops: flops / (ms * 1e6), min_ms: Math.min(...times), load1: loadavg()[0] };
@@ -87,13 +89,16 @@ function randUniformLike(shape: readonly number[], rt: Runtime) {
   return t.alias();
 }
 
-const shapes: [string, number, number, number, number, Conv2dOptions][] = [
+const shapes: [string, number, number, number, number | readonly [number, number], Conv2dOptions][] = [
   ['conv3x3.c32.28', 32, 28, 32, 3, { padding: 1 }],
   ['conv3x3.c64.14', 64, 14, 64, 3, { padding: 1 }],
   ['dw3x3.c32.28', 32, 28, 32, 3, { padding: 1, groups: 32 }],
   ['dw5x5.c32.28', 32, 28, 32, 5, { padding: 2, groups: 32 }],
   ['dw3x3.d2.c32.28', 32, 28, 32, 3, { padding: 2, dilation: 2, groups: 32 }],
   ['pw1x1.c128.28', 128, 28, 128, 1, {}],
+  // dual_conv_7x7's two full convolutions in the paper network's second block at C = 16.
+  ['conv1x7.c32.14', 32, 14, 32, [1, 7], { padding: [0, 0, 3, 3] }],
+  ['conv7x1.c32.14', 32, 14, 32, [7, 1], { padding: [3, 3, 0, 0] }],
 ];
 
 export const cases: BenchCase[] = [

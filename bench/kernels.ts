@@ -57,20 +57,26 @@ function poolCase(kind: 'max' | 'avg', k: number, stride: number, backward: bool
   };
 }
 
-function bnCase(backward: boolean): BenchCase {
+/**
+ * BatchNorm in training mode, or in eval mode with frozen parameters (jacob_cov's copy: one pass
+ * each way, the input gradient only).
+ */
+function bnCase(backward: boolean, mode: 'train' | 'eval' = 'train'): BenchCase {
+  const training = mode === 'train';
   return {
-    name: `kernels.batchnorm.train.c${C}.${H}x${H}.${backward ? 'fwdbwd' : 'fwd'}`,
+    name: `kernels.batchnorm.${mode}.c${C}.${H}x${H}.${backward ? 'fwdbwd' : 'fwd'}`,
     async run() {
       const rt = await rtOnce();
-      const weight = tensor(new Float32Array(C).fill(1), [C], rt).setRequiresGrad(backward);
-      const bias = tensor(new Float32Array(C), [C], rt).setRequiresGrad(backward);
+      const weight = tensor(new Float32Array(C).fill(1), [C], rt).setRequiresGrad(backward && training);
+      const bias = tensor(new Float32Array(C), [C], rt).setRequiresGrad(backward && training);
       const rm = tensor(new Float32Array(C), [C], rt);
       const rv = tensor(new Float32Array(C).fill(1), [C], rt);
       try {
-        const ms = await timeOp((x) => batchNorm2d(x, rm, rv, weight, bias, { training: true }), backward, [weight, bias]);
+        const ms = await timeOp((x) => batchNorm2d(x, rm, rv, weight, bias, { training }), backward, training ? [weight, bias] : []);
         const size = N * C * H * H * 4;
-        // fwd: read x twice (statistics, normalisation), write y; bwd: read dy and x twice, write dx.
-        const bytes = 3 * size + (backward ? 5 * size : 0);
+        // train fwd: read x twice (statistics, normalisation), write y; bwd: read dy and x twice, write
+        // dx. eval: read x (dy), write y (dx).
+        const bytes = training ? 3 * size + (backward ? 5 * size : 0) : 2 * size * (backward ? 2 : 1);
         return { median_ms: ms, gbps: bytes / (ms * 1e6) };
       } finally {
         for (const t of [weight, bias, rm, rv]) {
@@ -91,4 +97,6 @@ export const cases: BenchCase[] = [
   poolCase('max', 3, 1, true, 1),
   bnCase(false),
   bnCase(true),
+  bnCase(false, 'eval'),
+  bnCase(true, 'eval'),
 ];

@@ -12,6 +12,11 @@ const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
 /** The label of the empty passes that measure a timed pass's own cost. */
 export const CALIBRATION_LABEL = '(empty timed pass)';
 export const CALIBRATION_PASSES = 24;
+/**
+ * The label of the empty pass that opens every submit while profiling: it takes the submit's own
+ * start-up cost, which would otherwise be charged to the submit's first kernel (see the scheduler).
+ */
+export const SUBMIT_START_LABEL = '(submit start)';
 
 export interface KernelTiming {
   kernel: string;
@@ -39,8 +44,11 @@ export class KernelProfiler {
   private readonly pending: Promise<void>[] = [];
   private readonly totals = new Map<string, { count: number; ns: number }>();
   private readonly calibration: number[] = [];
+  private readonly submitStarts: number[] = [];
   /** The median cost of an empty timed pass (ms), known after report(). */
   overheadMs = 0;
+  /** What the submits cost before their first kernel (ms, in all, less the empty-pass cost), known after report(). */
+  submitStartMs = 0;
   /** Every timed pass in the order recorded (src/profile attributes them to ops by that order). */
   private readonly passes: { label: string; ns: number }[] = [];
   private recorded = 0;
@@ -80,8 +88,8 @@ export class KernelProfiler {
       return;
     }
     // Readbacks may settle out of order: fix each timed dispatch's place now, in submit order
-    // (calibration passes have none).
-    const places = labels.map((label) => (label === CALIBRATION_LABEL ? -1 : this.recorded++));
+    // (calibration and submit-start passes have none).
+    const places = labels.map((label) => (label === CALIBRATION_LABEL || label === SUBMIT_START_LABEL ? -1 : this.recorded++));
     this.pending.push(
       slot.staging.mapAsync(0x0001 /* READ */, 0, labels.length * 16).then(() => {
         const stamps = new BigUint64Array(slot.staging.getMappedRange(0, labels.length * 16).slice(0));
@@ -91,6 +99,10 @@ export class KernelProfiler {
           const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
           if (label === CALIBRATION_LABEL) {
             this.calibration.push(Math.max(0, ns));
+            return;
+          }
+          if (label === SUBMIT_START_LABEL) {
+            this.submitStarts.push(Math.max(0, ns));
             return;
           }
           this.passes[places[i]] = { label, ns: Math.max(0, ns) };
@@ -105,13 +117,14 @@ export class KernelProfiler {
 
   /**
    * Waits for outstanding readbacks and returns the per-kernel totals less the empty-pass cost per
-   * dispatch (never below 0), slowest first.
+   * dispatch (never below 0), slowest first. The submits' start-up is not among them (submitStartMs).
    */
   async report(): Promise<KernelTiming[]> {
     await Promise.all(this.pending.splice(0));
     const sorted = this.calibration.slice().sort((a, b) => a - b);
     const overheadNs = sorted.length > 0 ? sorted[sorted.length >> 1] : 0;
     this.overheadMs = overheadNs / 1e6;
+    this.submitStartMs = this.submitStarts.reduce((t, ns) => t + Math.max(0, ns - overheadNs), 0) / 1e6;
     this.timedDispatches = this.passes.map(({ label, ns }) => ({ kernel: label, ms: Math.max(0, ns - overheadNs) / 1e6 }));
     return [...this.totals]
       .map(([kernel, { count, ns }]) => {

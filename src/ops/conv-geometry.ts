@@ -21,6 +21,10 @@ export const SUBGROUP_INPUT_GRAD_BLOCK = 16;
 export const SUBGROUP_BLOCK = 8;
 /** ...and of their plain kernels, whose 4 channels are unrolled by hand (acc0..acc3 there). */
 export const PLAIN_BLOCK = 4;
+/** Output channels per invocation of conv2d_weight_grad_runs.wgsl (KB there). */
+export const RUNS_CHANNEL_BLOCK = 16;
+/** ...and the filter taps per run there (TB): 4 adjacent ky, the sums of one vec4 per channel. */
+export const RUN_TAPS = 4;
 /** Widest filter the subgroup weight-gradient kernel holds in registers (MAX_KW there). */
 export const MAX_WEIGHT_GRAD_KW = 7;
 /** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */

@@ -23,6 +23,7 @@ import inputGradWgsl from '../../shaders/conv2d_input_grad.wgsl';
 import inputGradSubgroupWgsl from '../../shaders/conv2d_input_grad_subgroup.wgsl';
 import weightGradWgsl from '../../shaders/conv2d_weight_grad.wgsl';
 import weightGradSubgroupWgsl from '../../shaders/conv2d_weight_grad_subgroup.wgsl';
+import weightGradRunsWgsl from '../../shaders/conv2d_weight_grad_runs.wgsl';
 import depthwiseWgsl from '../../shaders/conv2d_depthwise.wgsl';
 import depthwiseColumnsWgsl from '../../shaders/conv2d_depthwise_columns.wgsl';
 import depthwiseInputGradWgsl from '../../shaders/conv2d_depthwise_input_grad.wgsl';
@@ -53,6 +54,8 @@ import {
   TILE_K,
   TILED_WEIGHT_GRAD_GROUPS,
   TILED_MIN_CHUNK,
+  RUNS_CHANNEL_BLOCK,
+  RUN_TAPS,
   geometry,
   params,
   columnWalkParams,
@@ -77,6 +80,7 @@ const INPUT_GRAD = { name: 'conv2d_input_grad', code: inputGradWgsl };
 const WEIGHT_GRAD = { name: 'conv2d_weight_grad', code: weightGradWgsl };
 const INPUT_GRAD_SUBGROUP = { name: 'conv2d_input_grad_subgroup', code: inputGradSubgroupWgsl };
 const WEIGHT_GRAD_SUBGROUP = { name: 'conv2d_weight_grad_subgroup', code: weightGradSubgroupWgsl };
+const WEIGHT_GRAD_RUNS = { name: 'conv2d_weight_grad_runs', code: weightGradRunsWgsl };
 const DEPTHWISE = { name: 'conv2d_depthwise', code: depthwiseWgsl };
 const DEPTHWISE_COLUMNS = { name: 'conv2d_depthwise_columns', code: depthwiseColumnsWgsl };
 const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthwiseInputGradWgsl };
@@ -244,9 +248,10 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
   }
   const kernels = convWeightGradKernel(rt.policy, g);
   if (kernels === 'tiled') return weightGradTiled(rt, g, dy, x);
+  if (kernels === 'runs') return weightGradRuns(rt, g, dy, x);
   // The subgroup kernel gives each invocation one filter row (c, ky) of 8 output channels; the plain
   // one 4 entries of 4 output channels.
-  const sub = kernels === 'subgroup';
+  const sub = kernels !== 'direct';
   const blocks = Math.ceil(g.coutG / (sub ? SUBGROUP_BLOCK : PLAIN_BLOCK));
   const lanes = sub ? g.cinG * g.KH : Math.ceil(entries / 4);
   const { chunks, perChunk } = chunking(g.N, g.groups * blocks * lanes);
@@ -260,6 +265,25 @@ function weightGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor
     workgroups: [Math.ceil(lanes / wg), g.groups * blocks, chunks],
   });
   return sumChunks(part, wShape);
+}
+
+/**
+ * The weight gradient of a filter one tap wide (KW = 1) by conv2d_weight_grad_runs: each invocation
+ * a run of RUN_TAPS taps down the filter for RUNS_CHANNEL_BLOCK output channels, over a batch chunk.
+ */
+function weightGradRuns(rt: Runtime, g: ConvGeometry, dy: Tensor, x: Tensor): Tensor {
+  const runs = g.cinG * Math.ceil(g.KH / RUN_TAPS);
+  const blocks = Math.ceil(g.coutG / RUNS_CHANNEL_BLOCK);
+  const { chunks, perChunk } = chunking(g.N, g.groups * blocks * runs);
+  const part = Tensor.empty([chunks, g.K, g.cinG * g.KH], rt);
+  const wg = planeGroup(runs);
+  rt.run(WEIGHT_GRAD_RUNS, {
+    constants: { WG: wg, KH: g.KH, SH: g.SH, SW: g.SW, DH: g.DH },
+    buffers: [x.binding(), dy.binding(), part.binding()],
+    params: params(g, blocks, 0, perChunk),
+    workgroups: [Math.ceil(runs / wg), g.groups * blocks, chunks],
+  });
+  return sumChunks(part, [g.K, g.cinG, g.KH, g.KW]);
 }
 
 /**

@@ -71,10 +71,19 @@ export function convKernels(p: KernelPolicy, g: ConvGeometry): ConvKernels {
   return hasSubgroups(p) && g.KH * g.KW <= MAX_TAPS ? 'subgroup' : 'direct';
 }
 
-/** The weight gradient's subgroup kernel holds one filter row per lane: up to MAX_WEIGHT_GRAD_KW wide. */
-export function convWeightGradKernel(p: KernelPolicy, g: ConvGeometry): ConvKernels {
+/**
+ * The general weight gradient: where convKernels gives 'subgroup', filters one tap wide (7x1) take
+ * conv2d_weight_grad_runs ('runs': runs of taps down the filter; 2x faster there, level on 3x3 and
+ * 1x7), the rest conv2d_weight_grad_subgroup, which holds one filter row per lane: up to
+ * MAX_WEIGHT_GRAD_KW wide ('direct' beyond).
+ */
+export type ConvWeightGradKernel = ConvKernels | 'runs';
+
+export function convWeightGradKernel(p: KernelPolicy, g: ConvGeometry): ConvWeightGradKernel {
   const k = convKernels(p, g);
-  return k === 'subgroup' && g.KW > MAX_WEIGHT_GRAD_KW ? 'direct' : k;
+  if (k !== 'subgroup') return k;
+  if (g.KW === 1 && g.KH > 1) return 'runs';
+  return g.KW > MAX_WEIGHT_GRAD_KW ? 'direct' : k;
 }
 
 /**

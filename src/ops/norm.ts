@@ -1,13 +1,18 @@
 // Batch normalisation over NCHW tensors, PyTorch's torch.nn.functional.batch_norm semantics:
 // training mode normalises with the batch mean and biased variance and moves the running statistics
 // (in place) towards the batch mean and unbiased variance by `momentum`; eval mode normalises with the
-// running statistics. Forward and backward are three fused kernels each: per-plane partial sums,
-// a per-channel merge into coefficients, and one elementwise pass (see shaders/batchnorm_*.wgsl).
+// running statistics. In training, forward and backward are three fused kernels each: per-plane
+// partial sums, a per-channel merge into coefficients, and one elementwise pass (see
+// shaders/batchnorm_*.wgsl). Eval mode is one pass forward (batchnorm_eval.wgsl, which works out the
+// coefficients itself), and one pass backward when no parameter gradient is wanted
+// (batchnorm_eval_grad.wgsl).
 import statsWgsl from '../../shaders/batchnorm_stats.wgsl';
 import channelWgsl from '../../shaders/batchnorm_channel.wgsl';
 import applyWgsl from '../../shaders/batchnorm_apply.wgsl';
 import gradStatsWgsl from '../../shaders/batchnorm_grad_stats.wgsl';
 import gradChannelWgsl from '../../shaders/batchnorm_grad_channel.wgsl';
+import evalWgsl from '../../shaders/batchnorm_eval.wgsl';
+import evalGradWgsl from '../../shaders/batchnorm_eval_grad.wgsl';
 import { f32Bits, grid1d, type Runtime } from '../gpu/runtime.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { ShapeError, Tensor } from '../tensor/tensor.ts';
@@ -19,6 +24,8 @@ const BN_CHANNEL = { name: 'batchnorm_channel', code: channelWgsl };
 const BN_APPLY = { name: 'batchnorm_apply', code: applyWgsl };
 const BN_GRAD_STATS = { name: 'batchnorm_grad_stats', code: gradStatsWgsl };
 const BN_GRAD_CHANNEL = { name: 'batchnorm_grad_channel', code: gradChannelWgsl };
+const BN_EVAL = { name: 'batchnorm_eval', code: evalWgsl };
+const BN_EVAL_GRAD = { name: 'batchnorm_eval_grad', code: evalGradWgsl };
 /** Per-plane and per-channel kernels have few invocations: small groups keep all threads busy. */
 const SMALL_GROUP = 64;
 
@@ -64,20 +71,25 @@ const APPLY_PER = 4;
  * out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl); clamped at 0 with `relu`, u taken
  * only where mask > 0 when a mask is given.
  */
+/** The (chunks of a plane, C, N) grid of batchnorm_apply and batchnorm_eval(_grad). */
+function planeGrid(hw: number, C: number, N: number): [number, number, number] {
+  const len = hw % 4 === 0 ? hw / 4 : hw;
+  return [Math.ceil(len / (SMALL_GROUP * APPLY_PER)), C, N];
+}
+
 function applyCoefficients(
   rt: Runtime, u: Tensor | null, v: Tensor, coef: Tensor, hw: number, relu = false, mask: Tensor | null = null,
 ): Tensor {
   const [N, C] = v.shape;
   const out = Tensor.empty(v.shape, rt);
   const vec4 = hw % 4 === 0;
-  const len = vec4 ? hw / 4 : hw;
   const uu = u ?? v;
   const m = mask ?? v;
   rt.run(BN_APPLY, {
     constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: vec4, U_INPUT: u !== null, RELU: relu, MASK: mask !== null },
     buffers: [uu.binding(), v.binding(), uu.binding(), v.binding(), coef.binding(), out.binding(), m.binding(), m.binding()],
     params: [C, hw],
-    workgroups: [Math.ceil(len / (SMALL_GROUP * APPLY_PER)), C, N],
+    workgroups: planeGrid(hw, C, N),
   });
   return out;
 }
@@ -131,17 +143,29 @@ export function batchNorm2d(
     });
   }
   const stats = Tensor.empty([C * 2], rt);
-  const coef = Tensor.empty([C * 4], rt);
-  rt.run(BN_CHANNEL, {
-    constants: { WG: SMALL_GROUP, TRAIN: training, UPDATE_RUNNING: training && runningMean !== null, AFFINE: affine },
-    buffers: [stand(partial), stand(weight), stand(bias), writable(runningMean), writable(runningVar), stats.binding(), coef.binding()],
-    params: [C, N, hw, f32Bits(momentum), f32Bits(eps)],
-    workgroups: [Math.ceil(C / SMALL_GROUP)],
-  });
   const relu = options.relu ?? false;
-  const out = applyCoefficients(rt, null, x, coef, hw, relu);
+  let out: Tensor;
+  if (training) {
+    const coef = Tensor.empty([C * 4], rt);
+    rt.run(BN_CHANNEL, {
+      constants: { WG: SMALL_GROUP, TRAIN: true, UPDATE_RUNNING: runningMean !== null, AFFINE: affine },
+      buffers: [stand(partial), stand(weight), stand(bias), writable(runningMean), writable(runningVar), stats.binding(), coef.binding()],
+      params: [C, N, hw, f32Bits(momentum), f32Bits(eps)],
+      workgroups: [Math.ceil(C / SMALL_GROUP)],
+    });
+    out = applyCoefficients(rt, null, x, coef, hw, relu);
+    coef.dispose();
+  } else {
+    // Eval mode: one pass that also writes the statistics (batchnorm_eval.wgsl).
+    out = Tensor.empty(x.shape, rt);
+    rt.run(BN_EVAL, {
+      constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: hw % 4 === 0, AFFINE: affine, RELU: relu },
+      buffers: [x.binding(), x.binding(), runningMean!.binding(), runningVar!.binding(), stand(weight), stand(bias), stats.binding(), out.binding()],
+      params: [C, hw, f32Bits(eps)],
+      workgroups: planeGrid(hw, C, N),
+    });
+  }
   partial?.dispose();
-  coef.dispose();
   for (const s of scratch) s.dispose();
 
   // With the ReLU the backward masks grad_out by the output (> 0 exactly where the ReLU passed).
@@ -151,6 +175,19 @@ export function batchNorm2d(
     const [xs, st] = kept;
     const ws = weight ? kept[2] : undefined;
     const mask = relu ? kept[kept.length - 1] : null;
+    if (!training && !weight?.requiresGrad && !bias?.requiresGrad) {
+      // Eval mode with constant statistics and no parameter gradient wanted (a frozen network, as
+      // jacob_cov scores it): dx = grad * w / sqrt(var + eps), one pass.
+      if (!x.requiresGrad) return affine ? [null, null, null] : [null];
+      const gx = Tensor.empty(grad.shape, rt);
+      rt.run(BN_EVAL_GRAD, {
+        constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: hw % 4 === 0, AFFINE: affine, MASK: relu },
+        buffers: [grad.binding(), grad.binding(), st.binding(), (ws ?? xs).binding(), (mask ?? xs).binding(), (mask ?? xs).binding(), gx.binding()],
+        params: [C, hw],
+        workgroups: planeGrid(hw, C, N),
+      });
+      return affine ? [gx, null, null] : [gx];
+    }
     const gradPartial = Tensor.empty([planes * 2], rt);
     rt.run(BN_GRAD_STATS, {
       constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0, MASK: relu },

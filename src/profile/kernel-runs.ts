@@ -101,11 +101,12 @@ const BUILDS: Record<string, Build> = {
   },
   batch_norm: (rt, s, rng) => {
     const x = input(rt, rng, [s.n, s.c, s.h, s.w]);
-    const weight = input(rt, rng, [s.c]);
-    const bias = input(rt, rng, [s.c]);
+    // eval: frozen parameters, as jacob_cov's copy (the one-pass backward).
+    const weight = input(rt, rng, [s.c], !s.eval);
+    const bias = input(rt, rng, [s.c], !s.eval);
     const runningMean = tensor(new Float32Array(s.c), [s.c], rt);
     const runningVar = tensor(new Float32Array(s.c).fill(1), [s.c], rt);
-    return run([x, weight, bias, runningMean, runningVar], () => batchNorm2d(x, runningMean, runningVar, weight, bias, { training: true }));
+    return run([x, weight, bias, runningMean, runningVar], () => batchNorm2d(x, runningMean, runningVar, weight, bias, { training: !s.eval }));
   },
   relu: (rt, s, rng) => {
     const x = input(rt, rng, [s.n]);

@@ -238,11 +238,11 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
   },
   {
     name: 'batch_norm',
-    summary: 'batch normalisation, training mode (batch statistics, running ones updated)',
-    keys: nchw(64, 32, 28),
-    formula: 'fwd 5 per element (sum, square, sum; then a·x + b), x read, y written; bwd 8 per element, dy and x read, dx written',
-    forward: (s) => ({ flops: 5 * size4(s), bytes: B * (2 * size4(s) + 6 * s.c) }),
-    backward: (s) => ({ flops: 8 * size4(s), bytes: B * (3 * size4(s) + 5 * s.c) }),
+    summary: 'batch normalisation, training mode (batch statistics, running ones updated); with eval 1 the running statistics and frozen parameters (jacob_cov)',
+    keys: [...nchw(64, 32, 28), key('eval', 'eval mode with frozen parameters (0 or 1)', 0, undefined, 0, 1)],
+    formula: 'train: fwd 5 per element (sum, square, sum; then a·x + b), x read, y written; bwd 8 per element, dy and x read, dx written. eval: fwd 2 per element, bwd 1, one read and one write each',
+    forward: (s) => (s.eval ? { flops: 2 * size4(s), bytes: B * (2 * size4(s) + 6 * s.c) } : { flops: 5 * size4(s), bytes: B * (2 * size4(s) + 6 * s.c) }),
+    backward: (s) => (s.eval ? { flops: size4(s), bytes: B * (2 * size4(s) + 3 * s.c) } : { flops: 8 * size4(s), bytes: B * (3 * size4(s) + 5 * s.c) }),
   },
   {
     name: 'relu',

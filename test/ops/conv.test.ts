@@ -238,6 +238,26 @@ test('conv2d depthwise on the cpu profile walks columns at row stride 1 and matc
   });
 });
 
+// ---- filters one tap wide (7x1): conv2d_weight_grad_runs ------------------------------------------
+// Runs of 4 taps down the filter for 16 output channels: filters of 7 and 5 taps (a run past the
+// filter's end), output channels past one block and not a multiple of 16, groups, row and column
+// strides, dilation, padding on every side, planes of 63 and 30 pixels (a last partial group of 8),
+// and a batch of 64 split into chunks.
+const tallCases: Case[] = [
+  conv('7x1 N2 C5->20 9x7 p[3,3,0,0]', [2, 5, 9, 7], [20, 5, 7, 1], { padding: [3, 3, 0, 0] }, true),
+  conv('5x1 g2 C8->12 10x9 s[2,1] d[2,1] p[4,3,1,2]', [2, 8, 10, 9], [12, 4, 5, 1], { stride: [2, 1], dilation: [2, 1], padding: [4, 3, 1, 2], groups: 2 }),
+  conv('7x1 N64 C3->17 6x5 s[1,2] p[3,3,1,0]', [64, 3, 6, 5], [17, 3, 7, 1], { stride: [1, 2], padding: [3, 3, 1, 0] }, true),
+];
+
+test('conv2d on the cpu profile takes the weight gradient of filters one tap wide in runs and matches the reference', async () => {
+  await rt.withPolicy({ profile: 'cpu' }, async () => {
+    for (const [i, c] of tallCases.entries()) {
+      const ran = await convKernelsRun(() => checkCase(c, 1100 + 10 * i));
+      assert.ok(ran.has('conv2d_weight_grad_runs') && !ran.has('conv2d_weight_grad_subgroup'), `${c.name}: ran ${[...ran].join(', ')}`);
+    }
+  });
+});
+
 test('reluConv2d: conv2d(relu(x)) with the ReLU fused into the column walk, and composed elsewhere', async () => {
   await rt.withPolicy({ profile: 'cpu' }, async () => {
     // Column walk with the fused input gradient; with a column stride (row-block input gradient,

@@ -214,6 +214,46 @@ test('running statistics follow PyTorch\'s rule over several steps; eval mode us
   for (const t of [rm, rv, w, b, x, y, r]) t.dispose();
 });
 
+test('eval mode with frozen parameters: one pass each way (relu, affine off, planes of 49 and 1600, a large mean)', async () => {
+  for (const [i, { d, affine, relu, offset }] of [
+    { d: { N: 3, C: 5, H: 7, W: 7 }, affine: true, relu: false, offset: 0 },
+    { d: { N: 2, C: 3, H: 40, W: 40 }, affine: true, relu: true, offset: 0 },
+    { d: { N: 2, C: 4, H: 5, W: 3 }, affine: false, relu: true, offset: 0 },
+    { d: { N: 2, C: 2, H: 6, W: 6 }, affine: true, relu: false, offset: 1000 },
+  ].entries()) {
+    const size = d.N * d.C * d.H * d.W;
+    const xs = randomArray(size, 300 + i, -2, 2).map((v) => v + offset);
+    const gs = randomArray(size, 310 + i);
+    const means = randomArray(d.C, 320 + i, -0.5, 0.5).map((v) => v + offset);
+    const vars = randomArray(d.C, 330 + i, 0.2, 3);
+    const ws = affine ? randomArray(d.C, 340 + i, -1.5, 1.5) : null;
+    const bs = affine ? randomArray(d.C, 350 + i, -0.5, 0.5) : null;
+    const x = param(rt, xs, [d.N, d.C, d.H, d.W]);
+    // Parameters that do not require grad: the one-pass backward (jacob_cov's frozen copy).
+    const w = ws ? tensor(ws, [d.C], rt) : null;
+    const b = bs ? tensor(bs, [d.C], rt) : null;
+    const rm = tensor(means, [d.C], rt);
+    const rv = tensor(vars, [d.C], rt);
+    await rt.sync();
+    const before = rt.scheduler.stats.dispatches;
+    const y = batchNorm2d(x, rm, rv, w, b, { training: false, relu });
+    assert.is(rt.scheduler.stats.dispatches - before, 1, 'one forward dispatch');
+    const r = tensor(gs, y.shape, rt);
+    const between = rt.scheduler.stats.dispatches;
+    y.backward(r);
+    assert.is(rt.scheduler.stats.dispatches - between, 1, 'one backward dispatch');
+    const plain = normalise(xs, d, means, vars, ws, bs);
+    const expected = relu ? plain.map((v) => Math.max(v, 0)) : plain;
+    const ref = bnGradRef(xs, gs, d, means, vars, ws, false);
+    const dx = relu ? ref.dx.map((v, k) => (plain[k] > 0 ? v : 0)) : ref.dx;
+    // f32 rounding of (x - mean) * scale + b: x - mean is exact even at the offset of 1000 (two f32
+    // within a factor of 2 of each other), so the same tolerance holds there.
+    assertClose(await y.data(), expected, 1e-5, 1e-5, `${i}: eval forward`);
+    assertClose(await takeGrad(x), dx, 1e-6, 1e-5, `${i}: eval grad input`);
+    for (const t of [x, w, b, rm, rv, y, r]) t?.dispose();
+  }
+});
+
 test('a large common offset keeps its precision (no E[x^2] - E[x]^2 cancellation)', async () => {
   const d = { N: 64, C: 3, H: 7, W: 7 };
   const xs = randomArray(d.N * d.C * d.H * d.W, 300, -1, 1).map((v) => 1000 + v);

@@ -17,6 +17,8 @@ const VARIANTS: [string, Record<string, number>][] = [
   ['max_pool', { kw: 7, pad: 1 }], // windows reaching past the rows gather's registers: pool2d_grad
   ['pointwise', { bias: 1 }], // the bias add
   ['matmul', { n: 6 }], // columns not a multiple of 4: matmul_strided_subgroup
+  ['conv2d', { kh: 7, kw: 1 }], // a filter one tap wide: conv2d_weight_grad_runs
+  ['batch_norm', { eval: 1 }], // eval mode, frozen parameters: batchnorm_eval, batchnorm_eval_grad
 ];
 
 /** Shaders that a CPU adapter with subgroups (lavapipe) never gets, and why. */
