@@ -14,6 +14,7 @@ import { concat, transpose } from '../ops/shape.ts';
 import { randUniform, tensor } from '../tensor/create.ts';
 import { noGrad } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { clipGradNorm } from '../train/clip.ts';
 import { Sgd } from '../train/sgd.ts';
 import { Rng } from '../util/rng.ts';
 import type { KernelShape } from './kernel-work.ts';
@@ -157,7 +158,14 @@ const BUILDS: Record<string, Build> = {
     p.grad = input(rt, rng, [s.n], false);
     const sgd = new Sgd([p], { lr: 0.01, momentum: s.momentum ? 0.9 : 0 });
     return run([p], () => {
-      sgd.step();
+      if (!s.clip) {
+        sgd.step();
+        return null;
+      }
+      // A max norm of half the gradient's expected norm, so the scale is < 1 and really applied.
+      const scale = clipGradNorm([p], 0.5 * Math.sqrt(s.n / 3));
+      sgd.step({ gradScale: scale });
+      scale.dispose();
       return null;
     }, [sgd]);
   },

@@ -326,10 +326,19 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
   },
   {
     name: 'sgd',
-    summary: 'one SGD step on a parameter of n elements (with momentum = 1: momentum 0.9)',
-    keys: [...elements(1 << 20), key('momentum', 'momentum 0.9 (1) or none (0)', 1, undefined, 0, 1)],
-    formula: 'no backward; with momentum 4 per element, gradient, parameter and momentum read, parameter and momentum written; without 2, 12 bytes',
-    forward: (s) => (s.momentum ? { flops: 4 * s.n, bytes: 5 * B * s.n } : { flops: 2 * s.n, bytes: 3 * B * s.n }),
+    summary: 'one SGD step on a parameter of n elements (with momentum = 1: momentum 0.9; with clip = 1: gradients clipped by global norm first)',
+    keys: [
+      ...elements(1 << 20),
+      key('momentum', 'momentum 0.9 (1) or none (0)', 1, undefined, 0, 1),
+      key('clip', 'clip the gradient by its global norm first (1, as training does) or not (0)', 0, undefined, 0, 1),
+    ],
+    formula:
+      'no backward; with momentum 4 per element, gradient, parameter and momentum read, parameter and momentum written; without 2, 12 bytes; ' +
+      'clipping adds 2 per element and a gradient read (the sum of squares) and 1 per element (the scale)',
+    forward: (s) => {
+      const step = s.momentum ? { flops: 4 * s.n, bytes: 5 * B * s.n } : { flops: 2 * s.n, bytes: 3 * B * s.n };
+      return s.clip ? { flops: step.flops + 3 * s.n, bytes: step.bytes + B * s.n } : step;
+    },
   },
   {
     name: 'fill',

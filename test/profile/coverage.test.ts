@@ -19,6 +19,7 @@ const VARIANTS: [string, Record<string, number>][] = [
   ['matmul', { n: 6 }], // columns not a multiple of 4: matmul_strided_subgroup
   ['conv2d', { kh: 7, kw: 1 }], // a filter one tap wide: conv2d_weight_grad_runs
   ['batch_norm', { eval: 1 }], // eval mode, frozen parameters: batchnorm_eval, batchnorm_eval_grad
+  ['sgd', { clip: 1 }], // clipping by global norm first: grad_sumsq, clip_scale
 ];
 
 /** Shaders that a CPU adapter with subgroups (lavapipe) never gets, and why. */
