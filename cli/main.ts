@@ -10,12 +10,14 @@ import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
 import { registerTrain } from './train.ts';
 import { registerEval } from './eval.ts';
+import { registerSearch } from './search.ts';
+import { registerReplay } from './replay.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 const VERSION = '0.1.0';
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, search: true, replay: true };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {
@@ -31,6 +33,8 @@ function mainProgram(): CAC {
   registerArch(cli);
   registerTrain(cli);
   registerEval(cli);
+  registerSearch(cli);
+  registerReplay(cli);
   cli.help(fixNegatedDefaults);
   cli.version(VERSION);
   return cli;

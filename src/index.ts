@@ -16,3 +16,4 @@ export { FileFormatError } from './util/file-format-error.ts';
 export { crc32 } from './util/crc32.ts';
 export * from './proxies/index.ts';
 export * from './profile/index.ts';
+export * from './search/index.ts';

@@ -10,7 +10,7 @@ import type { Decomposition } from './decomposition.ts';
 import { MooInputError, expectLength } from './errors.ts';
 import { defaultCrossover, defaultMutation, polynomialMutation, randomSample, repair, sbx } from './operators.ts';
 import type { CrossoverOptions, MutationOptions } from './operators.ts';
-import { checkRows, evaluateBatch } from './problem.ts';
+import { checkRows, evaluateBatch, relativeObjectives } from './problem.ts';
 import type { Problem } from './problem.ts';
 
 export interface MoeadOptions {
@@ -98,17 +98,33 @@ export class Moead extends Algorithm<MoeadState> {
       const children = order.map((k) => this.breed(k));
       const scored = await evaluateBatch(this.problem, this.space, children);
       this.evaluations += children.length;
-      for (const f of scored.F) this.lowerIdeal(f);
-      order.forEach((k, t) => this.place(k, children[t], scored.F[t], scored.CV[t]));
+      const F = this.compareWith(children, scored.F);
+      for (const f of F) this.lowerIdeal(f);
+      order.forEach((k, t) => this.place(k, children[t], F[t], scored.CV[t]));
       return;
     }
     for (const k of order) {
       const child = this.breed(k);
       const scored = await evaluateBatch(this.problem, this.space, [child]);
       this.evaluations++;
-      this.lowerIdeal(scored.F[0]);
-      this.place(k, child, scored.F[0], scored.CV[0]);
+      const [f] = this.compareWith([child], scored.F);
+      this.lowerIdeal(f);
+      this.place(k, child, f, scored.CV[0]);
     }
+  }
+
+  /**
+   * The children's objectives ready to compare with the population's. For a problem with relative
+   * objectives, the population's and the children's are recomputed over both together and the ideal
+   * point restarts from them (an old ideal belongs to another normalisation).
+   */
+  private compareWith(children: number[][], F: number[][]): number[][] {
+    if (!this.problem.relativeTo) return F;
+    const all = relativeObjectives(this.problem, this.space, this.X.concat(children), this.F.concat(F));
+    this.F = all.slice(0, this.X.length);
+    this.ideal.fill(Infinity);
+    for (const f of this.F) this.lowerIdeal(f);
+    return all.slice(this.X.length);
   }
 
   /** One child for subproblem k: two distinct parents from its neighbourhood (or everyone). */

@@ -17,7 +17,7 @@ import {
   sbx,
 } from './operators.ts';
 import type { CrossoverOptions, MutationOptions } from './operators.ts';
-import { evaluateBatch } from './problem.ts';
+import { evaluateBatch, relativeObjectives } from './problem.ts';
 import type { Problem } from './problem.ts';
 
 export interface Nsga2Options {
@@ -82,7 +82,8 @@ export class Nsga2 extends Algorithm<Nsga2State> {
     if (offspring.length === 0) return; // nothing new to try; the population stands
     const scored = await evaluateBatch(this.problem, this.space, offspring);
     this.evaluations += offspring.length;
-    this.survive(this.X.concat(offspring), this.F.concat(scored.F), this.CV.concat(scored.CV));
+    const X = this.X.concat(offspring);
+    this.survive(X, relativeObjectives(this.problem, this.space, X, this.F.concat(scored.F)), this.CV.concat(scored.CV));
   }
 
   private mate(): number[][] {

@@ -23,6 +23,14 @@ export interface Problem {
   readonly varType?: VarType | readonly VarType[];
   /** Scores a batch of candidates (one row of nVar values each). May be async (GPU scoring is). */
   evaluate(X: number[][]): Evaluation | Promise<Evaluation>;
+  /**
+   * For objectives that depend on the set they are compared in (MSTF-NAS min-max normalises its
+   * raw proxy values over that set): the objectives of every row of X relative to X as a whole.
+   * Every row has been evaluated before. Algorithms call it on each set they compare: NSGA-II on
+   * parents + offspring before survival, MOEA/D on the population + its children before placing
+   * them. Absent: objectives are absolute.
+   */
+  relativeTo?(X: number[][]): number[][];
 }
 
 /** A problem's bounds and types checked once and unpacked for the operators' inner loops. */
@@ -104,4 +112,14 @@ export async function evaluateBatch(problem: Problem, space: Space, X: number[][
 /** Throws unless every row of X has nVar values. */
 export function checkRows(what: string, X: readonly (readonly number[])[], width: number): void {
   for (let i = 0; i < X.length; i++) expectLength(`${what} row ${i}`, X[i], width);
+}
+
+/** problem.relativeTo(X), checked (one row of nObj per candidate); F itself when the problem has none. */
+export function relativeObjectives(problem: Problem, space: Space, X: number[][], F: number[][]): number[][] {
+  if (!problem.relativeTo) return F;
+  const out = problem.relativeTo(X);
+  if (!Array.isArray(out)) throw new MooInputError('Problem.relativeTo must return number[][]');
+  expectLength(`Problem.relativeTo (rows for ${X.length} candidates)`, out, X.length);
+  for (let i = 0; i < X.length; i++) expectLength(`Problem.relativeTo row ${i} (nObj)`, out[i], space.nObj);
+  return out.map((row) => Array.from(row));
 }

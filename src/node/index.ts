@@ -5,3 +5,4 @@ export * from './files.ts';
 export * from './state-file.ts';
 export * from './genotype-file.ts';
 export * from './model-file.ts';
+export * from './search-run.ts';

@@ -1,0 +1,80 @@
+// How `mednas search` shows a run: --json gives one JSON object per event on stdout; on a terminal a
+// bar of the architectures scored in the generation in progress (drawn on the user's real terminal,
+// see cli/terminal.ts) and one line per generation on stdout; otherwise the lines alone.
+import cliProgress from 'cli-progress';
+import type { ArchitectureProgress, GenerationProgress, GenerationRecord } from '../src/index.ts';
+import { progressTerminal } from './terminal.ts';
+
+/** NaN and infinities as null in JSON lines. */
+export const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 90) return `${s.toFixed(1)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** A value for a table: integers with separators, others with 4 significant digits. */
+export function short(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return v.toLocaleString('en-US');
+  const a = Math.abs(v);
+  if (a >= 1e9 || (a !== 0 && a < 1e-3)) return v.toExponential(3);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  return v.toPrecision(4);
+}
+
+export function generationLine(r: GenerationRecord, generations: number, etaMs: number | null): string {
+  const best = Object.entries(r.best).map(([p, v]) => `${p === 'synflow' ? 'ln synflow' : p} ${short(v)}`).join(', ');
+  return (
+    `generation ${r.generation}/${generations}: ${r.scored} scored, ${r.archiveHits} from the archive` +
+    `${r.failures ? `, ${r.failures} failed` : ''}; front ${r.front.length}, hypervolume ${r.hypervolume.toFixed(4)}; ` +
+    `best ${best}; ${seconds(r.times.wallMs)}${etaMs !== null && r.generation < generations ? `, ETA ${seconds(etaMs)}` : ''}`
+  );
+}
+
+export interface SearchReporter {
+  onArchitecture(p: ArchitectureProgress): void;
+  onGeneration(p: GenerationProgress): void;
+  close(): void;
+}
+
+export function searchReporter(options: { json: boolean; popSize: number; generations: number }): SearchReporter {
+  if (options.json) {
+    return {
+      onArchitecture: (p) => console.log(JSON.stringify({ event: 'architecture', ...p }, jsonReplacer)),
+      onGeneration: (p) => console.log(JSON.stringify({ event: 'generation', ...p.record, generations: p.generations, etaMs: p.etaMs, archiveSize: p.archiveSize }, jsonReplacer)),
+      close: () => undefined,
+    };
+  }
+  const terminal = progressTerminal();
+  let bar: cliProgress.SingleBar | null = null;
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    onArchitecture: (p) => {
+      if (p.failure) {
+        stop();
+        console.log(`  architecture ${p.key} could not be scored (${p.failure}); it counts as the worst`);
+      }
+      if (!terminal) return;
+      const payload = { gen: p.generation, gens: options.generations, ms: p.timeMs.toFixed(0) };
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { format: 'generation {gen}/{gens} {bar} {value}/{total} architectures | last {ms} ms | ETA {eta_formatted}', stream: terminal, hideCursor: true, clearOnComplete: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(options.popSize, 0, payload);
+      }
+      bar.update(Math.min(p.scoredInGeneration, options.popSize), payload);
+    },
+    onGeneration: (p) => {
+      stop();
+      console.log(generationLine(p.record, p.generations, p.etaMs));
+    },
+    close: stop,
+  };
+}

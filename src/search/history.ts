@@ -1,0 +1,85 @@
+// What a search records per generation, computed from the population and the archive alone, so
+// that replay can recompute it from a checkpoint and check it against what was stored.
+import { nonDominatedSort } from '../moo/dominance.ts';
+import { hypervolume } from '../moo/indicators.ts';
+import type { Archive, ArchitectureRecord } from './archive.ts';
+import { HYPERVOLUME_REFERENCE, mstfObjectives, type ObjectiveDefinition } from './objectives.ts';
+
+export interface GenerationTimes {
+  /** Wall time of the generation (breeding, scoring, survival, not the checkpoint). */
+  readonly wallMs: number;
+  /** Time spent scoring new architectures. */
+  readonly scoringMs: number;
+}
+
+export interface GenerationRecord {
+  readonly generation: number;
+  /** Candidates evaluated so far (archive hits included). */
+  readonly evaluations: number;
+  /** Genotype keys of the population after this generation, in the optimiser's order. */
+  readonly population: readonly string[];
+  /** The optimiser's objectives of the population [f1, f2] (normalised over the set it last compared). */
+  readonly objectives: readonly (readonly number[])[];
+  /** Indices into `population` of its non-dominated members. */
+  readonly front: readonly number[];
+  /**
+   * Hypervolume of the population's front with every value normalised over all architectures
+   * scored up to this generation (so generations are comparable), reference point (0.1, 1.1).
+   */
+  readonly hypervolume: number;
+  /** The best raw value of each proxy in the population (largest score, smallest FLOPs); ln for synflow. */
+  readonly best: Readonly<Record<string, number>>;
+  /** New architectures scored in this generation, candidates answered from the archive, failures. */
+  readonly scored: number;
+  readonly archiveHits: number;
+  readonly failures: number;
+  readonly times: GenerationTimes;
+}
+
+/** The indices of the non-dominated rows of F. */
+export function frontOf(F: readonly (readonly number[])[]): number[] {
+  return F.length === 0 ? [] : nonDominatedSort(F)[0].slice().sort((a, b) => a - b);
+}
+
+/** The value a proxy's "best" is reported in: ln for synflow on the log scale. */
+export function reportedValue(r: ArchitectureRecord, proxy: string, def: ObjectiveDefinition): number {
+  return proxy === 'synflow' && def.synflowScale === 'log' ? (r.logValues.synflow ?? Math.log(r.values.synflow)) : r.values[proxy];
+}
+
+/** Best finite value of each proxy over `members`. */
+export function bestValues(members: readonly ArchitectureRecord[], def: ObjectiveDefinition): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const proxy of [...def.scores, def.cost]) {
+    const lower = proxy === def.cost || def.lowerIsBetter.includes(proxy);
+    const vals = members.map((m) => reportedValue(m, proxy, def)).filter((v) => Number.isFinite(v));
+    out[proxy] = vals.length === 0 ? NaN : lower ? Math.min(...vals) : Math.max(...vals);
+  }
+  return out;
+}
+
+/** Hypervolume of `population`'s front, normalised over everything scored up to `generation`. */
+export function populationHypervolume(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): number {
+  const seen = archive.upTo(generation);
+  const index = new Map(seen.map((r, i) => [r.key, i]));
+  const F = mstfObjectives(seen, def);
+  const own = population.map((k) => F[index.get(k)!]);
+  return hypervolume(frontOf(own).map((i) => own[i]), HYPERVOLUME_REFERENCE);
+}
+
+/** The record of one generation from its population and the archive (times and counts given). */
+export function generationRecord(
+  generation: number, evaluations: number, population: readonly string[], objectives: readonly (readonly number[])[],
+  archive: Archive, def: ObjectiveDefinition, counts: { scored: number; archiveHits: number; failures: number }, times: GenerationTimes,
+): GenerationRecord {
+  return {
+    generation,
+    evaluations,
+    population: [...population],
+    objectives: objectives.map((f) => [...f]),
+    front: frontOf(objectives),
+    hypervolume: populationHypervolume(population, archive, generation, def),
+    best: bestValues(population.map((k) => archive.require(k)), def),
+    ...counts,
+    times,
+  };
+}

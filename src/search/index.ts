@@ -1,0 +1,13 @@
+// The MSTF-NAS search: objectives, the problem, the search loop, checkpoints, results and replay.
+export * from './errors.ts';
+export * from './objectives.ts';
+export * from './config.ts';
+export { Archive, architectureSize, type ArchitectureRecord } from './archive.ts';
+export { MstfProblem, type ScoreNew } from './problem.ts';
+export * from './history.ts';
+export * from './pick.ts';
+export * from './checkpoint.ts';
+export * from './result.ts';
+export * from './search.ts';
+export * from './replay.ts';
+export * from './summary.ts';

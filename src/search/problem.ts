@@ -1,0 +1,58 @@
+// MSTF-NAS as a problem of the optimiser library (src/moo): 42 integer genes within the space's
+// bounds (the optimisers repair by rounding and clamping), raw proxy values from the scorer, kept in
+// the archive, and objectives normalised over whichever set the optimiser compares (relativeTo).
+import type { Evaluation, Problem } from '../moo/problem.ts';
+import { genotypeBounds } from '../space/genotype.ts';
+import { genotypeKey } from '../space/text.ts';
+import type { Archive, ArchitectureRecord } from './archive.ts';
+import { mstfObjectives, type ObjectiveDefinition } from './objectives.ts';
+
+/** Scores one genotype not in the archive yet (the search wraps scoreArchitecture). */
+export type ScoreNew = (genotype: number[]) => Promise<ArchitectureRecord>;
+
+export class MstfProblem implements Problem {
+  readonly nVar: number;
+  readonly nObj = 2;
+  readonly lower: number[];
+  readonly upper: number[];
+  readonly varType = 'int' as const;
+  /** Look-ups answered from the archive since the last `takeCounts`. */
+  private hits = 0;
+  private scored = 0;
+
+  constructor(
+    private readonly archive: Archive,
+    private readonly objectives: ObjectiveDefinition,
+    private readonly scoreNew: ScoreNew,
+  ) {
+    const { lower, upper } = genotypeBounds();
+    this.nVar = lower.length;
+    this.lower = lower;
+    this.upper = upper;
+  }
+
+  async evaluate(X: number[][]): Promise<Evaluation> {
+    for (const x of X) {
+      const key = genotypeKey(x);
+      if (this.archive.get(key)) {
+        this.hits++;
+        continue;
+      }
+      this.archive.add(await this.scoreNew([...x]));
+      this.scored++;
+    }
+    return { F: this.relativeTo(X) };
+  }
+
+  relativeTo(X: number[][]): number[][] {
+    return mstfObjectives(X.map((x) => this.archive.require(genotypeKey(x))), this.objectives);
+  }
+
+  /** Architectures scored and archive hits since the last call. */
+  takeCounts(): { scored: number; hits: number } {
+    const out = { scored: this.scored, hits: this.hits };
+    this.scored = 0;
+    this.hits = 0;
+    return out;
+  }
+}

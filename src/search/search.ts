@@ -1,0 +1,201 @@
+// `search`: MSTF-NAS end to end on one device. The proxy batch is drawn once with the seed, every
+// network is built with weights from the seed, the optimiser (NSGA-II or MOEA/D) asks for
+// architectures, the archive answers those already scored, and after every generation the search
+// hands a checkpoint to the caller (the Node edge writes it atomically). Given a checkpoint it
+// continues exactly where that run stopped: the result is the one an uninterrupted run gives.
+// Progress goes to callbacks; the library never prints.
+import type { ImageDataset } from '../data/dataset.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { Moead, type MoeadOptions, type MoeadState } from '../moo/moead.ts';
+import { Nsga2, type Nsga2State } from '../moo/nsga2.ts';
+import type { Algorithm, BaseState } from '../moo/algorithm.ts';
+import { MooInputError } from '../moo/errors.ts';
+import { proxyBatch, type ProxyBatch } from '../proxies/batch.ts';
+import { ProxyInputError, UnknownProxyError } from '../proxies/errors.ts';
+import { scoreArchitecture } from '../proxies/score.ts';
+import { GpuDeviceLostError } from '../gpu/errors.ts';
+import { genotypeKey } from '../space/text.ts';
+import { datasetId } from '../train/dataset-id.ts';
+import { FileFormatError } from '../util/file-format-error.ts';
+import { Archive, architectureSize, type ArchitectureRecord } from './archive.ts';
+import { checkSearchConfig, searchConfigDifferences, objectiveDefinition, scoredProxies, type SearchConfig } from './config.ts';
+import { CheckpointMismatchError, SearchConfigError } from './errors.ts';
+import { MEDNAS_VERSION, encodeSearchCheckpoint, type SearchCheckpoint } from './checkpoint.ts';
+import { generationRecord, type GenerationRecord } from './history.ts';
+import { MstfProblem } from './problem.ts';
+import { searchResult, type SearchResult } from './result.ts';
+
+/** One architecture done (scored, or answered from the archive). */
+export interface ArchitectureProgress {
+  /** The generation in progress (1-based). */
+  readonly generation: number;
+  readonly key: string;
+  /** Raw values (NaN where undefined or failed). */
+  readonly values: Readonly<Record<string, number>>;
+  readonly timeMs: number;
+  /** Why it could not be scored; it counts as the worst. */
+  readonly failure: string | null;
+  /** New architectures scored so far in this generation. */
+  readonly scoredInGeneration: number;
+}
+
+export interface GenerationProgress {
+  readonly record: GenerationRecord;
+  readonly generations: number;
+  /** Estimated time to the end from the mean generation time of this run (null before one is done). */
+  readonly etaMs: number | null;
+  /** Architectures in the archive. */
+  readonly archiveSize: number;
+}
+
+/** Scores one genotype: raw values per proxy. Throwing marks the architecture failed (worst). */
+export type ArchitectureScorer = (genotype: number[], context: ScorerContext) => Promise<{
+  values: Record<string, number>; logValues: Record<string, number>; reasons: Record<string, string>; timesMs: Record<string, number>;
+}>;
+
+export interface ScorerContext {
+  readonly rt: Runtime;
+  readonly batch: ProxyBatch;
+  readonly config: SearchConfig;
+  readonly proxies: readonly string[];
+}
+
+/** The default scorer: the registered proxies through scoreArchitecture, weights seeded with the search's seed. */
+export const defaultScorer: ArchitectureScorer = async (genotype, { rt, batch, config, proxies }) => {
+  const s = await scoreArchitecture(genotype, proxies, batch, { rt, seed: config.seed, initChannels: config.initChannels });
+  return { values: s.values, logValues: s.logValues, reasons: s.reasons, timesMs: s.timesMs };
+};
+
+export interface SearchOptions {
+  readonly config: SearchConfig;
+  readonly dataset: ImageDataset;
+  readonly rt: Runtime;
+  /** Continue this search (its config must equal `config`; its dataset must be this one). */
+  readonly resumeFrom?: SearchCheckpoint;
+  readonly scorer?: ArchitectureScorer;
+  readonly onArchitecture?: (p: ArchitectureProgress) => void;
+  readonly onGeneration?: (p: GenerationProgress) => void;
+  /** Called after every generation with the checkpoint and its bytes; awaited before the next generation. */
+  readonly saveCheckpoint?: (checkpoint: SearchCheckpoint, bytes: Uint8Array) => void | Promise<void>;
+}
+
+/** Errors that no other architecture would escape: the search stops on them. */
+function fatal(e: unknown): boolean {
+  return e instanceof ProxyInputError || e instanceof UnknownProxyError || e instanceof GpuDeviceLostError;
+}
+
+function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseState | null): Algorithm<BaseState> {
+  if (config.algorithm === 'nsga2') {
+    const options = { popSize: config.popSize, seed: config.seed };
+    return (state ? Nsga2.restore(problem, state as never, options) : new Nsga2(problem, options)) as unknown as Algorithm<BaseState>;
+  }
+  // Two objectives: popSize - 1 partitions give popSize Das-Dennis directions. Batch schedule: a
+  // generation's children are scored together (one proxy batch upload, GPU-friendly).
+  const options: MoeadOptions = {
+    nPartitions: config.popSize - 1, nNeighbours: Math.min(20, config.popSize), seed: config.seed, schedule: 'batch',
+  };
+  return (state ? Moead.restore(problem, state as never, options) : new Moead(problem, options)) as unknown as Algorithm<BaseState>;
+}
+
+/** Refuses a checkpoint of another search, saying what differs. */
+function checkResume(c: SearchCheckpoint, config: SearchConfig, dataset: ImageDataset, batch: ProxyBatch): void {
+  const diff = searchConfigDifferences(c.config, config);
+  if (diff.length) throw new CheckpointMismatchError(`the checkpoint is of another search (${diff.join('; ')}): resume with its settings, or start a new search in another directory`);
+  const id = datasetId(dataset);
+  if (id.name !== c.dataset.name || id.crc32 !== c.dataset.crc32) {
+    throw new CheckpointMismatchError(
+      `the checkpoint was searched on ${c.dataset.name} (CRC-32 ${c.dataset.crc32.toString(16)}), this is ${id.name} (CRC-32 ${id.crc32.toString(16)}): resume with the same data files`,
+    );
+  }
+  if (batch.id !== c.batchId) throw new CheckpointMismatchError(`the proxy batch differs from the checkpoint's (${batch.id} vs ${c.batchId}): the data changed; resume with the same data files`);
+}
+
+/** Runs (or continues) a search and returns its result. */
+export async function search(options: SearchOptions): Promise<SearchResult> {
+  const { config, dataset, rt } = options;
+  checkSearchConfig(config);
+  if (dataset.name !== config.dataset) throw new SearchConfigError(`the config names dataset '${config.dataset}' but the data given is '${dataset.name}'`);
+  const def = objectiveDefinition(config);
+  const proxies = scoredProxies(config);
+  const batch = proxyBatch(dataset, { size: config.proxyBatch, seed: config.seed });
+  const resume = options.resumeFrom ?? null;
+  if (resume) checkResume(resume, config, dataset, batch);
+  const netConfig = { inChannels: batch.shape[1], numClasses: batch.numClasses, initChannels: config.initChannels, inputSize: [batch.shape[2], batch.shape[3]] as [number, number] };
+  const scorer = options.scorer ?? defaultScorer;
+  const archive = new Archive(resume?.archive ?? []);
+  const history: GenerationRecord[] = [...(resume?.history ?? [])];
+  let generationInProgress = history.length + 1;
+  let scoredInGeneration = 0;
+  let failuresInGeneration = 0;
+  let scoringMs = 0;
+
+  const scoreNew = async (genotype: number[]): Promise<ArchitectureRecord> => {
+    const key = genotypeKey(genotype);
+    const size = architectureSize(genotype, netConfig);
+    const start = performance.now();
+    let record: ArchitectureRecord;
+    try {
+      const s = await scorer(genotype, { rt, batch, config, proxies });
+      record = { key, genotype, generation: generationInProgress, ...s, ...size, failure: null };
+    } catch (e) {
+      if (fatal(e)) throw e;
+      const failure = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+      const values = Object.fromEntries(proxies.map((p) => [p, p === 'flops' ? size.flops : NaN]));
+      record = { key, genotype, generation: generationInProgress, values, logValues: {}, reasons: {}, timesMs: {}, ...size, failure };
+      failuresInGeneration++;
+    }
+    const timeMs = performance.now() - start;
+    scoringMs += timeMs;
+    scoredInGeneration++;
+    options.onArchitecture?.({ generation: generationInProgress, key, values: record.values, timeMs, failure: record.failure, scoredInGeneration });
+    return record;
+  };
+
+  const problem = new MstfProblem(archive, def, scoreNew);
+  let algo: Algorithm<BaseState>;
+  try {
+    algo = makeAlgorithm(problem, config, resume?.algorithm ?? null);
+  } catch (e) {
+    if (e instanceof MooInputError) throw new FileFormatError('the search checkpoint', `holds an optimiser state that does not fit its settings (${e.message})`);
+    throw e;
+  }
+  const adapter = {
+    description: rt.adapterInfo.description, vendor: rt.adapterInfo.vendor, architecture: rt.adapterInfo.architecture, isCpu: rt.adapterInfo.isCpu,
+  };
+  let elapsedMs = resume?.elapsedMs ?? 0;
+  const sessions = (resume?.sessions ?? 0) + 1;
+  const thisRunMs: number[] = [];
+
+  const checkpoint = (): SearchCheckpoint => ({
+    mednasVersion: MEDNAS_VERSION, config, dataset: datasetId(dataset), batchId: batch.id, adapter,
+    algorithm: algo.exportState() as Nsga2State | MoeadState, archive: archive.records(), history: [...history], elapsedMs, sessions,
+    finished: history.length >= config.generations,
+  });
+
+  while (algo.generation < config.generations) {
+    const start = performance.now();
+    generationInProgress = algo.generation + 1;
+    scoredInGeneration = 0;
+    failuresInGeneration = 0;
+    scoringMs = 0;
+    problem.takeCounts();
+    await algo.step();
+    const { hits } = problem.takeCounts();
+    const snap = algo.snapshot();
+    const wallMs = performance.now() - start;
+    elapsedMs += wallMs;
+    thisRunMs.push(wallMs);
+    const record = generationRecord(
+      algo.generation, snap.evaluations, snap.X.map((x) => genotypeKey(x)), snap.F, archive, def,
+      { scored: scoredInGeneration, archiveHits: hits, failures: failuresInGeneration }, { wallMs, scoringMs },
+    );
+    history.push(record);
+    const mean = thisRunMs.reduce((a, b) => a + b, 0) / thisRunMs.length;
+    options.onGeneration?.({ record, generations: config.generations, etaMs: mean * (config.generations - algo.generation), archiveSize: archive.size });
+    if (options.saveCheckpoint) {
+      const c = checkpoint();
+      await options.saveCheckpoint(c, encodeSearchCheckpoint(c));
+    }
+  }
+  return searchResult(checkpoint());
+}

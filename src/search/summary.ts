@@ -1,0 +1,75 @@
+// The run directory's summary.json: what a user (or `mednas train --arch RUN_DIR`) reads first. The
+// chosen architecture is `chosen.genotype`. It carries a format name, a version and a CRC-32 of its
+// own JSON text (computed with `crc32` set to 0), so a cut or edited copy can be told apart.
+import { formatGenotype } from '../space/text.ts';
+import { crc32 } from '../util/crc32.ts';
+import type { PopulationMember } from './pick.ts';
+import type { SearchResult } from './result.ts';
+
+export const SUMMARY_FORMAT = 'mednas-search-summary';
+export const SUMMARY_VERSION = 1;
+
+/** NaN and infinities as null (JSON has none). */
+const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const nums = (r: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, num(v)]));
+
+function member(m: PopulationMember) {
+  return {
+    key: m.record.key,
+    genotype: [...m.record.genotype],
+    values: nums(m.record.values),
+    logValues: nums(m.record.logValues),
+    params: m.record.params,
+    flops: m.record.flops,
+    objectives: m.objectives.map(num),
+    normalised: { p1: num(m.normalised.p1), p2: num(m.normalised.p2), cost: num(m.normalised.cost) },
+    failure: m.record.failure,
+  };
+}
+
+export interface SummaryFiles {
+  /** File names inside the run directory. */
+  readonly checkpoint: string;
+  readonly picture: string | null;
+  readonly report: string | null;
+}
+
+/** The summary's JSON text for `result` (with its checksum), given the run's file names and the train command. */
+export function searchSummaryJson(result: SearchResult, files: SummaryFiles, trainCommand: string): string {
+  const c = result.checkpoint;
+  const body = {
+    format: SUMMARY_FORMAT,
+    version: SUMMARY_VERSION,
+    crc32: 0,
+    mednasVersion: c.mednasVersion,
+    finished: result.finished,
+    generations: result.generations,
+    config: result.config,
+    dataset: c.dataset,
+    adapter: c.adapter,
+    chosen: { ...member(result.chosen), text: formatGenotype(result.chosen.record.genotype), rule: result.config.pick },
+    front: result.front.map(member),
+    architecturesScored: result.archive.length,
+    failures: result.archive.filter((a) => a.failure !== null).length,
+    hypervolume: result.history.map((g) => num(g.hypervolume)),
+    elapsedMs: result.elapsedMs,
+    sessions: c.sessions,
+    files,
+    trainCommand,
+  };
+  const text = (b: typeof body) => `${JSON.stringify(b, null, 2)}\n`;
+  return text({ ...body, crc32: crc32(new TextEncoder().encode(text(body))) });
+}
+
+/** Whether a summary's text carries the checksum of its content (false for a cut or edited file). */
+export function summaryChecksumOk(text: string): boolean {
+  let parsed: { crc32?: unknown };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof parsed.crc32 !== 'number') return false;
+  const zeroed = `${JSON.stringify({ ...parsed, crc32: 0 }, null, 2)}\n`;
+  return crc32(new TextEncoder().encode(zeroed)) === parsed.crc32;
+}
