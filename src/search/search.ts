@@ -75,7 +75,7 @@ export interface SearchOptions {
   readonly scorer?: ArchitectureScorer;
   readonly onArchitecture?: (p: ArchitectureProgress) => void;
   readonly onGeneration?: (p: GenerationProgress) => void;
-  /** Called after every generation with the checkpoint and its bytes; awaited before the next generation. */
+  /** Called after every generation with the checkpoint and its bytes, before onGeneration; awaited before the next generation. */
   readonly saveCheckpoint?: (checkpoint: SearchCheckpoint, bytes: Uint8Array) => void | Promise<void>;
 }
 
@@ -190,12 +190,13 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
       { scored: scoredInGeneration, archiveHits: hits, failures: failuresInGeneration }, { wallMs, scoringMs },
     );
     history.push(record);
-    const mean = thisRunMs.reduce((a, b) => a + b, 0) / thisRunMs.length;
-    options.onGeneration?.({ record, generations: config.generations, etaMs: mean * (config.generations - algo.generation), archiveSize: archive.size });
+    // The checkpoint first: a generation reported done is a generation saved.
     if (options.saveCheckpoint) {
       const c = checkpoint();
       await options.saveCheckpoint(c, encodeSearchCheckpoint(c));
     }
+    const mean = thisRunMs.reduce((a, b) => a + b, 0) / thisRunMs.length;
+    options.onGeneration?.({ record, generations: config.generations, etaMs: mean * (config.generations - algo.generation), archiveSize: archive.size });
   }
   return searchResult(checkpoint());
 }

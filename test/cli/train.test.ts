@@ -3,50 +3,18 @@
 // a model file and renaming it leaves the previous file whole; a NaN loss stops the run and keeps
 // the last good file; damaged and foreign model files are refused and left alone; the progress bar
 // under a pseudo-terminal, plain lines otherwise, JSON lines with --json.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
-import { root } from './helpers.ts';
+import { CLI, cli, root } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-train-'));
-const CLI = [process.execPath, '--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts'] as const;
 /** A run small enough for the test suite: C = 4, 64 images per split, 2 steps per epoch, 3 epochs. */
 const SMALL = ['--init-channels', '4', '--max-images', '64', '--epochs', '3'];
-
-interface Run {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI in its own process group (so a kill reaches the quiet-Dawn child too). `onLine`
- * sees every stdout line as it comes and may return true to SIGKILL the whole group.
- */
-function cli(args: readonly string[], options: { env?: Record<string, string>; onLine?: (line: string) => boolean } = {}): Promise<Run> {
-  const child = spawn(CLI[0], [...CLI.slice(1), ...args], { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d;
-    const lines = (pending + d).split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) if (options.onLine?.(line)) process.kill(-child.pid!, 'SIGKILL');
-  });
-  child.stderr!.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
-  return new Promise((resolve) => child.on('close', (status, signal) => {
-    clearTimeout(timer);
-    resolve({ status, signal, stdout, stderr });
-  }));
-}
-
 const modelPath = (name: string) => join(dir, name, 'model.mednas');
 const readModel = (name: string): ModelFile => decodeModelFile(new Uint8Array(readFileSync(modelPath(name))), name);
 const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });

@@ -1,0 +1,145 @@
+// `mednas search` and `mednas replay` as child processes, with real signals: a search SIGKILLed
+// after a generation, or between writing a checkpoint and renaming it, then resumed, ends exactly as
+// an uninterrupted run; the previous checkpoint is whole after the kill; existing, damaged and
+// foreign checkpoints are refused and left alone; faulty architectures are logged and the search
+// goes on; replay reproduces the record and --verify re-scores without a difference.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeSearchCheckpoint, type SearchCheckpoint } from '../../src/search/index.ts';
+import { readSearchRunGenotype } from '../../src/node/index.ts';
+import { cli } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mednas-search-'));
+/** Small enough for the suite: population 6, 3 generations, C = 8, a proxy batch of 16. */
+const SMALL = ['search', '--pop', '6', '--gens', '3', '--init-channels', '8', '--proxy-batch', '16'];
+const ckptPath = (name: string) => join(dir, name, 'checkpoint.mednas');
+const readCkpt = (name: string): SearchCheckpoint => decodeSearchCheckpoint(new Uint8Array(readFileSync(ckptPath(name))), name);
+const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+
+/** A checkpoint without wall times (they differ run to run; nothing else may). */
+function withoutTimes(c: SearchCheckpoint): unknown {
+  return JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
+}
+
+test('an uninterrupted search: JSON events, the run directory, a summary that mednas train reads', async () => {
+  const run = await cli([...SMALL, '--out', join(dir, 'a'), '--json']);
+  assert.is(run.status, 0, run.stderr);
+  const events = jsonLines(run.stdout);
+  assert.equal([...new Set(events.map((e) => e.event))], ['start', 'architecture', 'generation', 'done']);
+  assert.is(events.filter((e) => e.event === 'generation').length, 3);
+  assert.equal(readdirSync(join(dir, 'a')).sort(), ['checkpoint.mednas', 'chosen.svg', 'summary.json']);
+  const done = events.at(-1)!;
+  const chosen = done.chosen as { genotype: number[] };
+  assert.equal(await readSearchRunGenotype(join(dir, 'a')), chosen.genotype);
+  assert.match(String(done.trainCommand), /^mednas train --arch .* --dataset synthetic$/);
+  assert.match(readFileSync(join(dir, 'a', 'chosen.svg'), 'utf8'), /^<svg|<\?xml/);
+  assert.ok(readCkpt('a').finished);
+});
+
+test('plain output: a line per generation, the chosen genotype, the front table, the train command', async () => {
+  const run = await cli([...SMALL, '--out', join(dir, 'plain')]);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout.match(/^generation \d\/3: /gm)?.length, 3, run.stdout);
+  assert.match(run.stdout, /chosen \(largest jacob_cov_n \+ synflow_n\): [\d,]+/);
+  assert.match(run.stdout, /final front \(\d of 6; \* = chosen\)/);
+  assert.match(run.stdout, /train it: mednas train --arch/);
+  assert.equal(withoutTimes(readCkpt('plain')), withoutTimes(readCkpt('a')));
+});
+
+test('SIGKILL after generation 1, then --resume: the same search as the uninterrupted one', async () => {
+  const killed = await cli([...SMALL, '--out', join(dir, 'b'), '--json'], { onLine: (l) => l.startsWith('{"event":"generation"') });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
+  const partial = readCkpt('b');
+  assert.ok(partial.history.length >= 1 && !partial.finished, `${partial.history.length} generations`);
+  const resumed = await cli([...SMALL, '--out', join(dir, 'b'), '--resume', '--json']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(withoutTimes(readCkpt('b')), withoutTimes(readCkpt('a')));
+  assert.is(readCkpt('b').sessions, 2);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'b', 'summary.json'), 'utf8')).chosen.genotype, JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8')).chosen.genotype);
+});
+
+test("a SIGKILL between writing generation 2's checkpoint and renaming it leaves generation 1's whole; resume ends the same", async () => {
+  const run = await cli([...SMALL, '--out', join(dir, 'c')], { env: { MEDNAS_TEST_KILL_BEFORE_RENAME: '2' } });
+  assert.is(run.signal, 'SIGKILL', `status ${run.status}: ${run.stderr}`);
+  assert.is(readCkpt('c').history.length, 1, 'the real name holds the previous checkpoint, whole');
+  assert.ok(readdirSync(join(dir, 'c')).some((f) => f.endsWith('.tmp')), 'the half-done file is only under a temporary name');
+  const resumed = await cli([...SMALL, '--out', join(dir, 'c'), '--resume']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.not.ok(readdirSync(join(dir, 'c')).some((f) => f.endsWith('.tmp')), 'the stale temporary file is removed');
+  assert.equal(withoutTimes(readCkpt('c')), withoutTimes(readCkpt('a')));
+});
+
+test('an existing checkpoint is never overwritten without --resume or --force; other settings and damaged files are refused', async () => {
+  const before = readFileSync(ckptPath('a'));
+  const again = await cli([...SMALL, '--out', join(dir, 'a')]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /already exists \(synthetic, nsga2, generation 3 of 3, finished\): add --resume .* --force/);
+  const other = await cli(['search', '--pop', '8', '--gens', '3', '--out', join(dir, 'a'), '--resume']);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /popSize: 6 -> 8/);
+  assert.ok(readFileSync(ckptPath('a')).equals(before), 'left as it was');
+  // Damaged: one flipped byte, and a cut file.
+  for (const [name, damage] of [['d1', (b: Buffer) => { b[b.length >> 1] ^= 1; return b; }], ['d2', (b: Buffer) => b.subarray(0, b.length - 7)]] as const) {
+    const run = await cli([...SMALL, '--out', join(dir, name)]);
+    assert.is(run.status, 0, run.stderr);
+    const bad = damage(Buffer.from(readFileSync(ckptPath(name))));
+    writeFileSync(ckptPath(name), bad);
+    const resumed = await cli([...SMALL, '--out', join(dir, name), '--resume']);
+    assert.is(resumed.status, 1);
+    assert.match(resumed.stderr, /^mednas: .*checkpoint\.mednas/);
+    assert.not.match(resumed.stderr, /\n\s+at /, 'no stack trace');
+    assert.ok(readFileSync(ckptPath(name)).equals(bad), 'the damaged file is left for the user');
+    const replay = await cli(['replay', join(dir, name)]);
+    assert.is(replay.status, 1);
+    assert.not.match(replay.stderr, /\n\s+at /);
+  }
+  const forced = await cli([...SMALL, '--out', join(dir, 'd1'), '--force']);
+  assert.is(forced.status, 0, forced.stderr);
+  assert.equal(withoutTimes(readCkpt('d1')), withoutTimes(readCkpt('a')));
+});
+
+test('architectures that run out of memory, fail to build or score NaN are logged and count as the worst', async () => {
+  const run = await cli([...SMALL, '--out', join(dir, 'f')], { env: { MEDNAS_TEST_SCORE_FAULTS: '2:oom,3:build,5:nan' } });
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout.match(/could not be scored/g)?.length, 2, run.stdout);
+  assert.match(run.stdout, /GpuOutOfMemoryError/);
+  assert.match(run.stdout, /generation 1\/3: 6 scored, 0 from the archive, 2 failed/);
+  const c = readCkpt('f');
+  assert.is(c.archive.filter((a) => a.failure !== null).length, 2);
+});
+
+test('bad values are refused before any GPU work, naming the flag', async () => {
+  for (const [args, message] of [
+    [['--pop', '1'], /--pop/],
+    [['--proxies', 'nope,synflow'], /nope/],
+    [['--proxies', 'jacob_cov'], /--proxies/],
+    [['--init-channels', '6'], /multiple of 4/],
+    [['--algo', 'cmaes'], /--algo/],
+    [['--dataset', 'nosuchmnist'], /nosuchmnist/],
+  ] as const) {
+    const run = await cli(['search', ...args, '--out', join(dir, 'never')]);
+    assert.is(run.status, 1, `${args}: ${run.stdout}`);
+    assert.match(run.stderr, message);
+    assert.not.match(run.stderr, /\n\s+at /);
+  }
+  assert.not.ok(existsSync(join(dir, 'never', 'checkpoint.mednas')));
+});
+
+test('replay reproduces every generation from the file; --verify re-scores with no difference; --json lines', async () => {
+  const run = await cli(['replay', join(dir, 'a'), '--verify', '2']);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout.match(/^generation \d\/3: /gm)?.length, 3);
+  assert.match(run.stdout, /equal the record/);
+  assert.match(run.stdout, /re-scored 2 architectures .*: 0 value\(s\) differ/);
+  const json = await cli(['replay', ckptPath('a'), '--gen', '2', '--json']);
+  assert.is(json.status, 0, json.stderr);
+  const lines = jsonLines(json.stdout);
+  assert.equal(lines.map((l) => l.event), ['checkpoint', 'generation']);
+  assert.is(lines[1].generation, 2);
+  assert.equal(lines[1].differences, []);
+});
+
+test.run();
