@@ -1,10 +1,12 @@
 // Deno smoke test: the built core library (dist/index.js, no Node imports) on Deno's own WebGPU
 // (wgpu). Runs the self-check (a matmul and a gradient against host computations) plus a batched
 // matmul with backward, the search space (the paper network built and run at C = 4, its picture
-// rendered by the WebAssembly Graphviz), and prints one JSON line. Run by test/gpu/deno.test.ts:
+// rendered by the WebAssembly Graphviz), a tiny search (scored, checkpointed, replayed), and prints
+// one JSON line. Run by test/gpu/deno.test.ts:
 //   deno run --unstable-webgpu --allow-read --allow-env scripts/deno-smoke.mjs
 import {
-  architectureCost, buildNetwork, genotypeToSvg, initWithGpu, matmul, mean, noGrad, selfCheck, tensor,
+  architectureCost, buildNetwork, decodeSearchCheckpoint, encodeSearchCheckpoint, genotypeToSvg, initWithGpu, matmul, mean, noGrad,
+  replaySearch, search, searchPreset, selfCheck, syntheticDataset, tensor,
 } from '../dist/index.js';
 
 const gpu = globalThis.navigator?.gpu;
@@ -35,14 +37,31 @@ const space = {
   svgNamesOps: ['sep_conv_7x7', 'dual_conv_7x7', 'dil_sep_conv_3x3', 'max_pool_4x4'].every((op) => svg.includes(op)),
 };
 const spaceOk = space.params === space.analyticParams && space.logitsFinite && space.svgNamesOps;
+// A tiny search (population 4, 2 generations, C = 4): scored, checkpointed, replayed.
+const dataset = syntheticDataset({ sizes: { train: 64, val: 4, test: 4 } });
+const searchConfig = { ...searchPreset('quick', 'synthetic', 0), popSize: 4, generations: 2, initChannels: 4, proxyBatch: 8 };
+let checkpoints = 0;
+const found = await search({ config: searchConfig, dataset, rt, saveCheckpoint: () => void checkpoints++ });
+const back = decodeSearchCheckpoint(encodeSearchCheckpoint(found.checkpoint));
+const searched = {
+  generations: found.history.length,
+  checkpoints,
+  architectures: found.archive.length,
+  chosen: found.chosen.record.key,
+  replayExact: replaySearch(back).every((g) => g.differences.length === 0),
+  finiteScores: found.archive.every((a) => Number.isFinite(a.values.jacob_cov) || a.failure === null),
+  failures: found.archive.filter((a) => a.failure !== null).map((a) => a.failure),
+};
+const searchOk = searched.generations === 2 && checkpoints === 2 && searched.replayExact && searched.failures.length === 0;
 console.log(
   JSON.stringify({
-    ok: check.ok && gradOk && spaceOk,
+    ok: check.ok && gradOk && spaceOk && searchOk,
     adapter: rt.adapterInfo.description || rt.adapterInfo.device || rt.adapterInfo.vendor,
     matmulMaxError: check.matmulMaxError,
     gradientMaxError: check.gradientMaxError,
     grad,
     space,
+    search: searched,
   }),
 );
-Deno.exit(check.ok && gradOk && spaceOk ? 0 : 1);
+Deno.exit(check.ok && gradOk && spaceOk && searchOk ? 0 : 1);

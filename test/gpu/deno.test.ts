@@ -21,14 +21,14 @@ function denoStartFailure(): string | null {
 
 const skipReason = denoStartFailure();
 
-test('Deno: self-check, a gradient and the search space (network, picture) on navigator.gpu', () => {
+test('Deno: self-check, a gradient, the search space (network, picture) and a tiny search on navigator.gpu', () => {
   if (skipReason) {
     console.log(`  SKIPPED Deno smoke test: ${skipReason}`);
     return;
   }
   const dist = join(root, 'dist', 'index.js');
   assert.ok(existsSync(dist), 'dist/index.js is missing: run `npm run build` (npm test does it)');
-  const newestSource = Math.max(...['src/index.ts', 'src/ops/matmul.ts'].map((f) => statSync(join(root, f)).mtimeMs));
+  const newestSource = Math.max(...['src/index.ts', 'src/ops/matmul.ts', 'src/search/search.ts'].map((f) => statSync(join(root, f)).mtimeMs));
   assert.ok(statSync(dist).mtimeMs >= newestSource, 'dist/index.js is older than src/: run `npm run build`');
   const run = spawnSync(
     deno,
@@ -42,12 +42,18 @@ test('Deno: self-check, a gradient and the search space (network, picture) on na
     matmulMaxError: number;
     gradientMaxError: number;
     space: { params: number; analyticParams: number; logitsFinite: boolean; svgNamesOps: boolean };
+    search: { generations: number; checkpoints: number; architectures: number; replayExact: boolean; failures: string[] };
   };
   assert.ok(result.matmulMaxError < 1e-4, `matmul error under Deno: ${result.matmulMaxError}`);
   assert.ok(result.gradientMaxError < 1e-3, `gradient error under Deno: ${result.gradientMaxError}`);
   assert.is(result.space.params, result.space.analyticParams, 'the paper network builds under Deno');
   assert.ok(result.space.logitsFinite, 'and runs');
   assert.ok(result.space.svgNamesOps, 'and its picture renders (WebAssembly Graphviz under Deno)');
+  assert.is(result.search.generations, 2, 'a tiny search runs under Deno');
+  assert.is(result.search.checkpoints, 2, 'with a checkpoint per generation');
+  assert.equal(result.search.failures, [], 'no architecture failed to score');
+  assert.ok(result.search.architectures >= 4);
+  assert.ok(result.search.replayExact, 'and its replay reproduces the record');
   assert.ok(result.ok, `Deno smoke test failed: ${line}`);
   assert.is(run.status, 0);
 });
