@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { matmul, mean, randNormal, relu, Rng, tensor, tidy } from '../../src/index.ts';
+import { decodeSearchCheckpoint, matmul, mean, randNormal, relu, Rng, tensor, tidy } from '../../src/index.ts';
 import { testRuntime } from '../gpu.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -78,6 +78,18 @@ test('npm pack + install into a temp dir: the docs/engine.md example, instanceof
   const grad = Array.from((await w.grad!.data()).slice(0, 4));
   gradText.forEach((g, i) => assert.ok(Math.abs(Number(g) - grad[i]) < 1e-6, `grad ${i}: ${g} vs ${grad[i]}`));
   assert.is(gradText.length, 4);
+
+  // The README's library example (a search), byte for byte, by package name.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const searchExample = /## Library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(searchExample, "README.md has a ```ts example under ## Library");
+  writeFileSync(join(app, 'search-example.ts'), searchExample);
+  const searched = spawnSync(process.execPath, ['--import', tsx, 'search-example.ts'], { cwd: app, encoding: 'utf8', timeout: 180_000 });
+  assert.is(searched.status, 0, `README search example failed: ${searched.stderr}`);
+  assert.is(searched.stdout.match(/^generation \d: hypervolume \d/gm)?.length, 2, searched.stdout);
+  assert.match(searched.stdout, /^chosen [\d,]+: \d+ parameters$/m);
+  const checkpoint = decodeSearchCheckpoint(new Uint8Array(readFileSync(join(app, 'my-search', 'checkpoint.mednas'))));
+  assert.is(checkpoint.history.length, 2);
 
   // One copy of the core: a tensor and an error made through one entry are instances of the
   // classes exported by the other.
