@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenotypeError } from '../space/errors.ts';
 import { parseGenotype } from '../space/text.ts';
+import { summaryChecksumOk } from '../search/summary.ts';
 import type { GenotypeOptions } from '../space/genotype.ts';
 import { readFileOrExplain } from './files.ts';
 
@@ -33,6 +34,9 @@ export async function readSearchRunGenotype(dir: string, options: GenotypeOption
     summary = JSON.parse(text);
   } catch (e) {
     throw new GenotypeError(`${path} is not valid JSON (${(e as Error).message}): it may be truncated; run the search again or give the genes`);
+  }
+  if (typeof (summary as { crc32?: unknown } | null)?.crc32 === 'number' && !summaryChecksumOk(text)) {
+    throw new GenotypeError(`${path} does not match its CRC-32: it was damaged or edited; run \`mednas search --resume\` in ${dir} to write it again, or give the genes`);
   }
   const chosen = (summary as { chosen?: { genotype?: unknown } } | null)?.chosen;
   if (chosen === undefined || chosen === null || typeof chosen !== 'object' || chosen.genotype === undefined) {

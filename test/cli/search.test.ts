@@ -3,7 +3,7 @@
 // an uninterrupted run; the previous checkpoint is whole after the kill; existing, damaged and
 // foreign checkpoints are refused and left alone; faulty architectures are logged and the search
 // goes on; replay reproduces the record and --verify re-scores without a difference.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -36,6 +36,12 @@ test('an uninterrupted search: JSON events, the run directory, a summary that me
   assert.equal(await readSearchRunGenotype(join(dir, 'a')), chosen.genotype);
   assert.match(String(done.trainCommand), /^mednas train --arch .* --dataset synthetic$/);
   assert.match(readFileSync(join(dir, 'a', 'chosen.svg'), 'utf8'), /^<svg|<\?xml/);
+  // The summary carries its CRC-32: an edited copy is refused, not read as another genotype.
+  const summary = readFileSync(join(dir, 'a', 'summary.json'), 'utf8');
+  mkdirSync(join(dir, 'edited'));
+  writeFileSync(join(dir, 'edited', 'summary.json'), summary.replace(/"genotype": \[\n\s+(\d)/, (m, d) => m.replace(d, String((Number(d) + 1) % 2))));
+  const edited = await readSearchRunGenotype(join(dir, 'edited')).then(() => 'read', (e: Error) => e.message);
+  assert.match(edited, /does not match its CRC-32/);
   assert.ok(readCkpt('a').finished);
 });
 
