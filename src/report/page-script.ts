@@ -20,6 +20,11 @@ export const PAGE_SCRIPT = String.raw`
     return String(Math.round(v * 1e4) / 1e4);
   }
   function fmtFlops(v) { return v >= 1e9 ? (v / 1e9).toFixed(2) + ' G' : v >= 1e6 ? (v / 1e6).toFixed(2) + ' M' : String(v); }
+  // Axis ticks: 12.5M rather than 12,500,000 (uPlot's default), which does not fit beside a small chart.
+  function tick(v) {
+    var a = Math.abs(v), p = function (x) { return String(Number(x.toPrecision(4))); };
+    return a >= 1e9 ? p(v / 1e9) + 'G' : a >= 1e6 ? p(v / 1e6) + 'M' : a >= 1e4 ? p(v / 1e3) + 'k' : p(v);
+  }
   function widthOf(el, max) { return Math.max(240, Math.min(el.clientWidth || 600, max)); }
 
   // The objective space in uPlot's aligned mode: x (f1) sorted, each series holding a point's f2
@@ -113,7 +118,7 @@ export const PAGE_SCRIPT = String.raw`
       height: 200,
       plugins: [marker],
       scales: { x: { time: false, range: [0.5, G + 0.5] } },
-      axes: [{ label: 'generation', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { size: 60 }],
+      axes: [{ label: 'generation', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { size: 60, values: function (u, vals) { return vals.map(tick); } }],
       series: [{ label: 'generation' }].concat(series.map(function (s) {
         return { label: s.label, stroke: s.color, width: 2, points: { show: true, size: 6 }, value: function (u, v) { return v === null || v === undefined ? '\u2013' : fmt(v); } };
       })),
@@ -125,8 +130,8 @@ export const PAGE_SCRIPT = String.raw`
   var hypervolume = lineChart('hypervolume-plot', 'hypervolume of the front (reference ' + data.reference.join(', ') + ')',
     [{ label: 'hypervolume', color: COLORS.front, values: data.generations.map(function (g) { return g.hypervolume; }) }], 960);
   var best = data.proxies.map(function (p, i) {
-    var what = p === 'flops' ? 'smallest ' : 'best ';
-    return lineChart('best-plot-' + i, what + data.labels[p] + ' in the population',
+    var what = p === 'flops' ? 'smallest FLOPs' : 'best ' + data.labels[p];
+    return lineChart('best-plot-' + i, what + ' in the population',
       [{ label: data.labels[p], color: ['#2f74d0', '#2b9348', '#7b2cbf'][i % 3], values: data.generations.map(function (g) { return g.best[p]; }) }], 320);
   });
   var times = lineChart('times-plot', 'time per generation (s)', [

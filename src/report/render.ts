@@ -62,7 +62,7 @@ function chosenSection(r: SearchResult, pictureSvg: string | undefined): string 
   const m = r.chosen;
   const scale = r.config.synflowScale;
   const rule = r.config.pick === 'score' ? `the largest ${r.config.proxies.join('_n + ')}_n in the final population` : 'the knee of the final front';
-  const values: [string, string][] = [...r.config.proxies, 'flops'].map((p) => [proxyLabel(p, scale), num(shownValue(m, p, scale))]);
+  const values: [string, string][] = r.config.proxies.map((p) => [proxyLabel(p, scale), num(shownValue(m, p, scale))]);
   const picture = pictureSvg
     ? `<img class="picture" alt="the chosen architecture's cells" src="${svgDataUrl(pictureSvg)}">`
     : `<p class="note">No picture was given: <code>mednas arch show ${esc(m.record.key)} --svg chosen.svg</code> draws it.</p>`;

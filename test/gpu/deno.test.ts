@@ -21,7 +21,7 @@ function denoStartFailure(): string | null {
 
 const skipReason = denoStartFailure();
 
-test('Deno: self-check, a gradient and the search space (network, picture) on navigator.gpu', () => {
+test('Deno: self-check, a gradient, the search space (network, picture) and a search report on navigator.gpu', () => {
   if (skipReason) {
     console.log(`  SKIPPED Deno smoke test: ${skipReason}`);
     return;
@@ -42,12 +42,15 @@ test('Deno: self-check, a gradient and the search space (network, picture) on na
     matmulMaxError: number;
     gradientMaxError: number;
     space: { params: number; analyticParams: number; logitsFinite: boolean; svgNamesOps: boolean };
+    report: { doctype: boolean; points: number[]; architectures: number };
   };
   assert.ok(result.matmulMaxError < 1e-4, `matmul error under Deno: ${result.matmulMaxError}`);
   assert.ok(result.gradientMaxError < 1e-3, `gradient error under Deno: ${result.gradientMaxError}`);
   assert.is(result.space.params, result.space.analyticParams, 'the paper network builds under Deno');
   assert.ok(result.space.logitsFinite, 'and runs');
   assert.ok(result.space.svgNamesOps, 'and its picture renders (WebAssembly Graphviz under Deno)');
+  assert.ok(result.report.doctype && result.report.points.length === 2, 'the search report renders under Deno');
+  assert.is(result.report.points[1], result.report.architectures, 'with every architecture in the last generation\'s objective space');
   assert.ok(result.ok, `Deno smoke test failed: ${line}`);
   assert.is(run.status, 0);
 });
