@@ -12,6 +12,7 @@ import { registerTrain } from './train.ts';
 import { registerEval } from './eval.ts';
 import { registerSearch } from './search.ts';
 import { registerReplay } from './replay.ts';
+import { registerReport } from './report.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
@@ -35,6 +36,7 @@ function mainProgram(): CAC {
   registerEval(cli);
   registerSearch(cli);
   registerReplay(cli);
+  registerReport(cli);
   cli.help(fixNegatedDefaults);
   cli.version(VERSION);
   return cli;

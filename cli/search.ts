@@ -1,6 +1,7 @@
 // `mednas search`: MSTF-NAS on a dataset. Every argument is checked before the GPU is opened; the
-// run directory gets checkpoint.mednas after every generation (atomically), then summary.json, the
-// chosen architecture's picture and the report. An existing checkpoint is never overwritten
+// run directory gets checkpoint.mednas after every generation (atomically), then the chosen
+// architecture's picture, the report page (unless --no-report) and summary.json, which names only
+// files that were written. An existing checkpoint is never overwritten
 // unless the run continues it (--resume) or the user asks (--force).
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -12,8 +13,8 @@ import {
   type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE,
-  SEARCH_SUMMARY_FILE, writeSearchCheckpoint, writeTextAtomic,
+  initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
+  SEARCH_SUMMARY_FILE, writeSearchCheckpoint, writeSearchReport, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
@@ -35,6 +36,8 @@ interface SearchFlags {
   dataDir?: unknown;
   resume?: boolean;
   force?: boolean;
+  /** false with --no-report. */
+  report?: boolean;
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
@@ -171,13 +174,14 @@ async function run(flags: SearchFlags): Promise<number> {
   }
   const trainCommand = `mednas train --arch ${relativeOrAbsolute(out)} --dataset ${config.dataset}`;
   await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), await genotypeToSvg(result.chosen.record.genotype));
-  await writeTextAtomic(join(out, SEARCH_SUMMARY_FILE), searchSummaryJson(result, { checkpoint: SEARCH_CHECKPOINT_FILE, picture: SEARCH_PICTURE_FILE, report: null }, trainCommand));
+  const report = flags.report === false ? null : await reportOrWarning(out, json);
+  await writeTextAtomic(join(out, SEARCH_SUMMARY_FILE), searchSummaryJson(result, { checkpoint: SEARCH_CHECKPOINT_FILE, picture: SEARCH_PICTURE_FILE, report: report && SEARCH_REPORT_FILE }, trainCommand));
   const chosen = result.chosen.record;
   if (json) {
     console.log(JSON.stringify({
       event: 'done', out, chosen: { key: chosen.key, genotype: chosen.genotype, values: chosen.values, logValues: chosen.logValues, params: chosen.params, flops: chosen.flops, objectives: result.chosen.objectives },
       front: result.front.map((m) => ({ key: m.record.key, objectives: m.objectives, params: m.record.params, flops: m.record.flops })),
-      architecturesScored: result.archive.length, elapsedMs: result.elapsedMs, summary: join(out, SEARCH_SUMMARY_FILE), picture: join(out, SEARCH_PICTURE_FILE), trainCommand,
+      architecturesScored: result.archive.length, elapsedMs: result.elapsedMs, summary: join(out, SEARCH_SUMMARY_FILE), picture: join(out, SEARCH_PICTURE_FILE), report, trainCommand,
     }, jsonReplacer));
     return 0;
   }
@@ -189,8 +193,25 @@ async function run(flags: SearchFlags): Promise<number> {
   for (const line of frontTable(result)) console.log(`  ${line}`);
   console.log(`${result.archive.length} architectures scored in ${seconds(result.elapsedMs)}${result.checkpoint.sessions > 1 ? ` over ${result.checkpoint.sessions} runs` : ''}`);
   console.log(`picture: ${join(out, SEARCH_PICTURE_FILE)}; summary: ${join(out, SEARCH_SUMMARY_FILE)}; checkpoint: ${checkpointPath}`);
+  if (report) console.log(`report: ${report}`);
   console.log(`train it: ${trainCommand}`);
   return 0;
+}
+
+/**
+ * The report page's path, written from the checkpoint just saved. The report is derived: when it
+ * cannot be written the search's own files still are (summary.json then names no report), with a
+ * warning on how to make it later.
+ */
+async function reportOrWarning(out: string, json: boolean): Promise<string | null> {
+  try {
+    return (await writeSearchReport(out)).path;
+  } catch (e) {
+    const message = `the report could not be written (${(e as Error).message}); \`mednas report ${out}\` tries again`;
+    if (json) console.log(JSON.stringify({ event: 'warning', message }));
+    else console.error(`mednas: warning: ${message}`);
+    return null;
+  }
 }
 
 function relativeOrAbsolute(path: string): string {
@@ -219,6 +240,7 @@ export function registerSearch(cli: CAC): void {
     .option('--out <dir>', 'Run directory (default: runs/search-DATASET)')
     .option('--resume', 'Continue the search in --out from its last checkpoint, with its settings')
     .option('--force', 'Start again in an --out that holds a checkpoint (replaced after the first new generation)')
+    .option('--no-report', 'Do not write report.html (`mednas report RUN_DIR` writes it later)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--json', 'One JSON object per event on stdout (start, architecture, generation, done)')
     .example('mednas search')

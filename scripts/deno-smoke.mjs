@@ -1,12 +1,12 @@
 // Deno smoke test: the built core library (dist/index.js, no Node imports) on Deno's own WebGPU
 // (wgpu). Runs the self-check (a matmul and a gradient against host computations) plus a batched
 // matmul with backward, the search space (the paper network built and run at C = 4, its picture
-// rendered by the WebAssembly Graphviz), a tiny search (scored, checkpointed, replayed), and prints
-// one JSON line. Run by test/gpu/deno.test.ts:
+// rendered by the WebAssembly Graphviz), a tiny search (scored, checkpointed, replayed) and its
+// report page (src/report), and prints one JSON line. Run by test/gpu/deno.test.ts:
 //   deno run --unstable-webgpu --allow-read --allow-env scripts/deno-smoke.mjs
 import {
   architectureCost, buildNetwork, decodeSearchCheckpoint, encodeSearchCheckpoint, genotypeToSvg, initWithGpu, matmul, mean, noGrad,
-  replaySearch, search, searchPreset, selfCheck, syntheticDataset, tensor,
+  renderSearchReport, replaySearch, search, searchPreset, selfCheck, syntheticDataset, tensor,
 } from '../dist/index.js';
 
 const gpu = globalThis.navigator?.gpu;
@@ -53,15 +53,24 @@ const searched = {
   failures: found.archive.filter((a) => a.failure !== null).map((a) => a.failure),
 };
 const searchOk = searched.generations === 2 && checkpoints === 2 && searched.replayExact && searched.failures.length === 0;
+const html = renderSearchReport(found.checkpoint, { pictureSvg: svg });
+const report = {
+  bytes: html.length,
+  doctype: html.startsWith('<!DOCTYPE html>'),
+  points: JSON.parse(/id="mednas-data">([^<]*)</.exec(html)?.[1] ?? '{"generations":[]}').generations.map((g) => g.points.length),
+  architectures: found.archive.length,
+};
+const reportOk = report.doctype && report.points.length === 2 && report.points[1] === report.architectures;
 console.log(
   JSON.stringify({
-    ok: check.ok && gradOk && spaceOk && searchOk,
+    ok: check.ok && gradOk && spaceOk && searchOk && reportOk,
     adapter: rt.adapterInfo.description || rt.adapterInfo.device || rt.adapterInfo.vendor,
     matmulMaxError: check.matmulMaxError,
     gradientMaxError: check.gradientMaxError,
     grad,
     space,
     search: searched,
+    report,
   }),
 );
-Deno.exit(check.ok && gradOk && spaceOk && searchOk ? 0 : 1);
+Deno.exit(check.ok && gradOk && spaceOk && searchOk && reportOk ? 0 : 1);

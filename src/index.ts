@@ -17,3 +17,4 @@ export { crc32 } from './util/crc32.ts';
 export * from './proxies/index.ts';
 export * from './profile/index.ts';
 export * from './search/index.ts';
+export * from './report/index.ts';

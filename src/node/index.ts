@@ -6,3 +6,4 @@ export * from './state-file.ts';
 export * from './genotype-file.ts';
 export * from './model-file.ts';
 export * from './search-run.ts';
+export * from './search-report.ts';

@@ -21,7 +21,7 @@ function denoStartFailure(): string | null {
 
 const skipReason = denoStartFailure();
 
-test('Deno: self-check, a gradient, the search space (network, picture) and a tiny search on navigator.gpu', () => {
+test('Deno: self-check, a gradient, the search space (network, picture) a tiny search and its report on navigator.gpu', () => {
   if (skipReason) {
     console.log(`  SKIPPED Deno smoke test: ${skipReason}`);
     return;
@@ -43,6 +43,7 @@ test('Deno: self-check, a gradient, the search space (network, picture) and a ti
     gradientMaxError: number;
     space: { params: number; analyticParams: number; logitsFinite: boolean; svgNamesOps: boolean };
     search: { generations: number; checkpoints: number; architectures: number; replayExact: boolean; failures: string[] };
+    report: { doctype: boolean; points: number[]; architectures: number };
   };
   assert.ok(result.matmulMaxError < 1e-4, `matmul error under Deno: ${result.matmulMaxError}`);
   assert.ok(result.gradientMaxError < 1e-3, `gradient error under Deno: ${result.gradientMaxError}`);
@@ -54,6 +55,8 @@ test('Deno: self-check, a gradient, the search space (network, picture) and a ti
   assert.equal(result.search.failures, [], 'no architecture failed to score');
   assert.ok(result.search.architectures >= 4);
   assert.ok(result.search.replayExact, 'and its replay reproduces the record');
+  assert.ok(result.report.doctype && result.report.points.length === 2, 'the search report renders under Deno');
+  assert.is(result.report.points[1], result.report.architectures, "with every architecture in the last generation's objective space");
   assert.ok(result.ok, `Deno smoke test failed: ${line}`);
   assert.is(run.status, 0);
 });
