@@ -1,9 +1,8 @@
 // How `mednas search` shows a run: --json gives one JSON object per event on stdout; on a terminal a
 // bar of the architectures scored in the generation in progress (drawn on the user's real terminal,
 // see cli/terminal.ts) and one line per generation on stdout; otherwise the lines alone.
-import cliProgress from 'cli-progress';
 import type { ArchitectureProgress, GenerationProgress, GenerationRecord } from '../src/index.ts';
-import { progressTerminal } from './terminal.ts';
+import { LiveBar } from './terminal.ts';
 
 /** NaN and infinities as null in JSON lines. */
 export const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
@@ -48,33 +47,19 @@ export function searchReporter(options: { json: boolean; popSize: number; genera
       close: () => undefined,
     };
   }
-  const terminal = progressTerminal();
-  let bar: cliProgress.SingleBar | null = null;
-  const stop = () => {
-    bar?.stop();
-    bar = null;
-  };
+  const bar = new LiveBar('generation {gen}/{gens} {bar} {value}/{total} architectures | last {ms} ms | ETA {eta_formatted}');
   return {
     onArchitecture: (p) => {
       if (p.failure) {
-        stop();
+        bar.stop();
         console.log(`  architecture ${p.key} could not be scored (${p.failure}); it counts as the worst`);
       }
-      if (!terminal) return;
-      const payload = { gen: p.generation, gens: options.generations, ms: p.timeMs.toFixed(0) };
-      if (!bar) {
-        bar = new cliProgress.SingleBar(
-          { format: 'generation {gen}/{gens} {bar} {value}/{total} architectures | last {ms} ms | ETA {eta_formatted}', stream: terminal, hideCursor: true, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(options.popSize, 0, payload);
-      }
-      bar.update(Math.min(p.scoredInGeneration, options.popSize), payload);
+      bar.update(Math.min(p.scoredInGeneration, options.popSize), options.popSize, { gen: p.generation, gens: options.generations, ms: p.timeMs.toFixed(0) });
     },
     onGeneration: (p) => {
-      stop();
+      bar.stop();
       console.log(generationLine(p.record, p.generations, p.etaMs));
     },
-    close: stop,
+    close: () => bar.stop(),
   };
 }

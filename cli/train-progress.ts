@@ -2,9 +2,8 @@
 // terminal a bar per epoch (steps, loss, images/s, ETA) drawn on the user's real terminal
 // (progressTerminal(): fd 3 in the quiet-Dawn child) and one summary line per epoch on stdout;
 // otherwise the summary lines alone.
-import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../src/index.ts';
-import { progressTerminal } from './terminal.ts';
+import { LiveBar } from './terminal.ts';
 
 export interface TrainReporter {
   readonly onProgress: (event: TrainEvent) => void;
@@ -34,12 +33,7 @@ export function trainReporter(options: { json: boolean }): TrainReporter {
       close: () => undefined,
     };
   }
-  const terminal = progressTerminal();
-  let bar: cliProgress.SingleBar | null = null;
-  const stop = () => {
-    bar?.stop();
-    bar = null;
-  };
+  const bar = new LiveBar('epoch {epochNo}/{epochs} {bar} {value}/{total} | loss {loss} | {ips} images/s | ETA {eta_formatted}');
   return {
     onProgress: (e) => {
       switch (e.type) {
@@ -50,36 +44,20 @@ export function trainReporter(options: { json: boolean }): TrainReporter {
               (e.startEpoch > 0 ? `; resuming after epoch ${e.startEpoch}` : ''),
           );
           return;
-        case 'step': {
-          if (!terminal) return;
-          const payload = { epochNo: e.epoch + 1, epochs: e.epochs, loss: fixed(e.loss), ips: e.imagesPerSecond.toFixed(0) };
-          if (!bar) {
-            bar = new cliProgress.SingleBar(
-              {
-                format: 'epoch {epochNo}/{epochs} {bar} {value}/{total} | loss {loss} | {ips} images/s | ETA {eta_formatted}',
-                stream: terminal,
-                hideCursor: true,
-                clearOnComplete: true,
-                etaBuffer: 20,
-              },
-              cliProgress.Presets.shades_classic,
-            );
-            bar.start(e.steps, 0, payload);
-          }
-          bar.update(e.step + 1, payload);
+        case 'step':
+          bar.update(e.step + 1, e.steps, { epochNo: e.epoch + 1, epochs: e.epochs, loss: fixed(e.loss), ips: e.imagesPerSecond.toFixed(0) });
           return;
-        }
         case 'evaluate':
           return;
         case 'epoch':
-          stop();
+          bar.stop();
           console.log(epochLine(e));
           return;
         case 'test':
-          stop();
+          bar.stop();
           console.log(`test (best epoch ${e.bestEpoch + 1}): ACC ${fixed(e.metrics.acc, 4)} AUC ${fixed(e.metrics.auc, 4)}`);
       }
     },
-    close: stop,
+    close: () => bar.stop(),
   };
 }

@@ -5,7 +5,7 @@
 // never a TypeError later.
 import type { Nsga2State } from '../moo/nsga2.ts';
 import type { MoeadState } from '../moo/moead.ts';
-import type { DatasetId } from '../train/dataset-id.ts';
+import { readDatasetId, type DatasetId } from '../train/dataset-id.ts';
 import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
 import { FieldChecker } from '../util/fields.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
@@ -102,26 +102,6 @@ function config(f: FieldChecker, v: unknown): SearchConfig {
   return out;
 }
 
-function dataset(f: FieldChecker, v: unknown): DatasetId {
-  const d = f.record(v, 'dataset');
-  f.keys(d, 'dataset', ['name', 'task', 'sizePx', 'channels', 'classes', 'release', 'counts', 'crc32']);
-  const counts = f.record(d.counts, 'dataset.counts');
-  f.keys(counts, 'dataset.counts', ['train', 'val', 'test']);
-  return {
-    name: f.string(d.name, 'dataset.name'),
-    task: f.string(d.task, 'dataset.task'),
-    sizePx: f.integer(d.sizePx, 'dataset.sizePx', 1),
-    channels: f.integer(d.channels, 'dataset.channels', 1),
-    classes: f.integer(d.classes, 'dataset.classes', 1),
-    release: d.release === null ? null : f.string(d.release, 'dataset.release'),
-    counts: {
-      train: f.integer(counts.train, 'dataset.counts.train'),
-      val: f.integer(counts.val, 'dataset.counts.val'),
-      test: f.integer(counts.test, 'dataset.counts.test'),
-    },
-    crc32: f.integer(d.crc32, 'dataset.crc32', 0, 0xffffffff),
-  };
-}
 
 const ARCH_KEYS = ['key', 'genotype', 'generation', 'values', 'logValues', 'reasons', 'timesMs', 'params', 'flops', 'failure'];
 
@@ -212,7 +192,7 @@ export function decodeSearchCheckpoint(bytes: Uint8Array, source = 'the search c
   return {
     mednasVersion: f.string(top.mednasVersion, 'mednasVersion'),
     config: cfg,
-    dataset: dataset(f, top.dataset),
+    dataset: readDatasetId(f, top.dataset),
     batchId: f.string(top.batchId, 'batchId'),
     adapter: {
       description: f.string(adapter.description, 'adapter.description'),

@@ -5,6 +5,7 @@
 import type { ImageDataset, ImageSplit } from '../data/dataset.ts';
 import { SPLITS, type SplitName } from '../data/registry.ts';
 import { crc32 } from '../util/crc32.ts';
+import type { FieldChecker } from '../util/fields.ts';
 
 export interface DatasetId {
   readonly name: string;
@@ -58,5 +59,27 @@ export function firstImages(dataset: ImageDataset, maxImages: number): ImageData
     splits: { train: cut(dataset.splits.train), val: cut(dataset.splits.val), test: cut(dataset.splits.test) },
     release: dataset.release === 'synthetic' ? 'synthetic' : null,
     source: `${dataset.source ?? dataset.name} (first ${maxImages} images of each split)`,
+  };
+}
+
+/** A DatasetId read from a file's payload, every field checked (model files, search checkpoints). */
+export function readDatasetId(f: FieldChecker, v: unknown): DatasetId {
+  const d = f.record(v, 'dataset');
+  f.keys(d, 'dataset', ['name', 'task', 'sizePx', 'channels', 'classes', 'release', 'counts', 'crc32']);
+  const counts = f.record(d.counts, 'dataset.counts');
+  f.keys(counts, 'dataset.counts', ['train', 'val', 'test']);
+  return {
+    name: f.string(d.name, 'dataset.name'),
+    task: f.string(d.task, 'dataset.task'),
+    sizePx: f.integer(d.sizePx, 'dataset.sizePx', 1),
+    channels: f.integer(d.channels, 'dataset.channels', 1),
+    classes: f.integer(d.classes, 'dataset.classes', 1),
+    release: d.release === null ? null : f.string(d.release, 'dataset.release'),
+    counts: {
+      train: f.integer(counts.train, 'dataset.counts.train'),
+      val: f.integer(counts.val, 'dataset.counts.val'),
+      test: f.integer(counts.test, 'dataset.counts.test'),
+    },
+    crc32: f.integer(d.crc32, 'dataset.crc32', 0, 0xffffffff),
   };
 }

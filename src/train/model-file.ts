@@ -21,7 +21,7 @@ import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
 import { FieldChecker } from '../util/fields.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
 import { PRESET_NAMES, type PresetName, type TrainConfig } from './config.ts';
-import type { DatasetId } from './dataset-id.ts';
+import { readDatasetId, type DatasetId } from './dataset-id.ts';
 import type { Metrics } from './metrics.ts';
 import type { ScheduleKind } from './schedule.ts';
 
@@ -142,26 +142,6 @@ function config(f: FieldChecker, v: unknown): TrainConfig {
   };
 }
 
-function datasetId(f: FieldChecker, v: unknown): DatasetId {
-  const d = f.record(v, 'dataset');
-  f.keys(d, 'dataset', ['name', 'task', 'sizePx', 'channels', 'classes', 'release', 'counts', 'crc32']);
-  const counts = f.record(d.counts, 'dataset.counts');
-  f.keys(counts, 'dataset.counts', ['train', 'val', 'test']);
-  return {
-    name: f.string(d.name, 'dataset.name'),
-    task: f.string(d.task, 'dataset.task'),
-    sizePx: f.integer(d.sizePx, 'dataset.sizePx', 1),
-    channels: f.integer(d.channels, 'dataset.channels', 1),
-    classes: f.integer(d.classes, 'dataset.classes', 1),
-    release: nullable(d.release, (r) => f.string(r, 'dataset.release')),
-    counts: {
-      train: f.integer(counts.train, 'dataset.counts.train'),
-      val: f.integer(counts.val, 'dataset.counts.val'),
-      test: f.integer(counts.test, 'dataset.counts.test'),
-    },
-    crc32: f.integer(d.crc32, 'dataset.crc32', 0, 0xffffffff),
-  };
-}
 
 function epochRecord(f: FieldChecker, v: unknown, where: string): EpochRecord {
   const r = f.record(v, where);
@@ -219,7 +199,7 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
       initChannels: f.integer(net.initChannels, 'network.initChannels', 4),
       inputSize: f.integer(net.inputSize, 'network.inputSize', 1),
     },
-    dataset: datasetId(f, top.dataset),
+    dataset: readDatasetId(f, top.dataset),
     config: cfg,
     epochsDone,
     finished: f.boolean(top.finished, 'finished'),

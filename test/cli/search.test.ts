@@ -3,6 +3,7 @@
 // an uninterrupted run; the previous checkpoint is whole after the kill; existing, damaged and
 // foreign checkpoints are refused and left alone; faulty architectures are logged and the search
 // goes on; replay reproduces the record and --verify re-scores without a difference.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSearchCheckpoint, type SearchCheckpoint } from '../../src/search/index.ts';
 import { readSearchRunGenotype } from '../../src/node/index.ts';
-import { cli } from './helpers.ts';
+import { CLI, cli, root } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-search-'));
 /** Small enough for the suite: population 6, 3 generations, C = 8, a proxy batch of 16. */
@@ -30,7 +31,7 @@ test('an uninterrupted search: JSON events, the run directory, a summary that me
   const events = jsonLines(run.stdout);
   assert.equal([...new Set(events.map((e) => e.event))], ['start', 'architecture', 'generation', 'done']);
   assert.is(events.filter((e) => e.event === 'generation').length, 3);
-  assert.equal(readdirSync(join(dir, 'a')).sort(), ['checkpoint.mednas', 'chosen.svg', 'summary.json']);
+  assert.equal(readdirSync(join(dir, 'a')).sort(), ['checkpoint.mednas', 'chosen.svg', 'report.html', 'summary.json']);
   const done = events.at(-1)!;
   const chosen = done.chosen as { genotype: number[] };
   assert.equal(await readSearchRunGenotype(join(dir, 'a')), chosen.genotype);
@@ -146,6 +147,22 @@ test('replay reproduces every generation from the file; --verify re-scores with 
   assert.equal(lines.map((l) => l.event), ['checkpoint', 'generation']);
   assert.is(lines[1].generation, 2);
   assert.equal(lines[1].differences, []);
+});
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+test('on a terminal (script(1) gives a pseudo-terminal): a bar of the architectures scored per generation, then its line', async () => {
+  if (!hasScript) {
+    console.log('  (skipped: util-linux script(1) is not installed)');
+    return;
+  }
+  const command = [...CLI, ...SMALL, '--gens', '2', '--out', join(dir, 'tty')].map((a) => `'${a}'`).join(' ');
+  // SMALL's own --gens comes first: drop it so the flag is given once.
+  const once = command.replace("'--gens' '3' ", '');
+  const run = spawnSync('script', ['-qec', once, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  assert.is(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /generation 1\/2 [█░]+ \d\/6 architectures \| last \d+ ms \| ETA/);
+  assert.match(run.stdout, /generation 2\/2: \d scored/);
 });
 
 test.run();
