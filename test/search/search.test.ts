@@ -9,6 +9,7 @@ import {
   type ArchitectureScorer, type SearchCheckpoint, type SearchConfig,
 } from '../../src/search/index.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../src/util/envelope.ts';
 import { testRuntime } from '../gpu.ts';
 
 const dataset = syntheticDataset({ sizes: { train: 200, val: 10, test: 10 } });
@@ -128,6 +129,10 @@ test('a checkpoint of another search is refused saying what differs; damaged byt
   } catch (e) {
     assert.instance(e, CheckpointMismatchError);
   }
+  // Another version of the format, and another format (a model file's envelope): refused, saying which.
+  const payload = decodeEnvelope(encodeSearchCheckpoint(from), { format: 'mednas-search', versions: [1], source: 'x' }).payload;
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 2, payload), 'next.mednas'), (e: unknown) => e instanceof FileFormatError && /version 2/.test((e as Error).message));
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-model', 1, payload), 'model.mednas'), (e: unknown) => e instanceof FileFormatError && /mednas-model/.test((e as Error).message));
   const bytes = encodeSearchCheckpoint(from);
   for (const cut of [0, 10, bytes.length >> 1, bytes.length - 1]) {
     assert.throws(() => decodeSearchCheckpoint(bytes.slice(0, cut)), (e: unknown) => e instanceof FileFormatError, `cut at ${cut}`);
