@@ -158,22 +158,16 @@ const BUILDS: Record<string, Build> = {
     return run([logits, targets], () => bceWithLogits(logits, targets));
   },
   sgd: (rt, s, rng) => {
-    // n elements split as evenly as whole numbers allow (the last parameter takes the rest).
-    const each = Math.max(1, Math.floor(s.n / s.params));
-    const sizes = Array.from({ length: s.params }, (_, i) => (i < s.params - 1 ? each : Math.max(1, s.n - each * (s.params - 1))));
-    const ps = sizes.map((n) => {
-      const p = input(rt, rng, [n]);
-      p.grad = input(rt, rng, [n], false);
-      return p;
-    });
-    const sgd = new Sgd(ps, { lr: 0.01, momentum: s.momentum ? 0.9 : 0 });
-    return run(ps, () => {
+    const p = input(rt, rng, [s.n]);
+    p.grad = input(rt, rng, [s.n], false);
+    const sgd = new Sgd([p], { lr: 0.01, momentum: s.momentum ? 0.9 : 0 });
+    return run([p], () => {
       if (!s.clip) {
         sgd.step();
         return null;
       }
       // A max norm of half the gradient's expected norm, so the scale is < 1 and really applied.
-      const scale = clipGradNorm(ps, 0.5 * Math.sqrt(s.n / 3));
+      const scale = clipGradNorm([p], 0.5 * Math.sqrt(s.n / 3));
       sgd.step({ gradScale: scale });
       scale.dispose();
       return null;

@@ -334,12 +334,11 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
   },
   {
     name: 'sgd',
-    summary: 'one SGD step on n elements in `params` parameters (with momentum = 1: momentum 0.9; with clip = 1: gradients clipped by global norm first)',
+    summary: 'one SGD step on a parameter of n elements (with momentum = 1: momentum 0.9; with clip = 1: gradients clipped by global norm first)',
     keys: [
       ...elements(1 << 20),
       key('momentum', 'momentum 0.9 (1) or none (0)', 1, undefined, 0, 1),
       key('clip', 'clip the gradient by its global norm first (1, as training does) or not (0)', 0, undefined, 0, 1),
-      key('params', 'parameters the n elements are split into (several: batched dispatches where the device allows)', 1, undefined, 1, 64),
     ],
     formula:
       'no backward; with momentum 4 per element, gradient, parameter and momentum read, parameter and momentum written; without 2, 12 bytes; ' +

@@ -20,7 +20,6 @@ const VARIANTS: [string, Record<string, number>][] = [
   ['conv2d', { kh: 7, kw: 1 }], // a filter one tap wide: conv2d_weight_grad_runs
   ['batch_norm', { eval: 1 }], // eval mode, frozen parameters: batchnorm_eval, batchnorm_eval_grad
   ['sgd', { clip: 1 }], // clipping by global norm first: grad_sumsq, clip_scale
-  ['sgd', { params: 3 }], // several parameters: sgd_step_batch where the device allows 16 storage buffers
 ];
 
 /** Shaders that a CPU adapter with subgroups (lavapipe) never gets, and why. */
