@@ -1,7 +1,7 @@
 // Interleaved A/B of two source trees in one process, as docs/kernels.md reports them: each tree gets
 // its own runtime (device), and rounds alternate between them (ABBA order, so neither always runs
 // first), so that the machine's load, which moves by 1.5x on a shared VM, falls on both alike.
-//   node --import ./scripts/register-wgsl.mjs --import tsx bench/ab.ts BEFORE_DIR ROUNDS CASE...
+//   node --import ./scripts/register-wgsl.mjs --import tsx scripts/bench-ab.ts BEFORE_DIR ROUNDS CASE...
 // BEFORE_DIR is another checkout (e.g. `git archive` of the previous commit, with node_modules
 // linked in); the tree this file is in is `after`. CASE: step.paper, step.darts8, proxies.paper.
 // Prints one JSON line per case: median [min, max] over the rounds of each round's median, the
@@ -19,7 +19,7 @@ interface Tree {
 const here = resolve(import.meta.dirname, '..');
 const [beforeDir, roundsArg, ...caseNames] = process.argv.slice(2);
 if (!beforeDir || !roundsArg || caseNames.length === 0) {
-  console.error('usage: bench/ab.ts BEFORE_DIR ROUNDS CASE... (step.paper, step.darts8, proxies.paper)');
+  console.error('usage: scripts/bench-ab.ts BEFORE_DIR ROUNDS CASE... (step.paper, step.darts8, proxies.paper)');
   process.exit(2);
 }
 
