@@ -4,13 +4,16 @@
 import fillWgsl from '../../shaders/fill.wgsl';
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
+import meanOfWgsl from '../../shaders/mean_of.wgsl';
 import { f32Bits, type Runtime } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
 import { launch1d } from './launch.ts';
 
 const FILL = { name: 'fill', code: fillWgsl };
 const UNARY = { name: 'unary', code: unaryWgsl };
 const BINARY = { name: 'binary', code: binaryWgsl };
+const MEAN_OF = { name: 'mean_of', code: meanOfWgsl };
 
 /** The unary functions (OP in unary.wgsl). */
 export const UnaryOp = {
@@ -64,4 +67,22 @@ export function binaryKernel(
     ? [count, dims.shape.length, 0, 0, ...padDims(dims.shape), ...padDims(dims.aStrides), ...padDims(dims.bStrides)]
     : [count, 1, 0, 0, ...padDims([count]), ...padDims([1]), ...padDims([1])];
   launch1d(rt, BINARY, vec4Count(count), [a, b, out], params, { OP: BinaryOp[op], BROADCAST: dims !== undefined });
+}
+
+/** The uniform of mean_of.wgsl. */
+export const MEAN_OF_PARAMS = ['n', 'scale:f32'] as const;
+/** mean_of.wgsl's input slots: with the output, WebGPU's default 8 storage buffers per stage. */
+export const MEAN_OF_MAX_INPUTS = 7;
+
+/**
+ * out = (inputs[0] + ... + inputs[k-1]) * f32(1 / k) over `count` elements, summed left to right:
+ * the same values as k - 1 binary adds and a unary affine, in one pass.
+ */
+export function meanOfKernel(rt: Runtime, inputs: readonly BufferBinding[], out: BufferBinding, count: number): void {
+  const k = inputs.length;
+  if (k < 1 || k > MEAN_OF_MAX_INPUTS) throw new RangeError(`mean_of kernel: ${k} inputs, 1 to ${MEAN_OF_MAX_INPUTS}`);
+  // Slots past k are bound to the first input (never read: the override N drops their loads).
+  const slots = Array.from({ length: MEAN_OF_MAX_INPUTS }, (_, i) => inputs[i] ?? inputs[0]);
+  const params = packUniform(MEAN_OF_PARAMS, { n: count, scale: 1 / k });
+  launch1d(rt, MEAN_OF, vec4Count(count), [...slots, out], params, { N: k });
 }

@@ -2,7 +2,9 @@
 // by side; PyTorch semantics (broadcasting as torch.broadcast_shapes; d/dx relu(0) = 0). The kernels
 // themselves are launched by src/kernels/elementwise.ts.
 import { currentRuntime, type Runtime } from '../gpu/runtime.ts';
-import { binaryKernel, fillKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.ts';
+import {
+  binaryKernel, fillKernel, MEAN_OF_MAX_INPUTS, meanOfKernel, unaryKernel, type BinaryOp, type UnaryOp,
+} from '../kernels/elementwise.ts';
 import { sameShape, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import { assertSameRuntime, collapseDims, contiguousStrides } from './launch.ts';
@@ -174,6 +176,34 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
       a.requiresGrad ? sumToShape(binary(g, gb, 'sub'), a.shape) : null,
       b.requiresGrad ? sumToShape(gb, b.shape) : null,
     ];
+  });
+}
+
+/**
+ * The elementwise mean of same-shaped tensors, (x0 + x1 + ... ) / k summed left to right: the
+ * normal cell's output. One pass forward (mean_of.wgsl) instead of k - 1 adds and a scale, with the
+ * same values bit for bit; beyond the kernel's input slots, that chain. Backward hands every input
+ * the one tensor g / k (the tape gives each its own alias), as the chain's scale did.
+ */
+export function meanOf(xs: readonly Tensor[]): Tensor {
+  if (xs.length === 0) throw new ShapeError('meanOf: no tensors');
+  const rt = assertSameRuntime('meanOf', ...xs);
+  for (const x of xs) {
+    if (!sameShape(x.shape, xs[0].shape)) {
+      throw new ShapeError(`meanOf: shapes [${xs[0].shape.join(', ')}] and [${x.shape.join(', ')}] differ`);
+    }
+  }
+  const k = xs.length;
+  if (k > MEAN_OF_MAX_INPUTS) {
+    let sum = add(xs[0], xs[1]);
+    for (let i = 2; i < k; i++) sum = add(sum, xs[i]);
+    return mulScalar(sum, 1 / k);
+  }
+  const out = Tensor.empty(xs[0].shape, rt);
+  meanOfKernel(rt, xs.map((x) => x.binding()), out.binding(), out.size);
+  return recordOp(out, 'meanOf', xs, [], (g) => {
+    const share = unary(g, 'affine', 1 / k);
+    return xs.map((x) => (x.requiresGrad ? share : null));
   });
 }
 

@@ -3,7 +3,7 @@
 // profile shows the kernels this adapter's policy picks.
 import type { Runtime } from '../gpu/runtime.ts';
 import { conv2d } from '../ops/conv.ts';
-import { add, mul, relu, sigmoid, zeros } from '../ops/elementwise.ts';
+import { add, meanOf, mul, relu, sigmoid, zeros } from '../ops/elementwise.ts';
 import { linear } from '../ops/linear.ts';
 import { bceWithLogits, crossEntropy, softmax } from '../ops/loss.ts';
 import { matmul } from '../ops/matmul.ts';
@@ -126,6 +126,10 @@ const BUILDS: Record<string, Build> = {
     const a = input(rt, rng, [s.n]);
     const b = input(rt, rng, [s.n]);
     return run([a, b], () => mul(a, b));
+  },
+  mean_of: (rt, s, rng) => {
+    const parts = Array.from({ length: s.parts }, () => input(rt, rng, [s.n, s.c, s.h, s.w]));
+    return run(parts, () => meanOf(parts));
   },
   sum: (rt, s, rng) => {
     const x = input(rt, rng, [s.n, s.c, s.h, s.w]);

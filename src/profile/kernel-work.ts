@@ -277,6 +277,14 @@ export const KERNEL_KINDS: readonly KernelKind[] = [
     backward: (s) => ({ flops: 2 * s.n, bytes: 5 * B * s.n }),
   },
   {
+    name: 'mean_of',
+    summary: 'the elementwise mean of `parts` same-shaped tensors (the normal cell\'s output; 2-5 in the space)',
+    keys: [...nchw(64, 16, 28), key('parts', 'tensors averaged (beyond 7: a chain of adds)', 3, 3, 1, 64)],
+    formula: 'fwd parts per element (adds and a scale), every input read, the mean written; bwd 1 per element, dy read, dy / parts written once (every input gets that tensor)',
+    forward: (s) => ({ flops: s.parts * size4(s), bytes: B * (s.parts + 1) * size4(s) }),
+    backward: (s) => ({ flops: size4(s), bytes: 2 * B * size4(s) }),
+  },
+  {
     name: 'sum',
     summary: 'per-channel sum over n, h, w (a bias gradient); backward broadcasts back (a strided copy)',
     keys: nchw(64, 32, 28),

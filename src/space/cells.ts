@@ -2,7 +2,7 @@
 // j = node j-1's output) and appends the result; the output is the element-wise mean of the states
 // no node reads. Reduction cell: four pooling branches (each c -> c/4 at half the size) concatenated
 // to c channels, then ReLU, conv 1x1 c -> 2c, BN.
-import { add, mulScalar } from '../ops/elementwise.ts';
+import { meanOf } from '../ops/elementwise.ts';
 import { concat } from '../ops/shape.ts';
 import { ModuleList, type InitOptions } from '../nn/layers.ts';
 import { Module } from '../nn/module.ts';
@@ -28,10 +28,8 @@ export class NormalCell extends Module {
     const states = [x];
     this.ops.items.forEach((op, k) => states.push(op.forward(states[this.inputs[k]])));
     const outs = this.outputs.map((s) => states[s]);
-    if (outs.length === 1) return outs[0];
-    let sum = add(outs[0], outs[1]);
-    for (let i = 2; i < outs.length; i++) sum = add(sum, outs[i]);
-    return mulScalar(sum, 1 / outs.length);
+    // One pass for the mean (the add chain it replaced wrote the activation once per output).
+    return outs.length === 1 ? outs[0] : meanOf(outs);
   }
 }
 

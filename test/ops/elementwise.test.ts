@@ -3,9 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  abs, add, addScalar, affine, div, exp, log, maximum, mul, mulScalar, neg, powScalar, relu, sigmoid, sqrt,
-  square, sub, sum, tanh,
+  abs, add, addScalar, affine, div, exp, log, maximum, meanOf, mul, mulScalar, neg, powScalar, relu, sigmoid,
+  sqrt, square, sub, sum, tanh,
 } from '../../src/ops/index.ts';
+import { MEAN_OF_MAX_INPUTS } from '../../src/kernels/elementwise.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { testRuntime } from '../gpu.ts';
@@ -215,6 +216,71 @@ test('grad: a chain of ops (tanh(a * b + exp(a)) / b) matches finite differences
       return cpuBinary(cpuUnary(inner, Math.tanh), y, (p, q) => p / q);
     },
     inputs: [a, b],
+  });
+});
+
+// ---- meanOf: the normal cell's output ---------------------------------------------------------------
+
+/** The float64 mean of same-shaped host tensors. */
+const cpuMean = (xs: readonly Host[]): Host => ({
+  shape: [...xs[0].shape],
+  data: Float64Array.from(xs[0].data, (_, i) => xs.reduce((s, x) => s + x.data[i], 0) / xs.length),
+});
+
+test('meanOf: 1 to 9 inputs (one kernel up to its slots, the add chain beyond) against float64, and bit for bit the add chain', async () => {
+  const shape = [2, 3, 5, 7]; // 210 elements: not a multiple of 4, so the last vec4 is partial
+  for (let k = 1; k <= MEAN_OF_MAX_INPUTS + 2; k++) {
+    const hosts = Array.from({ length: k }, (_, i) => randHost(shape, 1000 + 10 * k + i, -3, 3));
+    const xs = hosts.map(toGpu);
+    const got = meanOf(xs);
+    // f32 sums of k terms of size <= 3: a few ulp of 3k, relative to the mean's size.
+    assertClose(await got.data(), cpuMean(hosts).data, { atol: 4 * k * 3 * F32_U, rtol: 0 }, `meanOf of ${k}`);
+    // What the cell computed before: adds left to right, then times f32(1 / k).
+    const sums = [xs[0]];
+    for (let i = 1; i < k; i++) sums.push(add(sums[i - 1], xs[i]));
+    const scaled = mulScalar(sums[k - 1], 1 / k);
+    assert.equal(Array.from(await got.data()), Array.from(await scaled.data()), `meanOf of ${k}: the add chain's values`);
+    for (const t of new Set([got, scaled, ...sums, ...xs])) t.dispose();
+  }
+});
+
+test('meanOf: several workgroups and a partial last vec4 are covered exactly once', async () => {
+  const n = 256 * 4 * 3 + 5;
+  const a = tensor(Float32Array.from({ length: n }, (_, i) => i), [n]);
+  const b = tensor(new Float32Array(n).fill(2), [n]);
+  const mean = meanOf([a, b, b]);
+  const data = await mean.data();
+  mean.dispose();
+  let bad = -1;
+  for (let i = 0; i < n && bad < 0; i++) if (data[i] !== Math.fround(Math.fround(i + 4) * Math.fround(1 / 3))) bad = i;
+  assert.is(bad, -1, `element ${bad}: got ${data[bad]}`);
+  a.dispose();
+  b.dispose();
+});
+
+test('meanOf: shapes must match; an empty list is refused', () => {
+  const a = toGpu(randHost([2, 3], 1));
+  const b = toGpu(randHost([3, 2], 2));
+  assert.throws(() => meanOf([a, b]), /meanOf: shapes \[2, 3\] and \[3, 2\] differ/);
+  assert.throws(() => meanOf([]), /no tensors/);
+  a.dispose();
+  b.dispose();
+});
+
+test('grad: meanOf gives every input g / k (2, 5 and 9 inputs), and none to constants', async () => {
+  for (const k of [2, 5, MEAN_OF_MAX_INPUTS + 2]) {
+    const inputs = Array.from({ length: k }, (_, i) => randHost([3, 5], 1100 + 10 * k + i));
+    await checkGradients({ name: `meanOf of ${k}`, gpu: (xs) => meanOf(xs), cpu: cpuMean, inputs, forwardTol: { atol: 1e-6, rtol: 1e-6 } });
+  }
+  const inputs = Array.from({ length: 3 }, (_, i) => randHost([4, 2], 1200 + i));
+  await checkGradients({ name: 'meanOf, one constant', gpu: (xs) => meanOf(xs), cpu: cpuMean, inputs, requiresGrad: [true, false, true] });
+});
+
+test('grad: meanOf of one tensor used twice accumulates both shares', async () => {
+  const a = randHost([2, 3], 1300);
+  const b = randHost([2, 3], 1301);
+  await checkGradients({
+    name: 'meanOf(a, b, a)', gpu: ([x, y]) => meanOf([x, y, x]), cpu: ([x, y]) => cpuMean([x, y, x]), inputs: [a, b],
   });
 });
 
