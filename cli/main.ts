@@ -4,6 +4,7 @@
 // Commands that open the GPU run in a child process that filters Dawn's start-up noise from
 // stderr (cli/quiet-dawn.ts).
 import { cac, type CAC } from 'cac';
+import { MEDNAS_VERSION } from '../src/version.ts';
 import { registerInfo } from './info.ts';
 import { dataProgram, registerData } from './data.ts';
 import { registerProfile } from './profile.ts';
@@ -16,7 +17,6 @@ import { registerReport } from './report.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
-const VERSION = '0.1.0';
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
 const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, search: true, replay: true };
 
@@ -38,7 +38,7 @@ function mainProgram(): CAC {
   registerReplay(cli);
   registerReport(cli);
   cli.help(fixNegatedDefaults);
-  cli.version(VERSION);
+  cli.version(MEDNAS_VERSION);
   return cli;
 }
 

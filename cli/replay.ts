@@ -6,7 +6,7 @@ import { replaySearch, verifySearch, type ReplayedGeneration } from '../src/inde
 import { initNode, loadDataset, readSearchCheckpoint, searchCheckpointPath } from '../src/node/index.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { intValue, optional, pathValue, stringValue } from './options.ts';
-import { generationLine, jsonReplacer, seconds, short } from './search-progress.ts';
+import { generationLine, jsonReplacer, seconds, short, shownValue } from './search-progress.ts';
 
 interface ReplayFlags {
   gen?: unknown;
@@ -22,7 +22,7 @@ function generationDetail(g: ReplayedGeneration, proxies: readonly string[]): st
   for (const i of g.record.front) {
     const m = g.members[i];
     const f = g.record.objectives[i];
-    const vals = proxies.map((p) => `${p === 'synflow' ? 'ln synflow' : p} ${short(p === 'synflow' ? (m.logValues.synflow ?? Math.log(m.values.synflow)) : m.values[p])}`).join(', ');
+    const vals = proxies.map((p) => `${p === 'synflow' ? 'ln synflow' : p} ${short(shownValue(m, p))}`).join(', ');
     lines.push(`    f = (${f[0].toFixed(4)}, ${f[1].toFixed(4)})  ${vals}, ${m.params.toLocaleString('en-US')} params${m.failure ? ` [failed: ${m.failure}]` : ''}  ${m.key}`);
   }
   lines.push(`  scoring ${seconds(g.record.times.scoringMs)} of ${seconds(g.record.times.wallMs)}`);

@@ -1,7 +1,7 @@
 // How `mednas search` shows a run: --json gives one JSON object per event on stdout; on a terminal a
 // bar of the architectures scored in the generation in progress (drawn on the user's real terminal,
 // see cli/terminal.ts) and one line per generation on stdout; otherwise the lines alone.
-import type { ArchitectureProgress, GenerationProgress, GenerationRecord } from '../src/index.ts';
+import { lnSynflow, type ArchitectureProgress, type ArchitectureRecord, type GenerationProgress, type GenerationRecord } from '../src/index.ts';
 import { LiveBar } from './terminal.ts';
 
 /** NaN and infinities as null in JSON lines. */
@@ -22,6 +22,11 @@ export function short(v: number): string {
   if (a >= 1e9 || (a !== 0 && a < 1e-3)) return v.toExponential(3);
   if (a >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
   return v.toPrecision(4);
+}
+
+/** A proxy's value as the CLI shows it: synflow as its ln (the column says "ln synflow"). */
+export function shownValue(r: ArchitectureRecord, proxy: string): number {
+  return proxy === 'synflow' ? lnSynflow(r) : r.values[proxy];
 }
 
 export function generationLine(r: GenerationRecord, generations: number, etaMs: number | null): string {

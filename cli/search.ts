@@ -14,11 +14,11 @@ import {
 } from '../src/index.ts';
 import {
   initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
-  SEARCH_SUMMARY_FILE, writeSearchCheckpoint, writeSearchReport, writeTextAtomic,
+  SEARCH_SUMMARY_FILE, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
-import { jsonReplacer, searchReporter, seconds, short } from './search-progress.ts';
+import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
 
 interface SearchFlags {
   dataset?: unknown;
@@ -125,7 +125,7 @@ function frontTable(result: SearchResult): string[] {
   const rows = result.front.map((m) => [
     m.record.key === result.chosen.record.key ? '*' : '',
     m.objectives[0].toFixed(4), m.objectives[1].toFixed(4),
-    short(m.record.values[p1]), short(p2 === 'synflow' ? (m.record.logValues.synflow ?? Math.log(m.record.values.synflow)) : m.record.values[p2]),
+    short(shownValue(m.record, p1)), short(shownValue(m.record, p2)),
     m.record.params.toLocaleString('en-US'), short(m.record.flops), m.record.key,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -173,8 +173,9 @@ async function run(flags: SearchFlags): Promise<number> {
     reporter.close();
   }
   const trainCommand = `mednas train --arch ${relativeOrAbsolute(out)} --dataset ${config.dataset}`;
-  await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), await genotypeToSvg(result.chosen.record.genotype));
-  const report = flags.report === false ? null : await reportOrWarning(out, json);
+  const picture = await genotypeToSvg(result.chosen.record.genotype);
+  await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), picture);
+  const report = flags.report === false ? null : await reportOrWarning(result, checkpointPath, out, picture, json);
   await writeTextAtomic(join(out, SEARCH_SUMMARY_FILE), searchSummaryJson(result, { checkpoint: SEARCH_CHECKPOINT_FILE, picture: SEARCH_PICTURE_FILE, report: report && SEARCH_REPORT_FILE }, trainCommand));
   const chosen = result.chosen.record;
   if (json) {
@@ -199,13 +200,13 @@ async function run(flags: SearchFlags): Promise<number> {
 }
 
 /**
- * The report page's path, written from the checkpoint just saved. The report is derived: when it
+ * The report page's path, written from the search's final checkpoint. The report is derived: when it
  * cannot be written the search's own files still are (summary.json then names no report), with a
  * warning on how to make it later.
  */
-async function reportOrWarning(out: string, json: boolean): Promise<string | null> {
+async function reportOrWarning(result: SearchResult, checkpointPath: string, out: string, picture: string, json: boolean): Promise<string | null> {
   try {
-    return (await writeSearchReport(out)).path;
+    return (await writeCheckpointReport(result.checkpoint, checkpointPath, join(out, SEARCH_REPORT_FILE), picture)).path;
   } catch (e) {
     const message = `the report could not be written (${(e as Error).message}); \`mednas report ${out}\` tries again`;
     if (json) console.log(JSON.stringify({ event: 'warning', message }));

@@ -14,6 +14,7 @@ export { decodeEnvelope, encodeEnvelope, isEnvelope, type DecodeEnvelopeOptions,
 export { FieldChecker, describeValue } from './util/fields.ts';
 export { FileFormatError } from './util/file-format-error.ts';
 export { crc32 } from './util/crc32.ts';
+export { MEDNAS_VERSION } from './version.ts';
 export * from './proxies/index.ts';
 export * from './profile/index.ts';
 export * from './search/index.ts';

@@ -5,8 +5,8 @@
 import { Archive } from '../search/archive.ts';
 import type { SearchCheckpoint } from '../search/checkpoint.ts';
 import { objectiveDefinition } from '../search/config.ts';
-import { frontOf } from '../search/history.ts';
-import { HYPERVOLUME_REFERENCE, mstfObjectives } from '../search/objectives.ts';
+import { generationSpace } from '../search/history.ts';
+import { HYPERVOLUME_REFERENCE } from '../search/objectives.ts';
 
 export const REPORT_DATA_FORMAT = 'mednas-report-data';
 export const REPORT_DATA_VERSION = 1;
@@ -71,11 +71,9 @@ export function reportData(c: SearchCheckpoint, chosenKey: string): ReportData {
   const records = archive.records();
   const indexOf = new Map(records.map((r, i) => [r.key, i]));
   const generations = c.history.map((g): ReportGeneration => {
-    const seen = archive.upTo(g.generation);
-    const F = mstfObjectives(seen, def);
-    const row = new Map(seen.map((r, i) => [r.key, i]));
-    const own = g.population.map((k) => F[row.get(k)!]);
-    const front = [...new Set(frontOf(own).map((i) => indexOf.get(g.population[i])!))];
+    // The same normalisation and front as the recorded hypervolume (history.ts).
+    const { seen, F, front: members } = generationSpace(g.population, archive, g.generation, def);
+    const front = [...new Set(members.map((i) => indexOf.get(g.population[i])!))];
     return {
       generation: g.generation,
       evaluations: g.evaluations,

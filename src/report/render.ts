@@ -3,6 +3,8 @@
 // anywhere). Static parts (tables, settings) are rendered here with every text escaped; the
 // plots are drawn in the browser by page-script.ts from the embedded JSON of data.ts.
 import type { SearchCheckpoint } from '../search/checkpoint.ts';
+import { reportedValue } from '../search/history.ts';
+import type { SynflowScale } from '../search/objectives.ts';
 import type { PopulationMember } from '../search/pick.ts';
 import { searchResult, type SearchResult } from '../search/result.ts';
 import { formatGenotype } from '../space/text.ts';
@@ -35,9 +37,7 @@ function pairs(entries: readonly (readonly [string, string])[]): string {
   return `<table class="pairs">${entries.map(([k, v]) => row([esc(k), esc(v)])).join('')}</table>`;
 }
 
-function shownValue(m: PopulationMember, proxy: string, synflowScale: string): number {
-  return proxy === 'synflow' && synflowScale === 'log' ? (m.record.logValues.synflow ?? Math.log(m.record.values.synflow)) : m.record.values[proxy];
-}
+const shownValue = (m: PopulationMember, proxy: string, synflowScale: SynflowScale): number => reportedValue(m.record, proxy, { synflowScale });
 
 function genes(m: PopulationMember): string {
   return `<code>${esc(m.record.key)}</code><details><summary>cells</summary><pre>${esc(formatGenotype(m.record.genotype))}</pre></details>`;

@@ -18,8 +18,6 @@ import { SYNFLOW_SCALES, type SynflowScale } from './objectives.ts';
 
 export const SEARCH_FORMAT = 'mednas-search';
 export const SEARCH_VERSION = 1;
-/** The library's version, stored in checkpoints (package.json's). */
-export const MEDNAS_VERSION = '0.1.0';
 
 export interface AdapterRecord {
   readonly description: string;

@@ -41,9 +41,14 @@ export function frontOf(F: readonly (readonly number[])[]): number[] {
   return F.length === 0 ? [] : nonDominatedSort(F)[0].slice().sort((a, b) => a - b);
 }
 
+/** ln(synflow) as the proxy computed it (exact where the value itself would overflow f32). */
+export function lnSynflow(r: Pick<ArchitectureRecord, 'values' | 'logValues'>): number {
+  return r.logValues.synflow ?? Math.log(r.values.synflow);
+}
+
 /** The value a proxy's "best" is reported in: ln for synflow on the log scale. */
-export function reportedValue(r: ArchitectureRecord, proxy: string, def: ObjectiveDefinition): number {
-  return proxy === 'synflow' && def.synflowScale === 'log' ? (r.logValues.synflow ?? Math.log(r.values.synflow)) : r.values[proxy];
+export function reportedValue(r: ArchitectureRecord, proxy: string, def: Pick<ObjectiveDefinition, 'synflowScale'>): number {
+  return proxy === 'synflow' && def.synflowScale === 'log' ? lnSynflow(r) : r.values[proxy];
 }
 
 /** Best finite value of each proxy over `members`. */
@@ -57,13 +62,29 @@ export function bestValues(members: readonly ArchitectureRecord[], def: Objectiv
   return out;
 }
 
-/** Hypervolume of `population`'s front, normalised over everything scored up to `generation`. */
-export function populationHypervolume(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): number {
+/** Everything scored up to `generation` with its objectives normalised over that set, and the population's front in them. */
+export interface GenerationSpace {
+  readonly seen: readonly ArchitectureRecord[];
+  /** Objectives of `seen`, row for row. */
+  readonly F: readonly (readonly number[])[];
+  /** The population's objectives, in population order. */
+  readonly own: readonly (readonly number[])[];
+  /** Indices into the population of its non-dominated members. */
+  readonly front: readonly number[];
+}
+
+export function generationSpace(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): GenerationSpace {
   const seen = archive.upTo(generation);
   const index = new Map(seen.map((r, i) => [r.key, i]));
   const F = mstfObjectives(seen, def);
   const own = population.map((k) => F[index.get(k)!]);
-  return hypervolume(frontOf(own).map((i) => own[i]), HYPERVOLUME_REFERENCE);
+  return { seen, F, own, front: frontOf(own) };
+}
+
+/** Hypervolume of `population`'s front, normalised over everything scored up to `generation`. */
+export function populationHypervolume(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): number {
+  const { own, front } = generationSpace(population, archive, generation, def);
+  return hypervolume(front.map((i) => own[i]), HYPERVOLUME_REFERENCE);
 }
 
 /** The record of one generation from its population and the archive (times and counts given). */

@@ -16,9 +16,8 @@ export class MstfProblem implements Problem {
   readonly lower: number[];
   readonly upper: number[];
   readonly varType = 'int' as const;
-  /** Look-ups answered from the archive since the last `takeCounts`. */
+  /** Look-ups answered from the archive since the last `takeHits`. */
   private hits = 0;
-  private scored = 0;
 
   constructor(
     private readonly archive: Archive,
@@ -39,7 +38,6 @@ export class MstfProblem implements Problem {
         continue;
       }
       this.archive.add(await this.scoreNew([...x]));
-      this.scored++;
     }
     return { F: this.relativeTo(X) };
   }
@@ -48,11 +46,10 @@ export class MstfProblem implements Problem {
     return mstfObjectives(X.map((x) => this.archive.require(genotypeKey(x))), this.objectives);
   }
 
-  /** Architectures scored and archive hits since the last call. */
-  takeCounts(): { scored: number; hits: number } {
-    const out = { scored: this.scored, hits: this.hits };
-    this.scored = 0;
+  /** Candidates answered from the archive since the last call (the scorer counts the new ones). */
+  takeHits(): number {
+    const hits = this.hits;
     this.hits = 0;
-    return out;
+    return hits;
   }
 }

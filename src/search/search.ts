@@ -15,12 +15,13 @@ import { ProxyInputError, UnknownProxyError } from '../proxies/errors.ts';
 import { scoreArchitecture } from '../proxies/score.ts';
 import { GpuDeviceLostError } from '../gpu/errors.ts';
 import { genotypeKey } from '../space/text.ts';
-import { datasetId } from '../train/dataset-id.ts';
+import { datasetId, type DatasetId } from '../train/dataset-id.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
 import { Archive, architectureSize, type ArchitectureRecord } from './archive.ts';
 import { checkSearchConfig, searchConfigDifferences, objectiveDefinition, scoredProxies, type SearchConfig } from './config.ts';
 import { CheckpointMismatchError, SearchConfigError } from './errors.ts';
-import { MEDNAS_VERSION, encodeSearchCheckpoint, type SearchCheckpoint } from './checkpoint.ts';
+import { MEDNAS_VERSION } from '../version.ts';
+import { encodeSearchCheckpoint, type SearchCheckpoint } from './checkpoint.ts';
 import { generationRecord, type GenerationRecord } from './history.ts';
 import { MstfProblem } from './problem.ts';
 import { searchResult, type SearchResult } from './result.ts';
@@ -98,10 +99,9 @@ function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseSt
 }
 
 /** Refuses a checkpoint of another search, saying what differs. */
-function checkResume(c: SearchCheckpoint, config: SearchConfig, dataset: ImageDataset, batch: ProxyBatch): void {
+function checkResume(c: SearchCheckpoint, config: SearchConfig, id: DatasetId, batch: ProxyBatch): void {
   const diff = searchConfigDifferences(c.config, config);
   if (diff.length) throw new CheckpointMismatchError(`the checkpoint is of another search (${diff.join('; ')}): resume with its settings, or start a new search in another directory`);
-  const id = datasetId(dataset);
   if (id.name !== c.dataset.name || id.crc32 !== c.dataset.crc32) {
     throw new CheckpointMismatchError(
       `the checkpoint was searched on ${c.dataset.name} (CRC-32 ${c.dataset.crc32.toString(16)}), this is ${id.name} (CRC-32 ${id.crc32.toString(16)}): resume with the same data files`,
@@ -119,7 +119,9 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const proxies = scoredProxies(config);
   const batch = proxyBatch(dataset, { size: config.proxyBatch, seed: config.seed });
   const resume = options.resumeFrom ?? null;
-  if (resume) checkResume(resume, config, dataset, batch);
+  // Hashes every byte of every split (about 1 s for the largest subsets): once per search.
+  const id = datasetId(dataset);
+  if (resume) checkResume(resume, config, id, batch);
   const netConfig = { inChannels: batch.shape[1], numClasses: batch.numClasses, initChannels: config.initChannels, inputSize: [batch.shape[2], batch.shape[3]] as [number, number] };
   const scorer = options.scorer ?? defaultScorer;
   const archive = new Archive(resume?.archive ?? []);
@@ -167,7 +169,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const thisRunMs: number[] = [];
 
   const checkpoint = (): SearchCheckpoint => ({
-    mednasVersion: MEDNAS_VERSION, config, dataset: datasetId(dataset), batchId: batch.id, adapter,
+    mednasVersion: MEDNAS_VERSION, config, dataset: id, batchId: batch.id, adapter,
     algorithm: algo.exportState() as Nsga2State | MoeadState, archive: archive.records(), history: [...history], elapsedMs, sessions,
     finished: history.length >= config.generations,
   });
@@ -178,9 +180,9 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     scoredInGeneration = 0;
     failuresInGeneration = 0;
     scoringMs = 0;
-    problem.takeCounts();
+    problem.takeHits();
     await algo.step();
-    const { hits } = problem.takeCounts();
+    const hits = problem.takeHits();
     const snap = algo.snapshot();
     const wallMs = performance.now() - start;
     elapsedMs += wallMs;
