@@ -254,6 +254,35 @@ test('eval mode with frozen parameters: one pass each way (relu, affine off, pla
   }
 });
 
+test('eval mode with relu and parameter gradients: the mask is the output', async () => {
+  // The general backward (parameters that want gradients) in eval mode, where there are no forward
+  // coefficients to work the ReLU's mask out from: grad_out is masked by the output first.
+  const d = { N: 2, C: 3, H: 6, W: 6 };
+  const size = d.N * d.C * d.H * d.W;
+  const xs = randomArray(size, 400, -2, 2);
+  const gs = randomArray(size, 401);
+  const means = randomArray(d.C, 402, -0.5, 0.5);
+  const vars = randomArray(d.C, 403, 0.2, 3);
+  const ws = randomArray(d.C, 404, -1.5, 1.5);
+  const bs = randomArray(d.C, 405, -0.5, 0.5);
+  const x = param(rt, xs, [d.N, d.C, d.H, d.W]);
+  const w = param(rt, ws, [d.C]);
+  const b = param(rt, bs, [d.C]);
+  const rm = tensor(means, [d.C], rt);
+  const rv = tensor(vars, [d.C], rt);
+  const y = batchNorm2d(x, rm, rv, w, b, { training: false, relu: true });
+  const r = tensor(gs, y.shape, rt);
+  y.backward(r);
+  const out = await y.data();
+  const masked = gs.map((g, i) => (out[i] > 0 ? g : 0));
+  assert.ok(masked.some((g, i) => g === 0 && gs[i] !== 0) && masked.some((g) => g !== 0), 'the mask cuts some gradients, not all');
+  const ref = bnGradRef(xs, masked, d, means, vars, ws, false);
+  assertClose(await takeGrad(x), ref.dx, 1e-6, 1e-5, 'eval relu grad input');
+  assertClose(await takeGrad(w), ref.dw, sumTolerance(masked.map((g) => g * 3), d), 1e-6, 'eval relu grad weight');
+  assertClose(await takeGrad(b), ref.db, sumTolerance(masked, d), 1e-6, 'eval relu grad bias');
+  for (const t of [x, w, b, rm, rv, y, r]) t.dispose();
+});
+
 test('a large common offset keeps its precision (no E[x^2] - E[x]^2 cancellation)', async () => {
   const d = { N: 64, C: 3, H: 7, W: 7 };
   const xs = randomArray(d.N * d.C * d.H * d.W, 300, -1, 1).map((v) => 1000 + v);
