@@ -13,12 +13,16 @@ import { median, timeRuns, type BenchCase } from './util.ts';
 let runtime: Promise<Runtime> | null = null;
 const rtOnce = (): Promise<Runtime> => (runtime ??= initNode());
 
-/** n^3 matmul with the adapter's own kernel choice ('auto') or a forced kernel. */
-function matmulCase(n: number, kernel: AnyLayoutMatmulKernel | 'auto'): BenchCase {
+/**
+ * n^3 matmul with the adapter's own kernel choice ('auto') or a forced kernel. `gpuOnly` cases are
+ * skipped on CPU adapters (4096^3 is 137 GFLOP: ~20 s a run on 2-core lavapipe).
+ */
+function matmulCase(n: number, kernel: AnyLayoutMatmulKernel | 'auto', gpuOnly = false): BenchCase {
   return {
     name: `engine.matmul.${n}.${kernel}`,
     async run() {
       const rt = await rtOnce();
+      if (gpuOnly && rt.adapterInfo.isCpu) return { skipped: `a CPU adapter (${rt.adapterInfo.description}): GPUs only` };
       const rng = new Rng(1);
       const a = randUniform([n, n], rng, -1, 1, rt);
       const b = randUniform([n, n], rng, -1, 1, rt);
@@ -46,6 +50,7 @@ export const cases: BenchCase[] = [
   matmulCase(1024, 'strided-subgroup'),
   matmulCase(1024, 'rows'),
   matmulCase(1024, 'tiled'),
+  matmulCase(4096, 'auto', true),
   {
     // Submit one tiny kernel and wait for the GPU: the floor under every synchronous step.
     name: 'engine.dispatch.roundtrip',

@@ -1,5 +1,7 @@
 // Shared benchmark plumbing: the case shape every bench/*.ts exports, medians, a timing loop, and
 // one timed SGD step.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Runtime } from '../src/gpu/runtime.ts';
 import type { Module } from '../src/nn/module.ts';
 import { randUniform } from '../src/tensor/create.ts';
@@ -53,4 +55,33 @@ export async function timeSgdStep(
   sgd.dispose();
   net.dispose();
   return { median_ms: median(times), min_ms: Math.min(...times), parameters };
+}
+
+/**
+ * Runs the cases whose name contains one of `words` (all when none), printing one JSON line per case
+ * ({"case": name, ...figures}, or {"case", "error"}), and writes the lines to `outFile`. Returns the
+ * exit status: 1 when a case failed or nothing matched.
+ */
+export async function runCases(cases: readonly BenchCase[], words: readonly string[], outFile: string): Promise<number> {
+  const lines: string[] = [];
+  let failures = 0;
+  for (const c of cases) {
+    if (words.length > 0 && !words.some((w) => c.name.includes(w))) continue;
+    let line: string;
+    try {
+      line = JSON.stringify({ case: c.name, ...(await c.run()) });
+    } catch (e) {
+      failures++;
+      line = JSON.stringify({ case: c.name, error: (e as Error).message });
+    }
+    console.log(line);
+    lines.push(line);
+  }
+  if (lines.length === 0) {
+    console.error(`no benchmark case matches ${words.join(' ')}`);
+    return 1;
+  }
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, lines.join('\n') + '\n');
+  return failures > 0 ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // `case` and `median_ms`, and a non-zero exit with a message when nothing matches. Runs the cheapest
 // case only (the optimiser, ~1 s); timings themselves are benchmarks, not tests.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -30,6 +30,12 @@ test('npm run bench -- WORD prints one JSON line per matching case', () => {
   assert.ok(row.median_ms > 0 && Number.isFinite(row.median_ms));
   assert.ok(row.igd > 0 && row.igd < 0.006, `IGD ${row.igd}`);
   assert.is(readFileSync(outFile, 'utf8').trim(), lines[0], 'the figures file holds the same line');
+});
+
+test('the GPU kit\'s runner imports every benchmark file (it cannot read bench/ once bundled)', () => {
+  const entry = readFileSync(join(root, 'scripts/gpu-kit/entry.ts'), 'utf8');
+  const files = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'util.ts');
+  for (const f of files) assert.ok(entry.includes(`'../../bench/${f}'`), `scripts/gpu-kit/entry.ts misses bench/${f}`);
 });
 
 test('a word that matches nothing fails with a message', () => {
