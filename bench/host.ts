@@ -7,7 +7,7 @@
 // The library refuses the null adapter (its results would be garbage); this file builds the Runtime
 // itself because it wants no results, only the time to record them.
 import { create, globals } from 'webgpu';
-import { summariseAdapter } from '../src/gpu/device.ts';
+import { requestEngineDevice, summariseAdapter } from '../src/gpu/device.ts';
 import { Runtime } from '../src/gpu/runtime.ts';
 import type { Module } from '../src/nn/module.ts';
 import { buildNetwork } from '../src/space/network.ts';
@@ -16,7 +16,7 @@ import { randUniform } from '../src/tensor/create.ts';
 import { Sgd } from '../src/train/sgd.ts';
 import { sgdStep } from '../src/train/step.ts';
 import { Rng } from '../src/util/rng.ts';
-import { median, type BenchCase } from './util.ts';
+import { median, timeRuns, type BenchCase } from './util.ts';
 
 /** Held for the process's lifetime: Dawn frees an instance whose JS object is collected. */
 let nullGpu: GPU | null = null;
@@ -26,14 +26,7 @@ async function nullRuntime(): Promise<Runtime> {
   nullGpu ??= create(['backend=null']) as unknown as GPU;
   const adapter = await nullGpu.requestAdapter();
   if (!adapter) throw new Error("Dawn's null backend offered no adapter");
-  const limits = adapter.limits as unknown as Record<string, number>;
-  const requiredLimits: Record<string, number> = {};
-  for (const name of ['maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
-    'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupSizeX']) {
-    requiredLimits[name] = limits[name];
-  }
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: ['subgroups'] });
-  return new Runtime(device, summariseAdapter(adapter), nullGpu);
+  return new Runtime(await requestEngineDevice(adapter), summariseAdapter(adapter), nullGpu);
 }
 
 async function hostStep(build: (rt: Runtime) => Module, classes: number): Promise<Record<string, number>> {
@@ -47,15 +40,10 @@ async function hostStep(build: (rt: Runtime) => Module, classes: number): Promis
       sgdStep(net, sgd, x, labels).dispose();
       await rt.sync();
     };
-    for (let i = 0; i < 3; i++) await step();
+    for (let i = 0; i < 3; i++) await step(); // warm-up, then the cache's counters
     const cache = rt.scheduler.bindGroups.stats;
     const [hits, created, dispatches] = [cache.hits, cache.created, rt.scheduler.stats.dispatches];
-    const times: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const start = performance.now();
-      await step();
-      times.push(performance.now() - start);
-    }
+    const times = await timeRuns(step, 9, 0);
     const timed = rt.scheduler.stats.dispatches - dispatches;
     const figures = {
       median_ms: median(times),

@@ -75,6 +75,16 @@ export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Prom
         'Choose a real backend (vulkan, metal, d3d12) or leave MEDNAS_BACKEND/--backend unset.',
     );
   }
+  const device = await requestEngineDevice(adapter);
+  return { adapter, device, adapterInfo: summariseAdapter(adapter) };
+}
+
+/**
+ * A device on `adapter` with the engine's limits raised as far as it allows and the optional features
+ * it uses. No check of the adapter: acquireDevice makes those (bench/host.ts wants Dawn's null
+ * backend on purpose, to time the host's side alone).
+ */
+export async function requestEngineDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) {
     const offered = (adapter.limits as unknown as Record<string, number>)[name];
@@ -86,6 +96,5 @@ export async function acquireDevice(gpu: GPU, request: DeviceRequest = {}): Prom
   for (const feature of ['timestamp-query', 'subgroups'] as const) {
     if (adapter.features.has(feature)) requiredFeatures.push(feature);
   }
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'mednas' });
-  return { adapter, device, adapterInfo: summariseAdapter(adapter) };
+  return adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'mednas' });
 }
