@@ -14,11 +14,13 @@ import { registerEval } from './eval.ts';
 import { registerSearch } from './search.ts';
 import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
+import { registerTruth } from './truth.ts';
+import { registerCorrelate } from './correlate.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, search: true, replay: true };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, search: true, replay: true, truth: ['build', 'score'] };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {
@@ -37,6 +39,8 @@ function mainProgram(): CAC {
   registerSearch(cli);
   registerReplay(cli);
   registerReport(cli);
+  registerTruth(cli);
+  registerCorrelate(cli);
   cli.help(fixNegatedDefaults);
   cli.version(MEDNAS_VERSION);
   return cli;

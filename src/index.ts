@@ -19,3 +19,5 @@ export * from './proxies/index.ts';
 export * from './profile/index.ts';
 export * from './search/index.ts';
 export * from './report/index.ts';
+export * from './stats/index.ts';
+export * from './truth/index.ts';

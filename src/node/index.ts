@@ -7,3 +7,4 @@ export * from './genotype-file.ts';
 export * from './model-file.ts';
 export * from './search-run.ts';
 export * from './search-report.ts';
+export * from './truth-file.ts';

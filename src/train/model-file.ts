@@ -111,34 +111,35 @@ const CONFIG_KEYS = [
   'weightDecay', 'maxGradNorm', 'augmix', 'seed', 'maxImages',
 ];
 
-function config(f: FieldChecker, v: unknown): TrainConfig {
-  const c = f.record(v, 'config');
-  f.keys(c, 'config', CONFIG_KEYS);
+/** A TrainConfig decoded from a file, every field checked (also read by ground-truth tables). */
+export function readTrainConfig(f: FieldChecker, v: unknown, where = 'config'): TrainConfig {
+  const c = f.record(v, where);
+  f.keys(c, where, CONFIG_KEYS);
   return {
-    preset: nullable(c.preset, (p) => choice<PresetName>(f, p, 'config.preset', PRESET_NAMES)),
-    epochs: f.integer(c.epochs, 'config.epochs', 1),
-    initChannels: f.integer(c.initChannels, 'config.initChannels', 4),
-    batchSize: f.integer(c.batchSize, 'config.batchSize', 1),
-    lr: f.number(c.lr, 'config.lr'),
-    schedule: choice<ScheduleKind>(f, c.schedule, 'config.schedule', ['cosine', 'exponential', 'constant']),
-    gamma: nullable(c.gamma, (g) => f.number(g, 'config.gamma')),
-    warmupEpochs: f.integer(c.warmupEpochs, 'config.warmupEpochs', 0),
-    momentum: f.number(c.momentum, 'config.momentum'),
-    nesterov: f.boolean(c.nesterov, 'config.nesterov'),
-    weightDecay: f.number(c.weightDecay, 'config.weightDecay'),
-    maxGradNorm: nullable(c.maxGradNorm, (g) => f.number(g, 'config.maxGradNorm')),
+    preset: nullable(c.preset, (p) => choice<PresetName>(f, p, `${where}.preset`, PRESET_NAMES)),
+    epochs: f.integer(c.epochs, `${where}.epochs`, 1),
+    initChannels: f.integer(c.initChannels, `${where}.initChannels`, 4),
+    batchSize: f.integer(c.batchSize, `${where}.batchSize`, 1),
+    lr: f.number(c.lr, `${where}.lr`),
+    schedule: choice<ScheduleKind>(f, c.schedule, `${where}.schedule`, ['cosine', 'exponential', 'constant']),
+    gamma: nullable(c.gamma, (g) => f.number(g, `${where}.gamma`)),
+    warmupEpochs: f.integer(c.warmupEpochs, `${where}.warmupEpochs`, 0),
+    momentum: f.number(c.momentum, `${where}.momentum`),
+    nesterov: f.boolean(c.nesterov, `${where}.nesterov`),
+    weightDecay: f.number(c.weightDecay, `${where}.weightDecay`),
+    maxGradNorm: nullable(c.maxGradNorm, (g) => f.number(g, `${where}.maxGradNorm`)),
     augmix: nullable(c.augmix, (a) => {
-      const r = f.record(a, 'config.augmix');
-      f.keys(r, 'config.augmix', ['severity', 'width', 'depth', 'alpha']);
+      const r = f.record(a, `${where}.augmix`);
+      f.keys(r, `${where}.augmix`, ['severity', 'width', 'depth', 'alpha']);
       return {
-        severity: f.number(r.severity, 'config.augmix.severity'),
-        width: f.integer(r.width, 'config.augmix.width', 1),
-        depth: f.integer(r.depth, 'config.augmix.depth', -1),
-        alpha: f.number(r.alpha, 'config.augmix.alpha'),
+        severity: f.number(r.severity, `${where}.augmix.severity`),
+        width: f.integer(r.width, `${where}.augmix.width`, 1),
+        depth: f.integer(r.depth, `${where}.augmix.depth`, -1),
+        alpha: f.number(r.alpha, `${where}.augmix.alpha`),
       };
     }),
-    seed: f.integer(c.seed, 'config.seed'),
-    maxImages: nullable(c.maxImages, (n) => f.integer(n, 'config.maxImages', 1)),
+    seed: f.integer(c.seed, `${where}.seed`),
+    maxImages: nullable(c.maxImages, (n) => f.integer(n, `${where}.maxImages`, 1)),
   };
 }
 
@@ -175,7 +176,7 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
   }
   const net = f.record(top.network, 'network');
   f.keys(net, 'network', ['inChannels', 'numClasses', 'initChannels', 'inputSize']);
-  const cfg = config(f, top.config);
+  const cfg = readTrainConfig(f, top.config);
   const epochsDone = f.integer(top.epochsDone, 'epochsDone', 0, cfg.epochs);
   const rng = f.record(top.rng, 'rng');
   f.keys(rng, 'rng', ['seed']);

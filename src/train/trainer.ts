@@ -81,6 +81,12 @@ export interface TrainOptions {
    * step (a test writes NaN into a weight to check that a NaN loss stops the run).
    */
   readonly beforeStep?: (step: { readonly epoch: number; readonly step: number; readonly images: Float32Array; readonly network: MstfNetwork }) => void;
+  /**
+   * Called after each epoch's validation, before its model file is saved, with the network in train
+   * mode (the ground-truth builder scores the test split here, which changes no training state:
+   * evaluation runs in eval mode without the tape and restores the mode).
+   */
+  readonly afterEpoch?: (info: { readonly epoch: number; readonly network: MstfNetwork; readonly data: ImageDataset }) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -219,6 +225,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       if (previous) await settle(previous);
       const trainMs = performance.now() - started;
       const val = await evaluate('val');
+      if (options.afterEpoch) await options.afterEpoch({ epoch, network: net, data });
       const now = await readTensors(net);
       const improved = best === null || val.auc > best.val.auc;
       if (improved) best = { epoch, val, tensors: now };

@@ -1,0 +1,238 @@
+// `mednas truth build|show|score`: ground-truth tables (docs/proxy-quality.md). `build` samples K
+// architectures, computes every proxy at initialisation and trains each architecture once per seed
+// under one protocol, writing the table atomically after every unit; `--resume` continues a table
+// (a killed build loses at most the unit in progress), with flags checked against its protocol.
+// `show` prints a table's protocol and rows; `score` adds proxies registered after it was built.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CAC } from 'cac';
+import {
+  buildTruthTable, datasetShape, PRESET_NAMES, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
+  type PresetName, type ProtocolChoice, type TrainConfig, type TruthEvent, type TruthProtocol, type TruthTable,
+} from '../src/index.ts';
+import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
+import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
+import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
+import { meanRunMetrics } from './truth-format.ts';
+
+interface TruthFlags {
+  dataset?: unknown;
+  out?: unknown;
+  count?: unknown;
+  seeds?: unknown;
+  preset?: unknown;
+  epochs?: unknown;
+  initChannels?: unknown;
+  batch?: unknown;
+  lr?: unknown;
+  trainImages?: unknown;
+  maxImages?: unknown;
+  proxyBatch?: unknown;
+  initSeeds?: unknown;
+  sampleSeed?: unknown;
+  proxies?: unknown;
+  dataDir?: unknown;
+  resume?: boolean;
+  json?: boolean;
+  backend?: unknown;
+  adapter?: unknown;
+}
+
+/** Test hook: SIGKILL in the middle of this process's Nth training unit (1-based), after its first epoch. */
+const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_TRAINING';
+
+function channels(v: unknown): number {
+  const c = intValue(v, '--init-channels', { min: 4, max: 4096 });
+  if (c % 4 !== 0) throw new CliUsageError(`--init-channels: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
+  return c;
+}
+
+/** The protocol the flags ask for, over `base` (a resumed table's) or over the defaults. */
+function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol | null): TruthProtocol {
+  const train: Partial<Omit<TrainConfig, 'seed'>> = {};
+  const set = <K extends keyof Omit<TrainConfig, 'seed'>>(k: K, v: TrainConfig[K] | undefined) => {
+    if (v !== undefined) train[k] = v;
+  };
+  set('epochs', optional(f.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
+  set('initChannels', optional(f.initChannels, channels));
+  set('batchSize', optional(f.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
+  set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
+  set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
+  const preset = optional(f.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
+  const seeds = optional(f.seeds, (v) => intValue(v, '--seeds', { min: 1, max: 100 }));
+  const count = optional(f.count, (v) => intValue(v, '--count', { min: 1, max: 100_000 }));
+  const trainImages = optional(f.trainImages, (v) => intValue(v, '--train-images', { min: 2 }));
+  const proxyBatch = optional(f.proxyBatch, (v) => intValue(v, '--proxy-batch', { min: 2, max: 100_000 }));
+  const initSeeds = optional(f.initSeeds, (v) => intValue(v, '--init-seeds', { min: 1, max: 100 }));
+  const sampleSeed = optional(f.sampleSeed, (v) => intValue(v, '--sample-seed', { min: 0, max: 2 ** 32 - 1 }));
+  if (base) {
+    if (preset !== undefined && preset !== base.train.preset) throw new CliUsageError(`--preset ${preset}: the table uses ${base.train.preset ?? 'no preset'}; a resumed table keeps its protocol`);
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const wanted: TruthProtocol = {
+      ...base,
+      train: { ...base.train, ...train },
+      seeds: seeds === undefined ? base.seeds : range(seeds),
+      count: count ?? base.count,
+      sampleSeed: sampleSeed ?? base.sampleSeed,
+      trainImages: trainImages ?? base.trainImages,
+      proxyBatch: proxyBatch ?? base.proxyBatch,
+      initSeeds: initSeeds === undefined ? base.initSeeds : range(initSeeds),
+    };
+    if (wanted.count < base.count) throw new CliUsageError(`--count ${wanted.count}: the table holds ${base.count} architectures and never shrinks (correlate can look at a part of it)`);
+    const changed = protocolDifferences(base, { ...wanted, count: base.count });
+    if (changed.length > 0) {
+      throw new CliUsageError(`the table was started with another protocol: ${changed.map((k) => `${k} ${protocolField(base, k)} (asked: ${protocolField(wanted, k)})`).join(', ')}. A resumed table keeps its protocol: drop those flags, or build a new table with another --out.`);
+    }
+    return { ...base, count: wanted.count };
+  }
+  const choice: ProtocolChoice = { dataset, preset, train, seeds, count, trainImages, proxyBatch, initSeeds, sampleSeed };
+  return truthProtocol(choice);
+}
+
+function describeTable(t: TruthTable): string {
+  const units = truthUnits(t.protocol);
+  const done = t.proxies.length + t.runs.length;
+  return `${t.protocol.dataset}, ${t.protocol.count} architectures x ${t.protocol.seeds.length} seeds, ${done} of ${units} units${truthTableFinished(t) ? ', finished' : ''}`;
+}
+
+function hms(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function reporter(json: boolean, killAt: number | null): (e: TruthEvent) => void {
+  let trainedHere = 0;
+  return (e) => {
+    if (e.type === 'train-progress') {
+      if (killAt !== null && e.event.type === 'epoch' && trainedHere + 1 === killAt) process.kill(process.pid, 'SIGKILL');
+      if (json && e.event.type === 'epoch') {
+        const r = e.event.record;
+        console.log(JSON.stringify({ event: 'epoch', arch: e.arch, seed: e.seed, epoch: r.epoch, trainLoss: r.trainLoss, val: r.val, seconds: r.seconds }));
+      }
+      return;
+    }
+    if (e.type === 'start') {
+      if (json) console.log(JSON.stringify({ event: 'start', architectures: e.architectures, units: e.units, done: e.done }));
+      else console.log(`${e.done} of ${e.units} units done; ${e.units - e.done} to go`);
+      return;
+    }
+    if (e.kind === 'train') trainedHere++;
+    if (json) {
+      console.log(JSON.stringify({ event: 'unit', kind: e.kind, arch: e.arch, seed: e.seed, seconds: e.seconds, done: e.done, units: e.units, etaSeconds: e.etaSeconds, test: e.run?.test ?? null, failure: e.run?.failure ?? null }));
+      return;
+    }
+    const eta = e.etaSeconds === null ? '' : `, about ${hms(e.etaSeconds)} left`;
+    if (e.kind === 'proxies') console.log(`[${e.done}/${e.units}] architecture ${e.arch + 1}: proxies at init seed ${e.seed} (${e.seconds.toFixed(1)} s)${eta}`);
+    else {
+      const r = e.run!;
+      const what = r.test ? `test ACC ${r.test.acc.toFixed(3)} AUC ${r.test.auc.toFixed(3)} (best epoch ${r.bestEpoch + 1})` : `failed: ${r.failure}`;
+      console.log(`[${e.done}/${e.units}] architecture ${e.arch + 1} seed ${e.seed}: ${what}, ${e.seconds.toFixed(0)} s${eta}`);
+    }
+  };
+}
+
+async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
+  const proxies = optional(f.proxies, (v) => listValue(v, '--proxies', stringValue)) ?? [...PROXY_NAMES];
+  const path = proxiesOnlyFile ?? resolve(await pathValue(f.out ?? defaultOut(f), '--out', 'file-or-missing'));
+  const present = existsSync(path);
+  let resume: TruthTable | null = null;
+  if (proxiesOnlyFile || f.resume) {
+    if (!present) throw new CliUsageError(`${path} holds no table to continue; ${proxiesOnlyFile ? 'build one with `mednas truth build`' : 'drop --resume to start a new one there'}`);
+    resume = await readTruthTable(path);
+  } else if (present) {
+    const existing = await readTruthTable(path).then(describeTable, (e: Error) => `unreadable: ${e.message}`);
+    throw new CliUsageError(`${path} already exists (${existing}): add --resume to continue it, or give another --out. It is never overwritten by a new build.`);
+  }
+  const given = optional(f.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name);
+  if (resume && given !== undefined && given !== resume.protocol.dataset) {
+    throw new CliUsageError(`--dataset ${given}: the table in ${path} is built on ${resume.protocol.dataset}; continue it on ${resume.protocol.dataset}, or give another --out`);
+  }
+  const datasetName = given ?? resume?.protocol.dataset ?? 'synthetic';
+  const protocol = proxiesOnlyFile ? resume!.protocol : protocolFromFlags(f, datasetName, resume?.protocol ?? null);
+  const dataDir = await optional(f.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
+  const dataset = await loadDataset(datasetName, { dataDir });
+  const unlock = await lockTruthTable(path);
+  try {
+    await removeStaleTempFiles(path);
+    const rt = await initNode(gpuInitOptions(f));
+    if (!f.json) {
+      const t = protocol.train;
+      console.log(`table: ${path}`);
+      console.log(`${protocol.dataset}${protocol.trainImages === null ? '' : ` (training on ${protocol.trainImages} images)`}: ${protocol.count} architectures x seeds ${protocol.seeds.join(', ')}; C = ${t.initChannels}, ${t.epochs} epochs, batch ${t.batchSize}, lr ${t.lr} (${t.schedule}), AugMix ${t.augmix ? `${t.augmix.severity}/${t.augmix.width}/${t.augmix.alpha}` : 'off'}; proxies on ${protocol.proxyBatch} images at init seeds ${protocol.initSeeds.join(', ')}`);
+    }
+    const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
+    const table = await buildTruthTable({
+      rt, dataset, protocol, resumeFrom: resume, proxies, proxiesOnly: proxiesOnlyFile !== undefined,
+      onProgress: reporter(f.json === true, killAt),
+      saveTable: (_, bytes) => writeTruthTable(path, bytes),
+    });
+    if (f.json) console.log(JSON.stringify({ event: 'done', table: path, finished: truthTableFinished(table), elapsedSeconds: table.elapsedSeconds }));
+    else console.log(`done: ${describeTable(table)}, ${hms(table.elapsedSeconds)} of work in all. \`mednas correlate ${path}\` ranks the proxies against it.`);
+    return 0;
+  } finally {
+    await unlock();
+  }
+}
+
+async function show(file: string, f: TruthFlags): Promise<number> {
+  const t = await readTruthTable(resolve(file));
+  const rows = t.architectures.map((a, i) => {
+    const m = meanRunMetrics(t, i);
+    return { arch: i, key: a.key, origin: a.origin, params: a.params, flops: a.flops, runs: m.runs, testAuc: m.auc, testAcc: m.acc, testAucSd: m.aucSd };
+  });
+  if (f.json) {
+    console.log(JSON.stringify({ event: 'table', protocol: t.protocol, dataset: t.dataset, mednasVersion: t.mednasVersion, units: truthUnits(t.protocol), done: t.proxies.length + t.runs.length, elapsedSeconds: t.elapsedSeconds, sessions: t.sessions }));
+    for (const r of rows) console.log(JSON.stringify({ event: 'architecture', ...r }));
+    return 0;
+  }
+  console.log(`${file}: ${describeTable(t)}; ${hms(t.elapsedSeconds)} of work over ${t.sessions} session(s); mednas ${t.mednasVersion}`);
+  console.log('  #  origin   params     MFLOPs  runs  test AUC (sd)    test ACC  genotype');
+  for (const r of rows) {
+    const auc = Number.isNaN(r.testAuc) ? '      -        ' : `${r.testAuc.toFixed(3)} (${Number.isNaN(r.testAucSd) ? '  -  ' : r.testAucSd.toFixed(3)})`;
+    const acc = Number.isNaN(r.testAcc) ? '  -  ' : r.testAcc.toFixed(3);
+    console.log(`${String(r.arch + 1).padStart(3)}  ${r.origin.padEnd(7)} ${String(r.params).padStart(7)} ${(r.flops / 1e6).toFixed(2).padStart(10)} ${String(r.runs).padStart(5)}  ${auc}   ${acc}    ${r.key}`);
+  }
+  return 0;
+}
+
+function defaultOut(f: TruthFlags): string {
+  const name = f.dataset === undefined ? 'synthetic' : datasetShape(stringValue(f.dataset, '--dataset')).name;
+  return `groundtruth/${name}.mednas`;
+}
+
+export function registerTruth(cli: CAC): void {
+  addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies'))
+    .option('--dataset <name>', 'build: synthetic (default) or a MedMNIST subset, e.g. breastmnist')
+    .option('--out <file>', 'build: the table file (default: groundtruth/DATASET.mednas)')
+    .option('--count <K>', 'build: architectures (default 60: the paper genotype, half uniform live, half spread over parameter count)')
+    .option('--seeds <S>', 'build: training seeds per architecture (default 3)')
+    .option('--preset <name>', 'build: training preset, quick (default) or paper')
+    .option('--epochs <E>', "build: epochs (default: the preset's)")
+    .option('--init-channels <C>', "build: C for training and proxies (default: the preset's)")
+    .option('--batch <N>', "build: batch size (default: the preset's)")
+    .option('--lr <rate>', "build: learning rate (default: the preset's)")
+    .option('--train-images <N>', 'build: train on a seeded subset of N training images (val and test stay whole)')
+    .option('--max-images <N>', 'build: only the first N images of each split (quick checks)')
+    .option('--proxy-batch <N>', 'build: images in the proxy batch (default 64)')
+    .option('--init-seeds <S>', 'build: init seeds each proxy is computed at (default 3)')
+    .option('--sample-seed <S>', 'build: seed of the architecture sample (default 0)')
+    .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one)')
+    .option('--resume', 'build: continue the table in --out with its protocol (--count may grow it)')
+    .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
+    .option('--json', 'One JSON object per event (build) or per row (show) on stdout')
+    .example('mednas truth build --dataset breastmnist --count 60 --seeds 3')
+    .example('mednas truth build --out groundtruth/breastmnist.mednas --resume')
+    .example('mednas truth show groundtruth/breastmnist.mednas')
+    .action(async (action: string, table: string | undefined, flags: TruthFlags) => {
+      if (action === 'build') {
+        if (table !== undefined) throw new CliUsageError(`truth build takes its table as --out, not as an argument (got '${table}')`);
+        return build(flags);
+      }
+      if (action !== 'show' && action !== 'score') throw new CliUsageError(`unknown truth action '${action}': use build, show or score`);
+      if (table === undefined) throw new CliUsageError(`truth ${action} needs a table file, e.g. groundtruth/breastmnist.mednas`);
+      const path = await pathValue(table, 'the table', 'file');
+      return action === 'show' ? show(path, flags) : build(flags, resolve(path));
+    });
+}

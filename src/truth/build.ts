@@ -1,0 +1,197 @@
+// Building a ground-truth table: sample the architectures, then for each in turn compute every
+// proxy at initialisation (one unit per init seed) and train it once per seed (one unit per seed),
+// handing the whole table to `saveTable` after every unit (the Node edge writes it atomically).
+// Given a table it continues where that build stopped: finished units are kept, missing ones done,
+// so a build killed at any moment loses at most the unit in progress, and its end result equals an
+// uninterrupted build's in every number but the times. A table built before a proxy was
+// registered gets that proxy's values when the build is resumed (or by `fillProxies` alone).
+import type { ImageDataset } from '../data/dataset.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { proxyBatch, type ProxyBatch } from '../proxies/batch.ts';
+import { PROXY_NAMES, parseProxyNames } from '../proxies/registry.ts';
+import { datasetId, type DatasetId } from '../train/dataset-id.ts';
+import type { TrainEvent } from '../train/trainer.ts';
+import { MEDNAS_VERSION } from '../version.ts';
+import { TruthMismatchError } from './errors.ts';
+import { checkProtocol, protocolDifferences, protocolField, type TruthProtocol } from './protocol.ts';
+import { sampleArchitectures } from './sample.ts';
+import { encodeTruthTable, type ProxyRun, type TrainingRun, type TruthTable } from './table.ts';
+import { proxyUnit, trainSubset, trainUnit } from './unit.ts';
+
+export type TruthEvent =
+  | { readonly type: 'start'; readonly architectures: number; readonly units: number; readonly done: number }
+  | { readonly type: 'train-progress'; readonly arch: number; readonly seed: number; readonly event: TrainEvent }
+  | {
+      readonly type: 'unit';
+      readonly kind: 'proxies' | 'train';
+      readonly arch: number;
+      /** The training seed, or the init seed for proxies. */
+      readonly seed: number;
+      readonly seconds: number;
+      /** Units finished, of `units`. */
+      readonly done: number;
+      readonly units: number;
+      /** Seconds to the end at the mean pace of this session's training units (null before one). */
+      readonly etaSeconds: number | null;
+      readonly run?: TrainingRun;
+    };
+
+export interface BuildTruthOptions {
+  readonly rt: Runtime;
+  /** The whole dataset (the protocol's training subset is taken here). */
+  readonly dataset: ImageDataset;
+  readonly protocol: TruthProtocol;
+  /** Continue this table (its protocol, dataset and proxy batch must be these). */
+  readonly resumeFrom?: TruthTable | null;
+  /** Proxies to compute at initialisation (default: every registered one). */
+  readonly proxies?: readonly string[];
+  /** Only compute proxies, train nothing (adds newly registered proxies to a finished table). */
+  readonly proxiesOnly?: boolean;
+  readonly onProgress?: (event: TruthEvent) => void;
+  /** Called after every unit with the table and its bytes; awaited before the next unit. */
+  readonly saveTable?: (table: TruthTable, bytes: Uint8Array) => Promise<void>;
+}
+
+/** The data a protocol trains on: the whole dataset, or its seeded training subset. */
+export function protocolData(dataset: ImageDataset, protocol: TruthProtocol): ImageDataset {
+  return protocol.trainImages === null ? dataset : trainSubset(dataset, protocol.trainImages, protocol.sampleSeed);
+}
+
+/** The proxy batch of a protocol (drawn from the data it trains on). */
+export function protocolBatch(data: ImageDataset, protocol: TruthProtocol): ProxyBatch {
+  return proxyBatch(data, { size: Math.min(protocol.proxyBatch, data.splits.train.count), seed: protocol.proxyBatchSeed });
+}
+
+/** A new, empty table: the protocol, the dataset, the proxy batch and the sampled architectures. */
+export function newTruthTable(protocol: TruthProtocol, id: DatasetId, batch: ProxyBatch): TruthTable {
+  checkProtocol(protocol);
+  const architectures = sampleArchitectures(protocol.count, protocol.sampleSeed, {
+    inChannels: id.channels, numClasses: id.classes, initChannels: protocol.train.initChannels, inputSize: id.sizePx,
+  });
+  return {
+    mednasVersion: MEDNAS_VERSION, protocol, dataset: id, batchId: batch.id, architectures,
+    proxies: [], runs: [], elapsedSeconds: 0, sessions: 1,
+  };
+}
+
+/** Why `table` cannot be continued with this protocol, dataset and batch (null when it can). */
+export function truthResumeProblem(table: TruthTable, protocol: TruthProtocol, id: DatasetId, batchId: string): string | null {
+  if (protocol.count < table.protocol.count) {
+    return `it holds ${table.protocol.count} architectures and a table never shrinks (asked: ${protocol.count}); correlate can look at a part of it`;
+  }
+  // K may grow: the sample is a sequence, so the first K architectures stay the same.
+  const fields = protocolDifferences(table.protocol, { ...protocol, count: table.protocol.count });
+  if (fields.length > 0) {
+    return `its protocol differs in ${fields.map((k) => `${k} (${protocolField(table.protocol, k)} -> ${protocolField(protocol, k)})`).join(', ')}: a table continues with the protocol it started with`;
+  }
+  const d = table.dataset;
+  if (d.name !== id.name || d.crc32 !== id.crc32 || d.counts.train !== id.counts.train || d.counts.val !== id.counts.val || d.counts.test !== id.counts.test) {
+    return `it was built on ${d.name} (${d.counts.train}/${d.counts.val}/${d.counts.test} images, CRC-32 ${d.crc32.toString(16)}), not on this ${id.name} (${id.counts.train}/${id.counts.val}/${id.counts.test}, CRC-32 ${id.crc32.toString(16)})`;
+  }
+  if (table.batchId !== batchId) return `its proxy batch is ${table.batchId}, this data gives ${batchId}`;
+  return null;
+}
+
+/** The table with K grown to `count` (the sample's next architectures appended). */
+export function extendTable(table: TruthTable, count: number): TruthTable {
+  if (count <= table.protocol.count) return table;
+  const id = table.dataset;
+  const archs = sampleArchitectures(count, table.protocol.sampleSeed, {
+    inChannels: id.channels, numClasses: id.classes, initChannels: table.protocol.train.initChannels, inputSize: id.sizePx,
+  });
+  const changed = table.architectures.findIndex((a, i) => archs[i].key !== a.key);
+  if (changed >= 0) {
+    throw new TruthMismatchError(`the table cannot grow: this mednas samples architecture ${changed + 1} as ${archs[changed].key}, the table holds ${table.architectures[changed].key} (it was sampled by mednas ${table.mednasVersion}); build a new table`);
+  }
+  return { ...table, protocol: { ...table.protocol, count }, architectures: [...table.architectures, ...archs.slice(table.architectures.length)] };
+}
+
+/** Units a table needs in all (proxy rows count one per init seed). */
+export function truthUnits(p: TruthProtocol, proxiesOnly = false): number {
+  return p.count * (p.initSeeds.length + (proxiesOnly ? 0 : p.seeds.length));
+}
+
+/** Units already finished for the given proxies. */
+function doneUnits(t: TruthTable, proxies: readonly string[], proxiesOnly: boolean): number {
+  const proxyRows = t.proxies.filter((r) => proxies.every((n) => n in r.values)).length;
+  return proxyRows + (proxiesOnly ? 0 : t.runs.length);
+}
+
+/** Builds (or continues) a table to its last unit. */
+export async function buildTruthTable(options: BuildTruthOptions): Promise<TruthTable> {
+  const { rt, protocol } = options;
+  checkProtocol(protocol);
+  const names = parseProxyNames(options.proxies ?? PROXY_NAMES);
+  const data = protocolData(options.dataset, protocol);
+  const id = datasetId(data);
+  const batch = protocolBatch(data, protocol);
+  let table: TruthTable;
+  if (options.resumeFrom) {
+    const problem = truthResumeProblem(options.resumeFrom, protocol, id, batch.id);
+    if (problem) throw new TruthMismatchError(`the table cannot be continued: ${problem}`);
+    table = { ...extendTable(options.resumeFrom, protocol.count), sessions: options.resumeFrom.sessions + 1 };
+  } else {
+    table = newTruthTable(protocol, id, batch);
+  }
+  const proxiesOnly = options.proxiesOnly ?? false;
+  const units = truthUnits(protocol, proxiesOnly);
+  let done = doneUnits(table, names, proxiesOnly);
+  const emit = options.onProgress ?? (() => undefined);
+  emit({ type: 'start', architectures: protocol.count, units, done });
+  let trainSeconds = 0;
+  let trained = 0;
+  const save = async (next: TruthTable) => {
+    table = next;
+    if (options.saveTable) await options.saveTable(table, encodeTruthTable(table));
+  };
+  const eta = () => {
+    if (trained === 0) return null;
+    const runsLeft = proxiesOnly ? 0 : protocol.count * protocol.seeds.length - table.runs.length;
+    return runsLeft * (trainSeconds / trained);
+  };
+
+  for (const [arch, a] of table.architectures.entries()) {
+    for (const initSeed of protocol.initSeeds) {
+      const row = table.proxies.find((r) => r.arch === arch && r.initSeed === initSeed);
+      const missing = names.filter((n) => !row || !(n in row.values));
+      if (missing.length === 0) continue;
+      const started = performance.now();
+      const r = await proxyUnit({ rt, batch, genotype: a.genotype, initSeed, initChannels: protocol.train.initChannels, proxies: missing });
+      const merged: ProxyRun = row
+        ? {
+            ...row,
+            values: { ...row.values, ...r.values }, logValues: { ...row.logValues, ...r.logValues },
+            reasons: { ...row.reasons, ...r.reasons }, timesMs: { ...row.timesMs, ...r.timesMs },
+          }
+        : { arch, key: a.key, initSeed, ...r };
+      const seconds = (performance.now() - started) / 1000;
+      await save({
+        ...table,
+        proxies: row ? table.proxies.map((x) => (x === row ? merged : x)) : [...table.proxies, merged],
+        elapsedSeconds: table.elapsedSeconds + seconds,
+      });
+      done++;
+      emit({ type: 'unit', kind: 'proxies', arch, seed: initSeed, seconds, done, units, etaSeconds: eta() });
+    }
+    if (proxiesOnly) continue;
+    for (const seed of protocol.seeds) {
+      if (table.runs.some((r) => r.arch === arch && r.seed === seed)) continue;
+      const result = await trainUnit({
+        rt, dataset: data, genotype: a.genotype, config: { ...protocol.train, seed },
+        onProgress: (event) => emit({ type: 'train-progress', arch, seed, event }),
+      });
+      const run: TrainingRun = { arch, key: a.key, seed, ...result };
+      await save({ ...table, runs: [...table.runs, run], elapsedSeconds: table.elapsedSeconds + result.seconds });
+      trainSeconds += result.seconds;
+      trained++;
+      done++;
+      emit({ type: 'unit', kind: 'train', arch, seed, seconds: result.seconds, done, units, etaSeconds: eta(), run });
+    }
+  }
+  return table;
+}
+
+/** True when every unit of the protocol is in the table (a proxy row for each architecture and init seed, a run for each seed). */
+export function truthTableFinished(t: TruthTable): boolean {
+  return t.proxies.length + t.runs.length === truthUnits(t.protocol);
+}

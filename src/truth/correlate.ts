@@ -1,0 +1,220 @@
+// How well each proxy ranks a table's architectures by what they became after training. For every
+// quantity (each proxy in the table, params and FLOPs among them, and the search's own: -f1 and -f2
+// of eq. 1 and the pick score P1_n + P2_n, named `paper`, all normalised over the table as a search
+// normalises over its population) against the target (test AUC at the best validation epoch, the
+// mean over the architecture's training seeds; or ACC, or the mean test AUC of the last 3 epochs):
+//   spearman, kendall      with 95% percentile-bootstrap intervals over architectures
+//   top10                  the share of the quantity's top tenth that is in the target's top tenth
+//   stability              mean Spearman of the quantity between pairs of init seeds (how much its
+//                          ranking depends on the initial weights; NaN with one init seed)
+// A quantity is the mean over init seeds of its value (ln value where the proxy has one: synflow).
+// The table's noise ceiling: the training seeds split into two halves (every split with the halves
+// as equal as they can be), the Spearman between the halves' mean targets, averaged over splits:
+// what a perfect proxy could reach against one half's measurements. `corrected` estimates the
+// ceiling against the mean of all seeds, sqrt(2r / (1 + r)) (Spearman-Brown for two halves, then
+// the square root: a perfect proxy correlates with a measurement at the root of its reliability).
+// Architectures with no finished run are left out (n says how many are used).
+import { bootstrapInterval, pairedBootstrap } from '../stats/bootstrap.ts';
+import { finitePairs, kendall, spearman, topPrecision } from '../stats/rank.ts';
+import { normalisedColumns, type ObjectiveDefinition } from '../search/objectives.ts';
+import type { ArchitectureOrigin } from './sample.ts';
+import type { TrainingRun, TruthTable } from './table.ts';
+
+export type TruthTarget = 'auc' | 'acc' | 'auc-last3';
+export const TRUTH_TARGETS: readonly TruthTarget[] = ['auc', 'acc', 'auc-last3'];
+
+export interface CorrelateOptions {
+  readonly target?: TruthTarget;
+  /** Bootstrap resamples (default 2000) and seed (default 0). */
+  readonly resamples?: number;
+  readonly seed?: number;
+  /** Only architectures of these origins (default: all). */
+  readonly origins?: readonly ArchitectureOrigin[];
+  /** Only the first K architectures of the table (a pilot's prefix). */
+  readonly first?: number;
+}
+
+export interface QuantityCorrelation {
+  /** The proxy's name, or 'paper', '-f1', '-f2', or the ceiling's 'ceiling'. */
+  readonly proxy: string;
+  readonly kind: 'proxy' | 'search' | 'ceiling' | 'table';
+  /** Architectures used (both values finite). */
+  readonly n: number;
+  readonly spearman: number;
+  readonly spearmanLow: number;
+  readonly spearmanHigh: number;
+  readonly kendall: number;
+  readonly kendallLow: number;
+  readonly kendallHigh: number;
+  readonly top10: number;
+  readonly stability: number;
+  /** The ceiling only: sqrt(2r / (1 + r)) of its Spearman. */
+  readonly corrected?: number;
+}
+
+export interface TableCorrelation {
+  readonly dataset: string;
+  readonly target: TruthTarget;
+  /** Architectures with at least one finished run (after the origin and prefix filters). */
+  readonly architectures: number;
+  /** Per architecture used: its index in the table and its target. */
+  readonly rows: readonly { readonly arch: number; readonly target: number }[];
+  readonly correlations: readonly QuantityCorrelation[];
+  readonly ceiling: QuantityCorrelation;
+  /** Values per quantity over `rows` (for plots). */
+  readonly values: Readonly<Record<string, readonly number[]>>;
+}
+
+/** The eq. 1 objectives as a search uses them by default (jacob_cov, ln synflow, FLOPs). */
+export const PAPER_OBJECTIVES: ObjectiveDefinition = { scores: ['jacob_cov', 'synflow'], lowerIsBetter: [], cost: 'flops', synflowScale: 'log' };
+
+/** A run's value of the target (NaN for a failed run). */
+export function runTarget(run: TrainingRun, target: TruthTarget): number {
+  if (run.test === null) return NaN;
+  if (target === 'auc') return run.test.auc;
+  if (target === 'acc') return run.test.acc;
+  const last = run.epochs.slice(-3);
+  return last.reduce((s, e) => s + e.test.auc, 0) / last.length;
+}
+
+const mean = (v: readonly number[]): number => {
+  const f = v.filter(Number.isFinite);
+  return f.length === 0 ? NaN : f.reduce((s, x) => s + x, 0) / f.length;
+};
+
+/** Every split of `seeds` into two halves of sizes floor(S/2) and ceil(S/2), each split once. */
+export function seedHalves(seeds: readonly number[]): [number[], number[]][] {
+  const s = seeds.length;
+  const k = Math.floor(s / 2);
+  const out: [number[], number[]][] = [];
+  const seen = new Set<string>();
+  const choose = (start: number, picked: number[]) => {
+    if (picked.length === k) {
+      const a = picked.map((i) => seeds[i]);
+      const b = seeds.filter((_, i) => !picked.includes(i));
+      const id = [a.join(','), b.join(',')].sort().join('|');
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push([a, b]);
+      }
+      return;
+    }
+    for (let i = start; i < s; i++) choose(i + 1, [...picked, i]);
+  };
+  if (k > 0) choose(0, []);
+  return out;
+}
+
+function correlation(proxy: string, kind: QuantityCorrelation['kind'], x: readonly number[], y: readonly number[], stability: number, options: CorrelateOptions): QuantityCorrelation {
+  const p = finitePairs(x, y);
+  const boot = { resamples: options.resamples ?? 2000, seed: options.seed ?? 0 };
+  const rho = pairedBootstrap(p.x, p.y, spearman, boot);
+  const tau = pairedBootstrap(p.x, p.y, kendall, boot);
+  return {
+    proxy, kind, n: p.x.length,
+    spearman: spearman(p.x, p.y), spearmanLow: rho.low, spearmanHigh: rho.high,
+    kendall: kendall(p.x, p.y), kendallLow: tau.low, kendallHigh: tau.high,
+    top10: topPrecision(p.x, p.y, 0.1), stability,
+  };
+}
+
+/** Mean Spearman over pairs of columns (init seeds) of a [arch][seed] matrix. */
+function seedStability(matrix: readonly (readonly number[])[]): number {
+  const seeds = matrix[0]?.length ?? 0;
+  const rhos: number[] = [];
+  for (let a = 0; a < seeds; a++) {
+    for (let b = a + 1; b < seeds; b++) rhos.push(spearman(matrix.map((r) => r[a]), matrix.map((r) => r[b])));
+  }
+  return rhos.length === 0 ? NaN : mean(rhos);
+}
+
+/** Correlates every quantity of `table` with its trained target. */
+export function correlateTable(table: TruthTable, options: CorrelateOptions = {}): TableCorrelation {
+  const target = options.target ?? 'auc';
+  const p = table.protocol;
+  const limit = options.first ?? table.architectures.length;
+  const used = table.architectures
+    .map((a, arch) => ({ a, arch }))
+    .filter(({ a, arch }) => arch < limit && (!options.origins || options.origins.includes(a.origin)))
+    .map(({ arch }) => ({ arch, runs: table.runs.filter((r) => r.arch === arch) }))
+    .filter((u) => u.runs.some((r) => r.test !== null));
+  const targets = used.map((u) => mean(u.runs.map((r) => runTarget(r, target))));
+
+  // Quantity values per architecture per init seed.
+  const names = [...new Set(table.proxies.flatMap((r) => Object.keys(r.values)))];
+  const proxyRow = (arch: number, seed: number) => table.proxies.find((r) => r.arch === arch && r.initSeed === seed);
+  const value = (arch: number, seed: number, name: string): number => {
+    const r = proxyRow(arch, seed);
+    if (!r) return NaN;
+    return r.logValues[name] ?? r.values[name] ?? NaN;
+  };
+  const matrices = new Map<string, number[][]>();
+  for (const name of names) matrices.set(name, used.map((u) => p.initSeeds.map((s) => value(u.arch, s, name))));
+  // The search's quantities, normalised over the table per init seed (as a search normalises over its population).
+  if (names.includes('jacob_cov') && names.includes('synflow') && names.includes('flops')) {
+    const perSeed = p.initSeeds.map((s) => {
+      const raws = used.map((u) => {
+        const r = proxyRow(u.arch, s);
+        return { values: r?.values ?? {}, logValues: r?.logValues ?? {} };
+      });
+      return normalisedColumns(raws, PAPER_OBJECTIVES);
+    });
+    const derived = (f: (c: { p1: number[]; p2: number[]; cost: number[] }, i: number) => number) =>
+      used.map((_, i) => perSeed.map((c) => f(c, i)));
+    matrices.set('paper', derived((c, i) => c.p1[i] + c.p2[i]));
+    matrices.set('-f1', derived((c, i) => c.p1[i] + c.cost[i])); // f1 = -P1_n - cost_n
+    matrices.set('-f2', derived((c, i) => c.p2[i] - c.cost[i])); // f2 = -P2_n + cost_n
+  }
+  const values: Record<string, number[]> = {};
+  const correlations: QuantityCorrelation[] = [];
+  for (const [name, m] of matrices) {
+    values[name] = m.map(mean);
+    const kind = name === 'paper' || name.startsWith('-f') ? 'search' : 'proxy';
+    correlations.push(correlation(name, kind, values[name], targets, seedStability(m), options));
+  }
+  correlations.sort((a, b) => (Number.isNaN(b.spearman) ? -Infinity : b.spearman) - (Number.isNaN(a.spearman) ? -Infinity : a.spearman));
+  return {
+    dataset: p.dataset, target, architectures: used.length,
+    rows: used.map((u, i) => ({ arch: u.arch, target: targets[i] })),
+    correlations, ceiling: noiseCeiling(table, used, target, options), values,
+  };
+}
+
+/** The split-half noise ceiling over the architectures with every seed finished. */
+function noiseCeiling(table: TruthTable, used: readonly { arch: number; runs: readonly TrainingRun[] }[], target: TruthTarget, options: CorrelateOptions): QuantityCorrelation {
+  const seeds = table.protocol.seeds;
+  const complete = used.filter((u) => seeds.every((s) => u.runs.some((r) => r.seed === s && r.test !== null)));
+  const perSeed = complete.map((u) => new Map(u.runs.map((r) => [r.seed, runTarget(r, target)])));
+  const splits = seedHalves(seeds);
+  const halfMeans = splits.map(([a, b]) => ({
+    a: perSeed.map((m) => mean(a.map((s) => m.get(s)!))),
+    b: perSeed.map((m) => mean(b.map((s) => m.get(s)!))),
+  }));
+  const over = (stat: (x: number[], y: number[]) => number) => (idx: readonly number[]) =>
+    mean(halfMeans.map((h) => stat(idx.map((i) => h.a[i]), idx.map((i) => h.b[i]))));
+  const all = complete.map((_, i) => i);
+  const boot = { resamples: options.resamples ?? 2000, seed: options.seed ?? 0 };
+  const n = splits.length === 0 ? 0 : complete.length;
+  const rho = n < 3 ? NaN : over(spearman)(all);
+  const rhoCi = n < 3 ? { low: NaN, high: NaN } : bootstrapInterval(n, over(spearman), boot);
+  const tau = n < 3 ? NaN : over(kendall)(all);
+  const tauCi = n < 3 ? { low: NaN, high: NaN } : bootstrapInterval(n, over(kendall), boot);
+  const top = n < 3 ? NaN : mean(halfMeans.map((h) => topPrecision(h.a, h.b, 0.1)));
+  return {
+    proxy: 'ceiling', kind: 'ceiling', n,
+    spearman: rho, spearmanLow: rhoCi.low, spearmanHigh: rhoCi.high,
+    kendall: tau, kendallLow: tauCi.low, kendallHigh: tauCi.high,
+    top10: top, stability: NaN,
+    corrected: rho > 0 ? Math.sqrt((2 * rho) / (1 + rho)) : NaN,
+  };
+}
+
+/** Rank agreement of two tables' targets over the architectures both trained (a pilot's fidelity check). */
+export function correlateTables(a: TruthTable, b: TruthTable, options: CorrelateOptions = {}): QuantityCorrelation {
+  const target = options.target ?? 'auc';
+  const byKey = (t: TruthTable) => new Map(t.architectures.map((x, arch) => [x.key, mean(t.runs.filter((r) => r.arch === arch).map((r) => runTarget(r, target)))]));
+  const ta = byKey(a);
+  const tb = byKey(b);
+  const keys = [...ta.keys()].filter((k) => tb.has(k));
+  return correlation('other table', 'table', keys.map((k) => tb.get(k)!), keys.map((k) => ta.get(k)!), NaN, options);
+}

@@ -1,0 +1,111 @@
+// `mednas truth` and `mednas correlate` as child processes: a tiny synthetic table built
+// uninterrupted, and another SIGKILLed in the middle of a training unit then resumed, are equal in
+// every number but the times; existing, damaged and locked tables and other protocols are refused
+// and left alone; `truth score` adds a proxy; show and correlate print and write what they say.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeTruthTable, type TruthTable } from '../../src/truth/table.ts';
+import { cli } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mednas-truth-'));
+/** 3 architectures x 2 seeds, 1 epoch on 32 images per split, C = 4, three proxies at one init seed. */
+const TINY = ['truth', 'build', '--count', '3', '--seeds', '2', '--init-seeds', '1', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--proxy-batch', '8', '--proxies', 'jacob_cov,synflow,flops'];
+const path = (name: string) => join(dir, `${name}.mednas`);
+const read = (name: string): TruthTable => decodeTruthTable(new Uint8Array(readFileSync(path(name))), name);
+
+/** A table without wall times and session counts (they differ run to run; nothing else may). */
+function withoutTimes(t: TruthTable): unknown {
+  return JSON.parse(JSON.stringify({ ...t, elapsedSeconds: 0, sessions: 0 }, (k, v) => (k === 'seconds' || k === 'timesMs' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
+}
+
+test('an uninterrupted build: every unit, one line each, a finished table', async () => {
+  const run = await cli([...TINY, '--out', path('a'), '--json']);
+  assert.is(run.status, 0, run.stderr);
+  const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; kind?: string });
+  assert.is(events.filter((e) => e.event === 'unit').length, 9);
+  assert.is(events.at(-1)!.event, 'done');
+  const t = read('a');
+  assert.is(t.runs.length, 6);
+  assert.is(t.proxies.length, 3);
+  assert.equal(Object.keys(t.proxies[0].values).sort(), ['flops', 'jacob_cov', 'synflow']);
+  assert.ok(t.runs.every((r) => r.epochs.length === 1 && r.test !== null && r.epochs[0].test.auc >= 0));
+});
+
+test('SIGKILL in the middle of a training unit, then --resume: the same table as the uninterrupted build', async () => {
+  const killed = await cli([...TINY, '--out', path('b')], { env: { MEDNAS_TEST_KILL_IN_TRAINING: '3' } });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
+  const partial = read('b');
+  assert.is(partial.runs.length, 2, 'the two finished trainings are kept, the one in progress is lost');
+  assert.ok(existsSync(`${path('b')}.lock`), "the killed build's lock is left behind");
+  const resumed = await cli([...TINY, '--out', path('b'), '--resume']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /4 of 9 units done; 5 to go/);
+  assert.equal(withoutTimes(read('b')), withoutTimes(read('a')));
+  assert.is(read('b').sessions, 2);
+  assert.not.ok(existsSync(`${path('b')}.lock`), 'the stale lock was taken over and released');
+});
+
+test('existing tables are never overwritten; another protocol, a damaged file and a live lock are refused', async () => {
+  const before = readFileSync(path('a'));
+  const again = await cli([...TINY, '--out', path('a')]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /already exists \(synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished\): add --resume/);
+  const other = await cli([...TINY.map((v) => (v === '1' ? '2' : v)), '--out', path('a'), '--resume']);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /train\.epochs 1 \(asked: 2\)/);
+  const smaller = await cli(['truth', 'build', '--count', '2', '--out', path('a'), '--resume']);
+  assert.match(smaller.stderr, /never shrinks/);
+  assert.ok(readFileSync(path('a')).equals(before), 'left as it was');
+  const damaged = Buffer.from(before);
+  damaged[damaged.length >> 1] ^= 1;
+  writeFileSync(path('d'), damaged);
+  const bad = await cli(['truth', 'show', path('d')]);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /is damaged: its CRC-32/);
+  assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
+  writeFileSync(`${path('a')}.lock`, `${process.pid}\n`); // this test process: alive
+  const locked = await cli(['truth', 'build', '--out', path('a'), '--resume']);
+  assert.is(locked.status, 1);
+  assert.match(locked.stderr, new RegExp(`being built by another process \\(pid ${process.pid}\\)`));
+});
+
+test('truth score adds a proxy to a table; truth show lists the rows', async () => {
+  writeFileSync(path('c'), readFileSync(path('a')));
+  const score = await cli(['truth', 'score', path('c'), '--proxies', 'jacob_cov,synflow,flops,params']);
+  assert.is(score.status, 0, score.stderr);
+  const t = read('c');
+  assert.ok(t.proxies.every((r) => r.values.params > 0 && r.values.synflow === read('a').proxies[r.arch].values.synflow));
+  assert.equal(withoutTimes({ ...t, proxies: [] }), withoutTimes({ ...read('a'), proxies: [] }), 'the runs are untouched');
+  const show = await cli(['truth', 'show', path('c')]);
+  assert.is(show.status, 0, show.stderr);
+  assert.match(show.stdout, /synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished/);
+  assert.match(show.stdout, /\n\s+1 {2}paper /);
+  const json = await cli(['truth', 'show', path('c'), '--json']);
+  assert.is(json.stdout.trim().split('\n').length, 4);
+});
+
+test('correlate: a terminal table, --json lines with the documented fields, an HTML page; bad flags refused', async () => {
+  const text = await cli(['correlate', path('a'), '--bootstrap', '200']);
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /synthetic, 3 of 3 architectures trained; target: mean test AUC over seeds 0, 1/);
+  assert.match(text.stdout, /\npaper\s+3 /);
+  const json = await cli(['correlate', path('a'), '--bootstrap', '200', '--json', '--html', join(dir, 'c.html')]);
+  assert.is(json.status, 0, json.stderr);
+  const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const names = rows.map((r) => r.proxy);
+  for (const name of ['jacob_cov', 'synflow', 'flops', 'paper', '-f1', '-f2', 'ceiling']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+  for (const r of rows) {
+    for (const k of ['proxy', 'n', 'spearman', 'spearmanLow', 'spearmanHigh', 'kendall', 'kendallLow', 'kendallHigh', 'top10']) assert.ok(k in r, `${k} in ${JSON.stringify(r)}`);
+  }
+  const page = readFileSync(join(dir, 'c.html'), 'utf8');
+  assert.match(page, /Content-Security-Policy/);
+  assert.match(page, /<svg[^>]*aria-label="jacob_cov \(rho/);
+  const badTarget = await cli(['correlate', path('a'), '--target', 'loss']);
+  assert.is(badTarget.status, 1);
+  assert.match(badTarget.stderr, /--target/);
+});
+
+test.run();

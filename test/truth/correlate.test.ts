@@ -1,0 +1,89 @@
+// correlate on hand-made tables: a proxy equal to the target ranks perfectly, its negation
+// perfectly wrong; the target is the mean over seeds; the search's quantities are eq. 1's, normalised
+// over the table; the noise ceiling is the split-half Spearman; filters and failed runs behave.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spearman } from '../../src/stats/rank.ts';
+import { correlateTable, correlateTables, seedHalves } from '../../src/truth/correlate.ts';
+import { fakeTable } from './helpers.ts';
+
+/** Architecture a's "true" quality, and a seed-dependent wobble. */
+const quality = (a: number) => 0.6 + 0.3 * Math.sin(a * 1.7) ** 2;
+const wobble = (a: number, s: number) => 0.02 * Math.cos(a * 3.1 + s * 2.3);
+
+const table = fakeTable({
+  count: 30,
+  auc: (a, s) => quality(a) + wobble(a, s),
+  proxies: (a, s) => ({ exact: quality(a), reversed: -quality(a), noisy: quality(a) + 0.05 * Math.sin(a * 7 + s), flops: 1000 + a, jacob_cov: quality(a) + s * 1e-3, synflow: a % 7 }),
+});
+
+test('a proxy that is the target ranks perfectly; its negation perfectly wrong; n counts the architectures', () => {
+  const r = correlateTable(table, { resamples: 300 });
+  const by = new Map(r.correlations.map((c) => [c.proxy, c]));
+  const targets = r.rows.map((x) => x.target);
+  assert.is(r.architectures, 30);
+  assert.is(r.rows[4].target, (quality(4) * 3 + wobble(4, 0) + wobble(4, 1) + wobble(4, 2)) / 3 + 0 * 1);
+  const exact = by.get('exact')!;
+  assert.is(exact.n, 30);
+  assert.is(exact.spearman, spearman(table.architectures.map((_, a) => quality(a)), targets));
+  assert.ok(exact.spearman > 0.95 && exact.top10 >= 2 / 3, `${exact.spearman} ${exact.top10}`);
+  assert.is(by.get('reversed')!.spearman, -exact.spearman);
+  assert.ok(exact.spearmanLow <= exact.spearman && exact.spearman <= exact.spearmanHigh);
+  assert.is(exact.stability, 1, 'the same value at every init seed');
+  assert.ok(by.get('noisy')!.stability < 1);
+  assert.is(r.correlations[0].proxy === 'exact' || r.correlations[0].proxy === 'jacob_cov', true, 'sorted by Spearman, best first');
+});
+
+test("the search's quantities: paper = P1_n + P2_n, -f1 = P1_n + cost_n, -f2 = P2_n - cost_n over the table", () => {
+  const r = correlateTable(table, { resamples: 100 });
+  const p1 = r.values.jacob_cov;
+  const span = (v: readonly number[]) => [Math.min(...v), Math.max(...v)];
+  const [j0, j1] = span(table.architectures.map((_, a) => quality(a)));
+  // Init seed 0 and 1 add 0 and 1e-3 to jacob_cov: normalised over the table, both give the same column.
+  const j = (a: number) => (quality(a) - j0) / (j1 - j0);
+  const s = (a: number) => (a % 7) / 6;
+  const c = (a: number) => a / 29;
+  for (const a of [0, 5, 17]) {
+    assert.ok(Math.abs(r.values.paper[a] - (j(a) + s(a))) < 1e-12, `paper ${a}`);
+    assert.ok(Math.abs(r.values['-f1'][a] - (j(a) + c(a))) < 1e-12, `-f1 ${a}`);
+    assert.ok(Math.abs(r.values['-f2'][a] - (s(a) - c(a))) < 1e-12, `-f2 ${a}`);
+  }
+  assert.is(p1.length, 30);
+  assert.ok(r.correlations.some((x) => x.proxy === 'paper' && x.kind === 'search'));
+});
+
+test('the noise ceiling: the mean Spearman between seed halves, and its Spearman-Brown root', () => {
+  assert.equal(seedHalves([0, 1, 2]), [[[0], [1, 2]], [[1], [0, 2]], [[2], [0, 1]]]);
+  assert.equal(seedHalves([0, 1, 2, 3]).length, 3);
+  assert.equal(seedHalves([5]), []);
+  const r = correlateTable(table, { resamples: 200 });
+  const auc = (a: number, s: number) => quality(a) + wobble(a, s);
+  const archs = table.architectures.map((_, a) => a);
+  const expected = [[0, [1, 2]], [1, [0, 2]], [2, [0, 1]]].map(([one, two]) =>
+    spearman(archs.map((a) => auc(a, one as number)), archs.map((a) => (auc(a, (two as number[])[0]) + auc(a, (two as number[])[1])) / 2)));
+  assert.ok(Math.abs(r.ceiling.spearman - expected.reduce((x, y) => x + y) / 3) < 1e-12);
+  assert.is(r.ceiling.n, 30);
+  assert.ok(Math.abs(r.ceiling.corrected! - Math.sqrt((2 * r.ceiling.spearman) / (1 + r.ceiling.spearman))) < 1e-15);
+});
+
+test('targets, filters, failed runs, and a table against another', () => {
+  const last3 = correlateTable(table, { target: 'auc-last3', resamples: 100 });
+  assert.ok(Math.abs(last3.rows[3].target - (correlateTable(table, { resamples: 100 }).rows[3].target - 0.01)) < 1e-12);
+  const acc = correlateTable(table, { target: 'acc', resamples: 100 });
+  assert.ok(Math.abs(acc.rows[3].target - (last3.rows[3].target + 0.01 - 0.1)) < 1e-12);
+  assert.is(correlateTable(table, { first: 10, resamples: 100 }).architectures, 10);
+  const random = correlateTable(table, { origins: ['random'], resamples: 100 });
+  assert.is(random.architectures, table.architectures.filter((a) => a.origin === 'random').length);
+  // Architecture 0 failed with every seed: it drops out; architecture 1 failed with one: the mean of the others.
+  const failed = { ...table, runs: table.runs.map((r) => (r.arch === 0 || (r.arch === 1 && r.seed === 0) ? { ...r, test: null, val: null, failure: 'NaN loss', bestEpoch: -1 } : r)) };
+  const f = correlateTable(failed, { resamples: 100 });
+  assert.is(f.architectures, 29);
+  assert.is(f.rows[0].arch, 1);
+  assert.ok(Math.abs(f.rows[0].target - (table.runs[4].test!.auc + table.runs[5].test!.auc) / 2) < 1e-12);
+  assert.is(f.ceiling.n, 28, 'the ceiling needs every seed');
+  const self = correlateTables(table, table, { resamples: 100 });
+  assert.is(self.spearman, 1);
+  assert.is(self.n, 30);
+});
+
+test.run();
