@@ -140,14 +140,17 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
   emit({ type: 'start', architectures: protocol.count, units, done });
   let trainSeconds = 0;
   let trained = 0;
+  let proxySeconds = 0;
+  let proxyRows = 0;
   const save = async (next: TruthTable) => {
     table = next;
     if (options.saveTable) await options.saveTable(table, encodeTruthTable(table));
   };
   const eta = () => {
-    if (trained === 0) return null;
     const runsLeft = proxiesOnly ? 0 : protocol.count * protocol.seeds.length - table.runs.length;
-    return runsLeft * (trainSeconds / trained);
+    const rowsLeft = protocol.count * protocol.initSeeds.length - table.proxies.length;
+    if ((runsLeft > 0 && trained === 0) || (rowsLeft > 0 && proxyRows === 0)) return null;
+    return runsLeft * (trainSeconds / Math.max(1, trained)) + rowsLeft * (proxySeconds / Math.max(1, proxyRows));
   };
 
   for (const [arch, a] of table.architectures.entries()) {
@@ -170,6 +173,8 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
         proxies: row ? table.proxies.map((x) => (x === row ? merged : x)) : [...table.proxies, merged],
         elapsedSeconds: table.elapsedSeconds + seconds,
       });
+      proxySeconds += seconds;
+      proxyRows++;
       done++;
       emit({ type: 'unit', kind: 'proxies', arch, seed: initSeed, seconds, done, units, etaSeconds: eta() });
     }

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crc32 } from '../../src/util/crc32.ts';
-import { decodeEnvelope, encodeEnvelope, isEnvelope } from '../../src/util/envelope.ts';
+import { Packr, Unpackr } from 'msgpackr';
+import { decodeEnvelope, encodeEnvelope, encodeEnvelopeV1, isEnvelope } from '../../src/util/envelope.ts';
 import { FieldChecker } from '../../src/util/fields.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
 
@@ -73,14 +74,31 @@ test('every changed byte (all 255 other values) and every truncation of a file i
 });
 
 test('a damaged payload behind a matching checksum (a writer bug) is still a FileFormatError', () => {
-  // Hand-build an envelope whose payload is not msgpack but whose CRC matches.
-  const good = encodeEnvelope('mednas-test', 2, Uint8Array.from([0x92, 0x01])); // an array of 2 holding 1 value
+  // Envelope 2: a payload that is not msgpack, said to be msgpack, with a CRC that matches.
+  const body = Uint8Array.from([0x92, 0x01]); // an array of 2 holding 1 value
+  const head = new TextEncoder().encode('mednas-test\n2\nmsgpack\n');
+  const doc = new Packr({ useRecords: false }).pack({ mednas: 2, format: 'mednas-test', version: 2, encoding: 'msgpack', crc32: crc32(body, crc32(head)), payload: body });
+  assert.match(fault(() => decodeEnvelope(doc, opts)).message, /not valid msgpack/);
+  // Envelope 1, the same.
+  const good = encodeEnvelopeV1('mednas-test', 2, body);
   const nameEnd = 9 + good[8];
   const bad = good.slice();
   bad[nameEnd + 4] = 1; // say "msgpack"
   const view = new DataView(bad.buffer);
   view.setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
   assert.match(fault(() => decodeEnvelope(bad, opts)).message, /not valid msgpack/);
+});
+
+test('envelope 1 files (written before issue 23) still load; a header written another way is refused', () => {
+  const value = { weights: Uint8Array.from([1, 2, 3]), note: 'abc' };
+  const old = decodeEnvelope(encodeEnvelopeV1('mednas-test', 2, value), opts);
+  assert.equal({ ...old, crc32: 0 }, { ...decodeEnvelope(encodeEnvelope('mednas-test', 2, value), opts), crc32: 0 });
+  assert.ok(isEnvelope(encodeEnvelopeV1('mednas-test', 2, value)));
+  // The same header values with the CRC as a 64-bit integer: msgpack-equal, not mednas's bytes.
+  const d = new Unpackr({ useRecords: false }).unpack(encodeEnvelope('mednas-test', 2, value)) as Record<string, unknown>;
+  const packr = new Packr({ useRecords: false, useFloat32: 0, largeBigIntToFloat: false });
+  const wide = packr.pack({ ...d, crc32: BigInt(d.crc32 as number) });
+  assert.match(fault(() => decodeEnvelope(wide, opts)).message, /not written the way mednas writes it|damaged header/);
 });
 
 test('FieldChecker: each wrong type names the field and what was expected', () => {
