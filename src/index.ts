@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The public API of the core library. It imports no Node modules: it runs wherever a GPUDevice does.
 export * from './gpu/index.ts';
 export * from './tensor/index.ts';

@@ -3,7 +3,7 @@
 // two entry points, and the `mednas` binary. Also: dist/index.js's import graph holds no Node
 // built-in (the core runs under Deno and in browsers).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,6 +112,28 @@ process.exit(0);
   const r = JSON.parse(id.stdout.trim().split('\n').pop()!) as { tensor: boolean; sameRuntime: boolean; values: number[]; error: boolean; message: string };
   assert.equal(r, { ...r, tensor: true, sameRuntime: true, values: [1, 2, 3, 4], error: true });
   assert.match(r.message, /^junk\.state: /);
+
+  // A TypeScript project type-checks against the package's declarations under --strict: both
+  // entries, one declaration of each class across them (a Runtime from mednas/node is the core's).
+  execFileSync('mkdir', ['-p', join(app, 'node_modules', '@types')]);
+  symlinkSync(join(root, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'));
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, types: ['node'] }, files: ['typed.ts'] }));
+  writeFileSync(join(app, 'typed.ts'), `import { correlateTable, FileFormatError, search, searchPreset, syntheticDataset, Tensor, type Runtime } from 'mednas';
+import { initNode, readTruthTable } from 'mednas/node';
+const rt: Runtime = await initNode();
+const device: GPUDevice = rt.device;
+const result = await search({ config: { ...searchPreset('quick', 'synthetic'), popSize: 6, generations: 2 }, dataset: syntheticDataset(), rt });
+const params: number = result.chosen.record.params;
+const rho: number = correlateTable(await readTruthTable('table.mednas')).ceiling.spearman;
+const isError = (e: unknown): e is FileFormatError => e instanceof FileFormatError;
+const t: Tensor | null = null;
+// @ts-expect-error: a search config needs a dataset name
+search({ config: { popSize: 6 }, dataset: syntheticDataset(), rt });
+console.log(device.label, params, rho, isError(null), t);
+`);
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8', timeout: 180_000 });
+  assert.is(tsc.status, 0, `tsc --strict against the package: ${tsc.stdout}${tsc.stderr}`);
+  assert.ok(statSync(join(app, 'node_modules', 'mednas', 'dist', 'types', 'index.d.ts')).isFile());
 
   const bin = spawnSync(join(app, 'node_modules', '.bin', 'mednas'), ['data', 'download', 'synthetic'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
   assert.is(bin.status, 0, bin.stderr);
