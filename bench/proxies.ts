@@ -8,7 +8,7 @@
 // 368-379 ms at C = 16, N = 64 and ~30 s at C = 128, N = 480 (PERF-NOTES.md).
 import { syntheticDataset } from '../src/data/index.ts';
 import { initNode } from '../src/node/index.ts';
-import { jacobCovScore, PHASES, proxyBatch, scoreArchitecture, scoreNetwork, type Phase } from '../src/proxies/index.ts';
+import { jacobCovScore, PHASES, PROXY_NAMES, proxyBatch, scoreArchitecture, scoreNetwork, type Phase } from '../src/proxies/index.ts';
 import { buildNetwork } from '../src/space/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { median, type BenchCase } from './util.ts';
@@ -42,6 +42,25 @@ export const cases: BenchCase[] = [
         median_ms: median(totals), min_ms: Math.min(...totals),
         jacob_cov_ms: phased.timesMs.jacob_cov, synflow_ms: phased.timesMs.synflow, ...shares(phased.phasesMs),
       };
+    },
+  },
+  {
+    // Every registered proxy on its own (issue 20: each new proxy's time beside jacob_cov + synflow's),
+    // the paper genotype at C = 16, N = 64: the median of 3 runs after one that compiles the kernels.
+    name: 'proxies.each.c16.n64',
+    async run() {
+      const rt = await initNode();
+      const batch = proxyBatch(dataset(), { size: 64, seed: 0 });
+      const options = { rt, initChannels: 16, seed: 1 };
+      await scoreArchitecture('paper', PROXY_NAMES, batch, options);
+      const out: Record<string, number> = {};
+      for (const name of PROXY_NAMES) {
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) times.push((await scoreArchitecture('paper', [name], batch, options)).timesMs[name]);
+        out[`${name}_ms`] = Math.round(median(times));
+      }
+      out.jacob_cov_synflow_flops_ms = out.jacob_cov_ms + out.synflow_ms + out.flops_ms;
+      return out;
     },
   },
   {

@@ -10,7 +10,7 @@ import {
   type ModelFile, type PresetName, type TrainConfig,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, writeModelFile,
+  initNode, loadDataset, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, searchRunDatasetName, writeModelFile,
 } from '../src/node/index.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, stringValue } from './options.ts';
@@ -67,7 +67,9 @@ function killHook(): ((epochsDone: number) => (() => void) | undefined) {
 async function run(options: TrainOptions): Promise<number> {
   const preset = optional(options.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
   const overrides = flagOverrides(options);
-  const out = resolve(await pathValue(options.out ?? defaultOut(options), '--out', 'dir-or-missing'));
+  // A search run directory names the data it was searched on: train on that unless --dataset says otherwise.
+  const runDataset = options.arch === undefined ? null : await searchRunDatasetName(stringValue(options.arch, '--arch'));
+  const out = resolve(await pathValue(options.out ?? defaultOut(options, runDataset), '--out', 'dir-or-missing'));
   const modelPath = join(out, MODEL_FILE_NAME);
   const present = existsSync(modelPath);
   let resume: ModelFile | null = null;
@@ -78,7 +80,7 @@ async function run(options: TrainOptions): Promise<number> {
     const existing = await readModelFile(modelPath).then(describeModel, (e: Error) => `unreadable: ${e.message}`);
     throw new CliUsageError(`${modelPath} already exists (${existing}): add --resume to continue that run, or give another --out. It is never overwritten by a new run.`);
   }
-  const datasetName = optional(options.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name) ?? resume?.dataset.name ?? 'synthetic';
+  const datasetName = optional(options.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name) ?? resume?.dataset.name ?? runDataset ?? 'synthetic';
   const genotype = options.arch === undefined ? (resume ? [...resume.genotype] : await readGenotypeArgument('paper')) : await readGenotypeArgument(stringValue(options.arch, '--arch'));
   let config: TrainConfig;
   if (resume) {
@@ -107,6 +109,7 @@ async function run(options: TrainOptions): Promise<number> {
   await removeStaleTempFiles(modelPath);
   const rt = await initNode(gpuInitOptions(options));
   if (!options.json) {
+    if (options.dataset === undefined && !resume && runDataset !== null) console.log(`dataset ${runDataset} (the search run's; --dataset trains on another)`);
     console.log(`genotype ${genotypeKey(genotype)}`);
     console.log(formatGenotype(genotype));
     console.log(`${dataset.name}: C = ${config.initChannels}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr} (${config.schedule}${config.gamma ? `, gamma ${config.gamma}` : ''}), AugMix ${config.augmix ? `severity ${config.augmix.severity}, width ${config.augmix.width}, alpha ${config.augmix.alpha}` : 'off'}, seed ${config.seed}`);
@@ -133,15 +136,15 @@ async function run(options: TrainOptions): Promise<number> {
   }
 }
 
-function defaultOut(options: TrainOptions): string {
-  const name = options.dataset === undefined ? 'synthetic' : datasetShape(stringValue(options.dataset, '--dataset')).name;
+function defaultOut(options: TrainOptions, runDataset: string | null): string {
+  const name = options.dataset === undefined ? runDataset ?? 'synthetic' : datasetShape(stringValue(options.dataset, '--dataset')).name;
   return join('runs', `train-${name}`);
 }
 
 export function registerTrain(cli: CAC): void {
   addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
     .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, or a search run directory (default: paper)')
-    .option('--dataset <name>', 'synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist')
+    .option('--dataset <name>', "synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist (default for a search run directory: the run's)")
     .option('--preset <name>', 'quick (C = 8, 15 epochs, batch 32, lr 0.025; the default) or paper (C = 128, 100 epochs, Table 1 lr and batch); both take AugMix per subset')
     .option('--epochs <E>', "Epochs (default: the preset's)")
     .option('--init-channels <C>', "Stem channels C, a multiple of 4 (default: the preset's)")

@@ -50,6 +50,22 @@ export async function readSearchRunGenotype(dir: string, options: GenotypeOption
   }
 }
 
+/**
+ * The dataset a genotype argument was searched on: for a search run directory, its summary's
+ * `dataset.name` (null for anything else, or a summary that names none).
+ */
+export async function searchRunDatasetName(arg: string): Promise<string | null> {
+  if (arg.trim().toLowerCase() === 'paper' || (await kindOf(arg)) !== 'dir') return null;
+  const path = join(arg, SEARCH_SUMMARY_FILE);
+  if ((await kindOf(path)) !== 'file') return null;
+  try {
+    const summary = JSON.parse(new TextDecoder().decode(await readFileOrExplain(path, 'search summary'))) as { dataset?: { name?: unknown } } | null;
+    return typeof summary?.dataset?.name === 'string' ? summary.dataset.name : null;
+  } catch {
+    return null; // readSearchRunGenotype says what is wrong with the file
+  }
+}
+
 /** Parses `arg` as a genotype, or reads the file it names; errors name the file when there is one. */
 export async function readGenotypeArgument(arg: string, options: GenotypeOptions = {}): Promise<number[]> {
   const kind = arg.trim().toLowerCase() === 'paper' ? null : await kindOf(arg);

@@ -1,5 +1,7 @@
 // Every proxy by name. MSTF-NAS's objectives use jacob_cov, synflow and flops (the default list); the
 // paper's ablations (Table 8) pair fisher, grad_norm, jacob_cov and synflow.
+import { azExpressivity, azProgressivity } from './az-nas.ts';
+import { azTrainability } from './az-trainability.ts';
 import { flops, params } from './costs.ts';
 import { UnknownProxyError } from './errors.ts';
 import { fisher } from './fisher.ts';
@@ -7,13 +9,21 @@ import { gradNorm } from './grad-norm.ts';
 import { grasp } from './grasp.ts';
 import { jacobCovBatchStats, jacobCovEval, jacobCovReference } from './jacob-cov.ts';
 import { l2Norm } from './l2-norm.ts';
+import { meco } from './meco.ts';
+import { naswot } from './naswot.ts';
 import { plain } from './plain.ts';
 import { snip } from './snip.ts';
+import { swap, swapPlain } from './swap.ts';
 import { synflow } from './synflow.ts';
 import type { ProxyDefinition } from './types.ts';
+import { zen } from './zen.ts';
+import { zico } from './zico.ts';
 
 export const PROXIES: readonly ProxyDefinition[] = [
   jacobCovEval, jacobCovBatchStats, jacobCovReference, synflow, snip, gradNorm, plain, l2Norm, fisher, grasp, flops, params,
+  naswot, zen,
+  zico, meco,
+  swap, swapPlain, azExpressivity, azProgressivity, azTrainability,
 ];
 
 export const PROXY_NAMES: readonly string[] = PROXIES.map((p) => p.name);

@@ -1,7 +1,8 @@
 // How well each proxy ranks a table's architectures by what they became after training. For every
 // quantity (each proxy in the table, params and FLOPs among them, and the search's own: -f1 and -f2
 // of eq. 1 and the pick score P1_n + P2_n, named `paper`, all normalised over the table as a search
-// normalises over its population) against the target (test AUC at the best validation epoch, the
+// normalises over its population; and AZ-NAS's rank aggregation over the table, `az_nas`) against
+// the target (test AUC at the best validation epoch, the
 // mean over the architecture's training seeds; or ACC, or the mean test AUC of the last 3 epochs):
 //   spearman, kendall      with 95% percentile-bootstrap intervals over architectures
 //   top10                  the share of the quantity's top tenth that is in the target's top tenth
@@ -16,6 +17,7 @@
 // Architectures with no finished run are left out (n says how many are used).
 import { bootstrapInterval, pairedBootstrap } from '../stats/bootstrap.ts';
 import { finitePairs, kendall, spearman, topPrecision } from '../stats/rank.ts';
+import { azNasScores } from '../proxies/rank-aggregation.ts';
 import { normalisedColumns, type ObjectiveDefinition } from '../search/objectives.ts';
 import type { ArchitectureOrigin } from './sample.ts';
 import type { TrainingRun, TruthTable } from './table.ts';
@@ -165,11 +167,17 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
     matrices.set('-f1', derived((c, i) => c.p1[i] + c.cost[i])); // f1 = -P1_n - cost_n
     matrices.set('-f2', derived((c, i) => c.p2[i] - c.cost[i])); // f2 = -P2_n + cost_n
   }
+  // AZ-NAS's score: its rank aggregation over the table (a property of the set, as the search's).
+  const az = ['az_expressivity', 'az_progressivity', 'az_trainability', 'flops'];
+  if (az.every((n) => names.includes(n))) {
+    const perSeed = p.initSeeds.map((s) => azNasScores(Object.fromEntries(az.map((n) => [n, used.map((u) => value(u.arch, s, n))])) as Parameters<typeof azNasScores>[0]));
+    matrices.set('az_nas', used.map((_, i) => perSeed.map((col) => col[i])));
+  }
   const values: Record<string, number[]> = {};
   const correlations: QuantityCorrelation[] = [];
   for (const [name, m] of matrices) {
     values[name] = m.map(mean);
-    const kind = name === 'paper' || name.startsWith('-f') ? 'search' : 'proxy';
+    const kind = name === 'paper' || name.startsWith('-f') || name === 'az_nas' ? 'search' : 'proxy';
     correlations.push(correlation(name, kind, values[name], targets, seedStability(m), options));
   }
   correlations.sort((a, b) => (Number.isNaN(b.spearman) ? -Infinity : b.spearman) - (Number.isNaN(a.spearman) ? -Infinity : a.spearman));

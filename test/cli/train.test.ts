@@ -6,11 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
 import { CLI, cli, root } from './helpers.ts';
+import { realFile } from '../data/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-train-'));
 /** A run small enough for the test suite: C = 4, 64 images per split, 2 steps per epoch, 3 epochs. */
@@ -124,6 +125,17 @@ test('on a terminal (script(1) gives a pseudo-terminal): a bar per epoch with lo
   assert.match(run.stdout, /epoch 1\/1 [█░]+ [12]\/2 \| loss \d\.\d{4} \| \d+ images\/s \| ETA \d+s/);
   assert.match(run.stdout, /epoch 1\/1: loss \d\.\d{4}/);
   assert.match(run.stdout, /test \(best epoch 1\): ACC \d\.\d{4} AUC \d\.\d{4}/);
+});
+
+const breast = realFile('breastmnist');
+(breast ? test : test.skip)("--arch RUN_DIR without --dataset trains on the run's dataset, and says so", async () => {
+  const run = join(dir, 'search-run');
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(run, 'summary.json'), JSON.stringify({ dataset: { name: 'breastmnist' }, chosen: { genotype: 'paper' } }));
+  const trained = await cli(['train', '--arch', run, '--init-channels', '4', '--max-images', '16', '--epochs', '1', '--data-dir', dirname(breast!), '--out', join(dir, 'from-run')]);
+  assert.is(trained.status, 0, trained.stderr);
+  assert.match(trained.stdout, /dataset breastmnist \(the search run's; --dataset trains on another\)/);
+  assert.is(readModel('from-run').dataset.name, 'breastmnist');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

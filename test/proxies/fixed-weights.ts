@@ -5,22 +5,10 @@
 import { Conv2d, Linear } from '../../src/nn/layers.ts';
 import type { Module } from '../../src/nn/module.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
+import { hashUniform } from '../../src/proxies/hash-random.ts';
 
-function mix32(z: number): number {
-  let t = (z ^ (z >>> 16)) >>> 0;
-  t = Math.imul(t, 0x21f0aaad) >>> 0;
-  t = (t ^ (t >>> 15)) >>> 0;
-  t = Math.imul(t, 0x735a2d97) >>> 0;
-  return (t ^ (t >>> 15)) >>> 0;
-}
-
-/** n values in [0, 1) (24 bits each): u[i] = mix32(i * phi + key) / 2^24. */
-export function hashUniform(seed: number, stream: number, n: number): Float64Array {
-  const key = mix32((Math.imul(seed, 0x9e3779b1) + Math.imul(stream, 0x85ebca77) + 1) >>> 0);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = (mix32((Math.imul(i, 0x9e3779b1) + key) >>> 0) >>> 8) / 16777216;
-  return out;
-}
+/** n values in [0, 1) (24 bits each): the library's hash (src/proxies/hash-random.ts), as the golden's. */
+export { hashUniform };
 
 export const INPUT_STREAM = 1_000_000;
 

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { spearman } from '../../src/stats/rank.ts';
 import { correlateTable, correlateTables, seedHalves } from '../../src/truth/correlate.ts';
 import { fakeTable } from './helpers.ts';
+import { azNasScores } from '../../src/proxies/rank-aggregation.ts';
 
 /** Architecture a's "true" quality, and a seed-dependent wobble. */
 const quality = (a: number) => 0.6 + 0.3 * Math.sin(a * 1.7) ** 2;
@@ -84,6 +85,21 @@ test('targets, filters, failed runs, and a table against another', () => {
   const self = correlateTables(table, table, { resamples: 100 });
   assert.is(self.spearman, 1);
   assert.is(self.n, 30);
+});
+
+test("AZ-NAS's rank aggregation over the table, when the table has its four proxies", () => {
+  const az = fakeTable({
+    count: 12, seeds: 2, initSeeds: 1, auc: (a) => quality(a),
+    proxies: (a) => ({ az_expressivity: quality(a), az_progressivity: a % 3, az_trainability: -a, flops: 1000 + a }),
+  });
+  const r = correlateTable(az, { resamples: 100 });
+  const expected = azNasScores({
+    az_expressivity: az.architectures.map((_, a) => quality(a)), az_progressivity: az.architectures.map((_, a) => a % 3),
+    az_trainability: az.architectures.map((_, a) => -a), flops: az.architectures.map((_, a) => 1000 + a),
+  });
+  assert.equal(r.values.az_nas, expected);
+  assert.is(r.correlations.find((c) => c.proxy === 'az_nas')!.kind, 'search');
+  assert.not.ok('az_nas' in correlateTable(table, { resamples: 100 }).values, 'absent without its proxies');
 });
 
 test.run();
