@@ -1,8 +1,9 @@
 // `mednas replay CKPT|RUN_DIR`: a search generation by generation from its checkpoint alone (no GPU):
 // front, hypervolume, best values, timings, each generation recomputed from the stored raw values
-// and checked against the record. `--verify N` re-scores N stored architectures on the device.
+// and checked against the record with the recorded objectives (paper or rank), then the refinement
+// (its plan and choice checked too). `--verify N` re-scores N stored architectures on the device.
 import type { CAC } from 'cac';
-import { replaySearch, verifySearch, type ReplayedGeneration } from '../src/index.ts';
+import { replayRefinement, replaySearch, verifySearch, type ReplayedGeneration, type ReplayedRefinement } from '../src/index.ts';
 import { initNode, loadDataset, readSearchCheckpoint, searchCheckpointPath } from '../src/node/index.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { intValue, optional, pathValue, stringValue } from './options.ts';
@@ -29,6 +30,22 @@ function generationDetail(g: ReplayedGeneration, proxies: readonly string[]): st
   return lines;
 }
 
+function refinementDetail(r: ReplayedRefinement): string[] {
+  const f = r.record;
+  const metric = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+  const lines = [`refine: ${f.candidates.length} of ${f.planned.length} candidate(s) trained, ${f.train.epochs} epoch(s) each (C = ${f.train.initChannels}, batch ${f.train.batchSize}, lr ${f.train.lr}, seed ${f.train.seed}${f.train.maxImages !== null ? `, ${f.train.maxImages} images per split` : ''})`];
+  f.planned.forEach((key, i) => {
+    const c = f.candidates[i];
+    const mark = f.chosen === key ? '*' : ' ';
+    lines.push(c
+      ? `  ${mark} ${i + 1}. val AUC ${metric(c.valAuc)}, ACC ${metric(c.valAcc)} (epoch ${c.bestEpoch + 1}); test AUC ${metric(c.testAuc)}, ACC ${metric(c.testAcc)}; ${seconds(c.seconds * 1000)}${c.failure ? ` [failed: ${c.failure}]` : ''}  ${key}`
+      : `    ${i + 1}. not trained yet  ${key}`);
+  });
+  lines.push(f.chosen ? `  chosen: ${f.chosen} (the best validation AUC; * above)` : '  chosen: none yet (resume the search to train the rest)');
+  for (const d of r.differences) lines.push(`  DIFFERS: ${d}`);
+  return lines;
+}
+
 async function run(arg: string, flags: ReplayFlags): Promise<number> {
   const path = await searchCheckpointPath(stringValue(arg, 'CKPT'));
   const verify = optional(flags.verify, (v) => intValue(v, '--verify', { min: 1, max: 100_000 }));
@@ -39,19 +56,23 @@ async function run(arg: string, flags: ReplayFlags): Promise<number> {
   const shown = gen === undefined ? replayed : [replayed[gen - 1]];
   const proxies = [...c.config.proxies, 'flops'];
   const mismatches = replayed.filter((g) => g.differences.length > 0);
+  const refinement = replayRefinement(c);
   if (flags.json) {
     console.log(JSON.stringify({ event: 'checkpoint', path, config: c.config, dataset: c.dataset.name, adapter: c.adapter, generationsDone: c.history.length, finished: c.finished, architectures: c.archive.length, elapsedMs: c.elapsedMs, sessions: c.sessions }));
     for (const g of shown) console.log(JSON.stringify({ event: 'generation', ...g.record, differences: g.differences }, jsonReplacer));
+    if (refinement && gen === undefined) console.log(JSON.stringify({ event: 'refine', ...refinement.record, plan: refinement.plan, differences: refinement.differences }, jsonReplacer));
   } else {
-    console.log(`${path}: ${c.config.dataset}, ${c.config.algorithm} population ${c.config.popSize}, ${c.history.length} of ${c.config.generations} generations${c.finished ? ' (finished)' : ''}, ${c.archive.length} architectures, ${seconds(c.elapsedMs)} on ${c.adapter.description}`);
+    const objectives = c.config.objectives === 'rank' ? `rank objectives over ${c.config.proxies.join(', ')} (f1 = -S_n, f2 = flops_n)` : `paper objectives, ${c.config.proxies.join(' + ')} + flops`;
+    console.log(`${path}: ${c.config.dataset}, ${c.config.algorithm} population ${c.config.popSize}, ${objectives}, ${c.history.length} of ${c.config.generations} generations${c.finished ? ' (finished)' : ''}, ${c.archive.length} architectures, ${seconds(c.elapsedMs)} on ${c.adapter.description}`);
     for (const g of shown) {
       console.log(generationLine(g.record, c.config.generations, null));
       for (const l of generationDetail(g, proxies)) console.log(l);
       for (const d of g.differences) console.log(`  DIFFERS: ${d}`);
     }
+    if (refinement && gen === undefined) for (const l of refinementDetail(refinement)) console.log(l);
     console.log(mismatches.length === 0 ? `replay: every generation's front, hypervolume and best values recomputed from the stored values equal the record` : `replay: ${mismatches.length} generation(s) differ from the record`);
   }
-  let failed = mismatches.length > 0;
+  let failed = mismatches.length > 0 || (refinement?.differences.length ?? 0) > 0;
   if (verify !== undefined) {
     const dataset = await loadDataset(c.config.dataset, { dataDir });
     const rt = await initNode(gpuInitOptions(flags));

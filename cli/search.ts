@@ -1,16 +1,17 @@
 // `mednas search`: MSTF-NAS on a dataset. Every argument is checked before the GPU is opened; the
 // run directory gets checkpoint.mednas after every generation (atomically), then the chosen
 // architecture's picture, the report page (unless --no-report) and summary.json, which names only
-// files that were written. An existing checkpoint is never overwritten
-// unless the run continues it (--resume) or the user asks (--force).
+// files that were written. With --refine K the K best members of the final front are then trained
+// briefly and the best on validation is chosen (a checkpoint after every candidate). An existing
+// checkpoint is never overwritten unless the run continues it (--resume) or the user asks (--force).
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ALGORITHMS, checkSearchConfig, datasetShape, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, PICK_RULES, SEARCH_PRESETS, SYNFLOW_SCALES,
-  search, searchConfigDifferences, searchPreset, searchSummaryJson, defaultScorer,
-  type AlgorithmName, type ArchitectureScorer, type PickRule, type SearchCheckpoint, type SearchConfig, type SearchPresetName,
-  type SearchResult, type SynflowScale,
+  ALGORITHMS, checkSearchConfig, datasetShape, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES,
+  SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
+  type AlgorithmName, type ArchitectureScorer, type ObjectiveKind, type PickRule, type RefineProgress, type RefineSettings, type SearchCheckpoint,
+  type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
   initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
@@ -25,6 +26,7 @@ interface SearchFlags {
   algo?: unknown;
   pop?: unknown;
   gens?: unknown;
+  objectives?: unknown;
   proxies?: unknown;
   proxyBatch?: unknown;
   initChannels?: unknown;
@@ -32,6 +34,9 @@ interface SearchFlags {
   preset?: unknown;
   synflowScale?: unknown;
   pick?: unknown;
+  refine?: unknown;
+  refineEpochs?: unknown;
+  refineMaxImages?: unknown;
   out?: unknown;
   dataDir?: unknown;
   resume?: boolean;
@@ -43,8 +48,12 @@ interface SearchFlags {
   adapter?: unknown;
 }
 
-/** Test hooks: SIGKILL before renaming generation G's checkpoint; faults at the Nth architecture scored. */
+/**
+ * Test hooks: SIGKILL before renaming generation G's checkpoint; SIGKILL at the first training step
+ * of the Nth refinement candidate (1-based); faults at the Nth architecture scored.
+ */
 const KILL_HOOK = 'MEDNAS_TEST_KILL_BEFORE_RENAME';
+const REFINE_KILL_HOOK = 'MEDNAS_TEST_KILL_DURING_REFINE';
 const FAULT_HOOK = 'MEDNAS_TEST_SCORE_FAULTS';
 
 type Override = { flag: string; field: keyof SearchConfig; value: SearchConfig[keyof SearchConfig] };
@@ -55,10 +64,8 @@ function flagOverrides(f: SearchFlags): Override[] {
   add('--algo', 'algorithm', optional(f.algo, (v) => choiceValue<AlgorithmName>(v, '--algo', ALGORITHMS)));
   add('--pop', 'popSize', optional(f.pop, (v) => intValue(v, '--pop', { min: 2, max: 10_000 })));
   add('--gens', 'generations', optional(f.gens, (v) => intValue(v, '--gens', { min: 1, max: 100_000 })));
-  add('--proxies', 'proxies', optional(f.proxies, (v) => {
-    const list = listValue(v, '--proxies', stringValue, { min: 2, max: 2 });
-    return [list[0], list[1]] as [string, string];
-  }));
+  add('--objectives', 'objectives', optional(f.objectives, (v) => choiceValue<ObjectiveKind>(v, '--objectives', OBJECTIVE_KINDS)));
+  add('--proxies', 'proxies', optional(f.proxies, (v) => listValue(v, '--proxies', stringValue, { min: 1 })));
   add('--proxy-batch', 'proxyBatch', optional(f.proxyBatch, (v) => intValue(v, '--proxy-batch', { min: 2, max: 100_000 })));
   add('--init-channels', 'initChannels', optional(f.initChannels, (v) => {
     const c = intValue(v, '--init-channels', { min: 4, max: 4096 });
@@ -72,7 +79,10 @@ function flagOverrides(f: SearchFlags): Override[] {
 }
 
 function describeCheckpoint(c: SearchCheckpoint): string {
-  return `${c.config.dataset}, ${c.config.algorithm}, generation ${c.history.length} of ${c.config.generations}${c.finished ? ', finished' : ''}`;
+  const refining = !c.finished && c.config.refine && c.history.length >= c.config.generations
+    ? `, refinement ${c.refine?.candidates.length ?? 0} of ${c.refine?.planned.length ?? c.config.refine.candidates} candidates trained`
+    : '';
+  return `${c.config.dataset}, ${c.config.algorithm}, generation ${c.history.length} of ${c.config.generations}${refining}${c.finished ? ', finished' : ''}`;
 }
 
 /** The faults of MEDNAS_TEST_SCORE_FAULTS ("2:nan,4:oom,6:build": the Nth architecture this process scores). */
@@ -98,34 +108,103 @@ function killHook(): (generation: number) => (() => void) | undefined {
   return (g) => (at !== undefined && Number(at) === g ? () => process.kill(process.pid, 'SIGKILL') : undefined);
 }
 
-/** The config of this run: the checkpoint's when resuming (flags must agree), else preset + flags. */
+/** MEDNAS_TEST_KILL_DURING_REFINE=N: SIGKILL at the first training step of the Nth candidate. */
+function refineKillHook(): (p: RefineProgress) => void {
+  const at = process.env[REFINE_KILL_HOOK];
+  return (p) => {
+    if (at !== undefined && p.type === 'train' && p.index + 1 === Number(at) && p.event.type === 'step') process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/** How the CLI shows refinement: a line at its start and one per candidate (JSON: one event each). */
+function refineReporter(json: boolean): (p: RefineProgress) => void {
+  const metric = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+  return (p) => {
+    if (p.type === 'train') {
+      if (json && p.event.type === 'epoch') {
+        const r = p.event.record;
+        console.log(JSON.stringify({ event: 'refine-epoch', index: p.index, total: p.total, key: p.key, epoch: r.epoch, epochs: p.event.epochs, trainLoss: r.trainLoss, val: r.val, seconds: r.seconds }, jsonReplacer));
+      }
+      return;
+    }
+    if (json) {
+      const body = p.type === 'start'
+        ? { requested: p.requested, planned: p.planned, done: p.done, train: p.train }
+        : p.type === 'candidate'
+          ? { index: p.index, total: p.total, ...p.candidate }
+          : { chosen: p.record.chosen, seconds: p.record.candidates.reduce((s, c) => s + c.seconds, 0) };
+      console.log(JSON.stringify({ event: `refine-${p.type}`, ...body }, jsonReplacer));
+      return;
+    }
+    if (p.type === 'start') {
+      const t = p.train;
+      const fewer = p.planned.length < p.requested ? ` (${p.requested} asked for; the final front holds ${p.planned.length} distinct architecture(s), so all of them)` : '';
+      console.log(`refine: training the first ${p.planned.length} member(s) of the final front${fewer} for ${t.epochs} epoch(s) each (quick protocol: C = ${t.initChannels}, batch ${t.batchSize}, lr ${t.lr}, seed ${t.seed}${t.maxImages !== null ? `, the first ${t.maxImages} images of each split` : ''}); choosing by validation AUC${p.done ? `; ${p.done} already trained` : ''}`);
+    } else if (p.type === 'candidate') {
+      const c = p.candidate;
+      console.log(`refine ${p.index + 1}/${p.total}: ${c.key}: ${c.failure ? `failed (${c.failure}); it counts as the worst` : `val AUC ${metric(c.valAuc)}, ACC ${metric(c.valAcc)} (epoch ${c.bestEpoch + 1} of ${c.epochs})`}; ${seconds(c.seconds * 1000)}`);
+    }
+  };
+}
+
+/** The refine settings the flags ask for (undefined: no refine flag), on top of `base` (a resumed search's). */
+function refineFlags(f: SearchFlags, base: RefineSettings | null): RefineSettings | undefined {
+  const candidates = optional(f.refine, (v) => intValue(v, '--refine', { min: 1, max: 10_000 }));
+  const epochs = optional(f.refineEpochs, (v) => intValue(v, '--refine-epochs', { min: 1, max: 100_000 }));
+  const maxImages = optional(f.refineMaxImages, (v) => intValue(v, '--refine-max-images', { min: 2 }));
+  if (candidates === undefined && epochs === undefined && maxImages === undefined) return undefined;
+  const k = candidates ?? base?.candidates;
+  if (k === undefined) throw new CliUsageError(`${epochs !== undefined ? '--refine-epochs' : '--refine-max-images'} sets how --refine trains its candidates: add --refine K (how many members of the final front to train)`);
+  return { candidates: k, epochs: epochs ?? base?.epochs ?? DEFAULT_REFINE_EPOCHS, maxImages: maxImages ?? base?.maxImages ?? null };
+}
+
+/** The config of this run: the checkpoint's when resuming (flags must agree; refine flags may add refinement), else preset + flags. */
 function runConfig(flags: SearchFlags, resume: SearchCheckpoint | null, out: string): SearchConfig {
   const preset = optional(flags.preset, (v) => choiceValue<SearchPresetName>(v, '--preset', SEARCH_PRESETS));
   const overrides = flagOverrides(flags);
   const dataset = optional(flags.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name);
+  let config: SearchConfig;
   if (resume) {
+    const refine = refineFlags(flags, resume.config.refine);
     const asked: SearchConfig = {
       ...resume.config, ...(dataset ? { dataset } : {}), ...(preset ? searchPreset(preset, dataset ?? resume.config.dataset, resume.config.seed) : {}),
-      ...Object.fromEntries(overrides.map((o) => [o.field, o.value])),
+      ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), refine: refine ?? resume.config.refine,
     };
-    const diff = searchConfigDifferences(resume.config, asked);
+    const diff = resumeDifferences(resume, asked);
     if (diff.length) {
-      throw new CliUsageError(`--resume: the search in ${out} was started with other settings (${diff.join('; ')}); a resumed search keeps its settings: drop those flags, or start a new search with another --out`);
+      const refineNote = resume.refine !== null && diff.some((d) => d.startsWith('refine:')) ? ' (the refinement has begun, so its settings stay too)' : '';
+      throw new CliUsageError(`--resume: the search in ${out} was started with other settings (${diff.join('; ')})${refineNote}; a resumed search keeps its settings: drop those flags, or start a new search with another --out`);
     }
-    return resume.config;
+    config = asked;
+  } else {
+    const name = dataset ?? 'synthetic';
+    const seed = overrides.find((o) => o.field === 'seed')?.value as number | undefined;
+    config = {
+      ...searchPreset(preset ?? 'quick', name, seed ?? 0), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
+      refine: refineFlags(flags, null) ?? null,
+    };
   }
-  const name = dataset ?? 'synthetic';
-  const seed = overrides.find((o) => o.field === 'seed')?.value as number | undefined;
-  return { ...searchPreset(preset ?? 'quick', name, seed ?? 0), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick' };
+  if (config.objectives === 'paper' && config.proxies.length !== 2) {
+    throw new CliUsageError(`--proxies: got ${config.proxies.join(',')}; the paper's objectives take exactly two (P1,P2 of f1 = -P1 - flops, f2 = -P2 + flops): name two, or add --objectives rank to rank any number`);
+  }
+  return config;
+}
+
+/** What the pick rule picks, in words. */
+function pickRuleText(config: SearchConfig): string {
+  if (config.pick === 'knee') return 'knee of the front';
+  return config.objectives === 'rank' ? 'largest S_n' : `largest ${config.proxies.join('_n + ')}_n`;
 }
 
 function frontTable(result: SearchResult): string[] {
-  const [p1, p2] = result.config.proxies;
-  const head = ['', 'f1', 'f2', p1, p2 === 'synflow' ? 'ln synflow' : p2, 'params', 'FLOPs', 'genotype'];
+  const proxies = result.config.proxies;
+  const rank = result.config.objectives === 'rank';
+  // Rank objectives: f1 = -S_n, f2 = FLOPs_n, shown as S_n and FLOPs_n.
+  const head = ['', ...(rank ? ['S_n', 'FLOPs_n'] : ['f1', 'f2']), ...proxies.map((p) => (p === 'synflow' ? 'ln synflow' : p)), 'params', 'FLOPs', 'genotype'];
   const rows = result.front.map((m) => [
     m.record.key === result.chosen.record.key ? '*' : '',
-    m.objectives[0].toFixed(4), m.objectives[1].toFixed(4),
-    short(shownValue(m.record, p1)), short(shownValue(m.record, p2)),
+    ...(rank ? [(m.normalised.s ?? NaN).toFixed(4), m.normalised.cost.toFixed(4)] : [m.objectives[0].toFixed(4), m.objectives[1].toFixed(4)]),
+    ...proxies.map((p) => short(shownValue(m.record, p))),
     m.record.params.toLocaleString('en-US'), short(m.record.flops), m.record.key,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -157,17 +236,26 @@ async function run(flags: SearchFlags): Promise<number> {
   };
   if (json) console.log(JSON.stringify(startLine));
   else {
-    console.log(`search: ${config.dataset}, ${config.algorithm} population ${config.popSize} for ${config.generations} generations; proxies ${config.proxies.join(' + ')} + flops (synflow ${config.synflowScale}); C = ${config.initChannels}, proxy batch ${config.proxyBatch}, seed ${config.seed}`);
+    const objectives = config.objectives === 'rank' ? `rank objectives: S = ranks of ${config.proxies.join(', ')}; f1 = -S_n, f2 = flops_n` : `proxies ${config.proxies.join(' + ')} + flops`;
+    const refine = config.refine ? `; then refine the ${config.refine.candidates} best of the front (${config.refine.epochs} epoch(s) each)` : '';
+    console.log(`search: ${config.dataset}, ${config.algorithm} population ${config.popSize} for ${config.generations} generations; ${objectives} (synflow ${config.synflowScale}); C = ${config.initChannels}, proxy batch ${config.proxyBatch}, seed ${config.seed}${refine}`);
     console.log(`run directory: ${out}${resume ? ` (resuming after generation ${resume.history.length})` : ''}; ${rt.adapterInfo.description}`);
   }
   const reporter = searchReporter({ json, popSize: config.popSize, generations: config.generations });
   const kill = killHook();
+  const refineKill = refineKillHook();
+  const refineShow = refineReporter(json);
   let result: SearchResult;
   try {
     result = await search({
       config, dataset, rt, resumeFrom: resume ?? undefined, scorer: faultScorer(process.env[FAULT_HOOK]),
       onArchitecture: reporter.onArchitecture, onGeneration: reporter.onGeneration,
-      saveCheckpoint: (c, bytes) => writeSearchCheckpoint(checkpointPath, bytes, { beforeRename: kill(c.history.length) }),
+      onRefine: (p) => {
+        refineKill(p);
+        refineShow(p);
+      },
+      // The generation hook fires on generation checkpoints only (refinement's have a refine record).
+      saveCheckpoint: (c, bytes) => writeSearchCheckpoint(checkpointPath, bytes, { beforeRename: c.refine === null ? kill(c.history.length) : undefined }),
     });
   } finally {
     reporter.close();
@@ -180,16 +268,26 @@ async function run(flags: SearchFlags): Promise<number> {
   const chosen = result.chosen.record;
   if (json) {
     console.log(JSON.stringify({
-      event: 'done', out, chosen: { key: chosen.key, genotype: chosen.genotype, values: chosen.values, logValues: chosen.logValues, params: chosen.params, flops: chosen.flops, objectives: result.chosen.objectives },
+      event: 'done', out, chosen: { key: chosen.key, genotype: chosen.genotype, values: chosen.values, logValues: chosen.logValues, params: chosen.params, flops: chosen.flops, objectives: result.chosen.objectives, rule: result.refine?.chosen ? 'refine' : config.pick },
+      zeroCost: { key: result.zeroCost.record.key, rule: config.pick },
+      refine: result.refine,
       front: result.front.map((m) => ({ key: m.record.key, objectives: m.objectives, params: m.record.params, flops: m.record.flops })),
       architecturesScored: result.archive.length, elapsedMs: result.elapsedMs, summary: join(out, SEARCH_SUMMARY_FILE), picture: join(out, SEARCH_PICTURE_FILE), report, trainCommand,
     }, jsonReplacer));
     return 0;
   }
   console.log('');
-  console.log(`chosen (${config.pick === 'score' ? `largest ${config.proxies.join('_n + ')}_n` : 'knee of the front'}): ${chosen.key}`);
+  const refined = result.refine?.chosen ? result.refine : null;
+  const best = refined?.candidates.find((c) => c.key === refined.chosen);
+  console.log(refined && best
+    ? `chosen (refined: the best validation AUC, ${Number.isFinite(best.valAuc) ? best.valAuc.toFixed(4) : 'n/a'}, of ${refined.candidates.length} candidate(s) trained ${refined.train.epochs} epoch(s) each): ${chosen.key}`
+    : `chosen (${pickRuleText(config)}): ${chosen.key}`);
   console.log(formatGenotype(chosen.genotype).split('\n').map((l) => `  ${l}`).join('\n'));
   console.log(`  ${Object.entries(chosen.values).map(([p, v]) => `${p} ${short(v)}`).join(', ')}${chosen.logValues.synflow !== undefined ? ` (ln synflow ${short(chosen.logValues.synflow)})` : ''}; ${chosen.params.toLocaleString('en-US')} parameters at C = ${config.initChannels}`);
+  if (refined) {
+    const spent = refined.candidates.reduce((s, c) => s + c.seconds, 0);
+    console.log(`  the ${pickRuleText(config)} alone gives ${result.zeroCost.record.key === chosen.key ? 'the same architecture' : result.zeroCost.record.key}; refinement cost ${seconds(spent * 1000)} (${seconds((spent * 1000) / Math.max(1, refined.candidates.length))} per candidate)`);
+  }
   console.log(`final front (${result.front.length} of ${result.population.length}; * = chosen):`);
   for (const line of frontTable(result)) console.log(`  ${line}`);
   console.log(`${result.archive.length} architectures scored in ${seconds(result.elapsedMs)}${result.checkpoint.sessions > 1 ? ` over ${result.checkpoint.sessions} runs` : ''}`);
@@ -232,12 +330,16 @@ export function registerSearch(cli: CAC): void {
     .option('--algo <name>', 'nsga2 or moead')
     .option('--pop <P>', 'Population (MOEA/D: weight vectors)')
     .option('--gens <G>', 'Generations (the first is the initial population)')
-    .option('--proxies <list>', 'P1,P2 of f1 = -P1 - flops, f2 = -P2 + flops (default jacob_cov,synflow; e.g. fisher,synflow)')
+    .option('--objectives <kind>', 'paper (eq. 1: f1 = -P1_n - flops_n, f2 = -P2_n + flops_n; the default) or rank (f1 = -S_n, f2 = flops_n, S = AZ-NAS rank aggregate of --proxies)')
+    .option('--proxies <list>', 'paper: P1,P2 (default jacob_cov,synflow; e.g. fisher,synflow); rank: any registered proxies, e.g. naswot,zico,meco')
     .option('--proxy-batch <N>', 'Images in the proxy batch')
     .option('--init-channels <C>', 'Stem channels C of the networks scored, a multiple of 4')
     .option('--seed <S>', 'Seed of the optimiser, the proxy batch and the weights (default 0)')
     .option('--synflow-scale <s>', 'log (ln synflow enters the normalisation; the default) or raw (the reference code)')
-    .option('--pick <rule>', 'score (largest P1_n + P2_n; the default) or knee (of the final front)')
+    .option('--pick <rule>', 'score (largest P1_n + P2_n, or S_n for rank objectives; the default) or knee (of the final front)')
+    .option('--refine <K>', 'Then train the K best members of the final front (pick rule order) briefly and choose the best validation AUC')
+    .option('--refine-epochs <E>', `Epochs per refine candidate under the quick protocol (default ${DEFAULT_REFINE_EPOCHS})`)
+    .option('--refine-max-images <N>', 'Refine on only the first N images of each split (quick checks)')
     .option('--out <dir>', 'Run directory (default: runs/search-DATASET)')
     .option('--resume', 'Continue the search in --out from its last checkpoint, with its settings')
     .option('--force', 'Start again in an --out that holds a checkpoint (replaced after the first new generation)')
@@ -247,5 +349,7 @@ export function registerSearch(cli: CAC): void {
     .example('mednas search')
     .example('mednas search --dataset breastmnist --pop 20 --gens 10 --out runs/breast')
     .example('mednas search --out runs/breast --resume')
+    .example('mednas search --objectives rank --proxies naswot,zico,meco --dataset breastmnist')
+    .example('mednas search --dataset breastmnist --refine 3 --refine-epochs 5')
     .action(async (flags: SearchFlags) => run(flags));
 }

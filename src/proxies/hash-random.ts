@@ -6,7 +6,7 @@
 // statistical generator for anything else: it is 24 bits per value and has no state.
 
 /** The 32-bit avalanche hash of mednas's Rng and of the golden's `mix32`. */
-function mix32(z: number): number {
+export function mix32(z: number): number {
   let t = (z ^ (z >>> 16)) >>> 0;
   t = Math.imul(t, 0x21f0aaad) >>> 0;
   t = (t ^ (t >>> 15)) >>> 0;

@@ -68,6 +68,7 @@ import { setBatchNormMode } from './bn-modes.ts';
 import { ProxyInputError } from './errors.ts';
 import { readScalars } from './scalars.ts';
 import type { ProxyContext, ProxyDefinition, ProxyOutcome, ScorableNetwork } from './types.ts';
+import { mix32 } from './hash-random.ts';
 
 /** Images per packed f32 word: every sum of distinct powers of two below 2^24 is exact in f32. */
 export const SWAP_BITS_PER_WORD = 24;
@@ -119,14 +120,6 @@ export function swapRegularFactor(params: number, reg: SwapRegulariser): number 
 export interface PatternBlock {
   readonly offset: number;
   readonly positions: number;
-}
-
-function mix32(z: number): number {
-  let t = (z ^ (z >>> 16)) >>> 0;
-  t = Math.imul(t, 0x21f0aaad) >>> 0;
-  t = (t ^ (t >>> 15)) >>> 0;
-  t = Math.imul(t, 0x735a2d97) >>> 0;
-  return (t ^ (t >>> 15)) >>> 0;
 }
 
 /**

@@ -5,8 +5,8 @@
 import { Archive } from '../search/archive.ts';
 import type { SearchCheckpoint } from '../search/checkpoint.ts';
 import { objectiveDefinition } from '../search/config.ts';
-import { generationSpace } from '../search/history.ts';
-import { HYPERVOLUME_REFERENCE } from '../search/objectives.ts';
+import { BEST_S_N, generationSpace } from '../search/history.ts';
+import { HYPERVOLUME_REFERENCE, lowerIsBetter, type ObjectiveKind, type SearchObjectives } from '../search/objectives.ts';
 
 export const REPORT_DATA_FORMAT = 'mednas-report-data';
 export const REPORT_DATA_VERSION = 1;
@@ -44,9 +44,18 @@ export interface ReportGeneration {
 export interface ReportData {
   readonly format: typeof REPORT_DATA_FORMAT;
   readonly version: typeof REPORT_DATA_VERSION;
-  /** The names of P1, P2 and the cost, and how each is shown ('ln synflow'). */
+  /** paper: f1 = -P1_n - FLOPs_n, f2 = -P2_n + FLOPs_n; rank: f1 = -S_n, f2 = FLOPs_n. */
+  readonly objectives: ObjectiveKind;
+  /** The objective plot's axis labels (what f1 and f2 are). */
+  readonly axes: readonly [string, string];
+  /**
+   * The values recorded as best per generation, and how each is shown ('ln synflow'): P1, P2 and
+   * the cost (paper); S_n, the ranked proxies and the cost (rank).
+   */
   readonly proxies: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+  /** The title of each value's plot over generations ('smallest FLOPs', 'best ln synflow', ...). */
+  readonly titles: Readonly<Record<string, string>>;
   readonly generationsPlanned: number;
   readonly reference: readonly [number, number];
   readonly architectures: readonly ReportArchitecture[];
@@ -57,7 +66,15 @@ export interface ReportData {
 
 /** How a proxy's values are shown: synflow on the log scale is ln synflow. */
 export function proxyLabel(proxy: string, synflowScale: string): string {
+  if (proxy === BEST_S_N) return 'mean S_n';
   return proxy === 'synflow' && synflowScale === 'log' ? 'ln synflow' : proxy;
+}
+
+/** The title of a value's plot over generations. */
+function bestTitle(proxy: string, def: SearchObjectives, synflowScale: string): string {
+  if (proxy === BEST_S_N) return 'mean S_n of the population (rank aggregate, over everything scored so far)';
+  const label = proxyLabel(proxy, synflowScale);
+  return proxy === def.cost ? `smallest ${label === 'flops' ? 'FLOPs' : label} in the population` : `${lowerIsBetter(def, proxy) ? 'smallest' : 'best'} ${label} in the population`;
 }
 
 /** Six decimals: far below what a plot shows, and it keeps the page small. */
@@ -89,12 +106,15 @@ export function reportData(c: SearchCheckpoint, chosenKey: string): ReportData {
       front,
     };
   });
-  const proxies = [...def.scores, def.cost];
+  const proxies = [...(c.config.objectives === 'rank' ? [BEST_S_N] : []), ...def.scores, def.cost];
   return {
     format: REPORT_DATA_FORMAT,
     version: REPORT_DATA_VERSION,
+    objectives: c.config.objectives,
+    axes: c.config.objectives === 'rank' ? ['f1 = -S_n', 'f2 = FLOPs_n'] : ['f1 = -P1_n - FLOPs_n', 'f2 = -P2_n + FLOPs_n'],
     proxies,
     labels: Object.fromEntries(proxies.map((p) => [p, proxyLabel(p, c.config.synflowScale)])),
+    titles: Object.fromEntries(proxies.map((p) => [p, bestTitle(p, def, c.config.synflowScale)])),
     generationsPlanned: c.config.generations,
     reference: HYPERVOLUME_REFERENCE,
     architectures: records.map((r) => ({ key: r.key, generation: r.generation, params: r.params, flops: r.flops, failed: r.failure !== null })),

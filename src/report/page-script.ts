@@ -70,7 +70,7 @@ export const PAGE_SCRIPT = String.raw`
     width: widthOf(scatterEl, 960),
     height: 420,
     scales: { x: { time: false, range: [-2.05, 0.05] }, y: { range: [-1.05, 1.05] } },
-    axes: [{ label: 'f1 = -P1_n - FLOPs_n' }, { label: 'f2 = -P2_n + FLOPs_n' }],
+    axes: [{ label: data.axes[0] }, { label: data.axes[1] }],
     legend: { live: false },
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     series: [
@@ -130,8 +130,7 @@ export const PAGE_SCRIPT = String.raw`
   var hypervolume = lineChart('hypervolume-plot', 'hypervolume of the front (reference ' + data.reference.join(', ') + ')',
     [{ label: 'hypervolume', color: COLORS.front, values: data.generations.map(function (g) { return g.hypervolume; }) }], 960);
   var best = data.proxies.map(function (p, i) {
-    var what = p === 'flops' ? 'smallest FLOPs' : 'best ' + data.labels[p];
-    return lineChart('best-plot-' + i, what + ' in the population',
+    return lineChart('best-plot-' + i, data.titles[p],
       [{ label: data.labels[p], color: ['#2f74d0', '#2b9348', '#7b2cbf'][i % 3], values: data.generations.map(function (g) { return g.best[p]; }) }], 320);
   });
   var times = lineChart('times-plot', 'time per generation (s)', [

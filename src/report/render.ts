@@ -44,14 +44,16 @@ function genes(m: PopulationMember): string {
 }
 
 function frontTable(r: SearchResult): string {
-  const [p1, p2] = r.config.proxies;
   const scale = r.config.synflowScale;
-  const head = row(['', 'f1', 'f2', esc(proxyLabel(p1, scale)), esc(proxyLabel(p2, scale)), 'params', 'FLOPs', 'genotype'], 'th');
+  const rank = r.config.objectives === 'rank';
+  // Rank objectives: f1 = -S_n and f2 = FLOPs_n, shown as S_n and FLOPs_n, then each proxy's value.
+  const head = row(['', ...(rank ? ['S_n', 'FLOPs_n'] : ['f1', 'f2']), ...r.config.proxies.map((p) => esc(proxyLabel(p, scale))), 'params', 'FLOPs', 'genotype'], 'th');
   const body = r.front.map((m) => {
     const chosen = m.record.key === r.chosen.record.key;
     return `<tr${chosen ? ' class="chosen"' : ''}>${[
-      chosen ? '<span title="chosen">&#9733;</span>' : '', num(m.objectives[0]), num(m.objectives[1]),
-      num(shownValue(m, p1, scale)), num(shownValue(m, p2, scale)), int(m.record.params), flops(m.record.flops),
+      chosen ? '<span title="chosen">&#9733;</span>' : '',
+      ...(rank ? [num(m.normalised.s ?? NaN), num(m.normalised.cost)] : [num(m.objectives[0]), num(m.objectives[1])]),
+      ...r.config.proxies.map((p) => num(shownValue(m, p, scale))), int(m.record.params), flops(m.record.flops),
       genes(m) + (m.record.failure ? `<div class="failed">failed: ${esc(m.record.failure)}</div>` : ''),
     ].map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
@@ -61,8 +63,14 @@ function frontTable(r: SearchResult): string {
 function chosenSection(r: SearchResult, pictureSvg: string | undefined): string {
   const m = r.chosen;
   const scale = r.config.synflowScale;
-  const rule = r.config.pick === 'score' ? `the largest ${r.config.proxies.join('_n + ')}_n in the final population` : 'the knee of the final front';
+  const zeroCostRule = pickRuleText(r);
+  const rule = r.refine?.chosen
+    ? `the best validation AUC among the ${r.refine.candidates.length} members of the final front trained for ${r.refine.train.epochs} epoch(s) (the pick rule alone, ${zeroCostRule}, gives ${r.zeroCost.record.key === m.record.key ? 'the same one' : r.zeroCost.record.key})`
+    : zeroCostRule;
   const values: [string, string][] = r.config.proxies.map((p) => [proxyLabel(p, scale), num(shownValue(m, p, scale))]);
+  const normalised: [string, string] = r.config.objectives === 'rank'
+    ? ['S_n, FLOPs_n', `${num(m.normalised.s ?? NaN)}, ${num(m.normalised.cost)}`]
+    : ['P1_n, P2_n, FLOPs_n', `${num(m.normalised.p1 ?? NaN)}, ${num(m.normalised.p2 ?? NaN)}, ${num(m.normalised.cost)}`];
   const picture = pictureSvg
     ? `<img class="picture" alt="the chosen architecture's cells" src="${svgDataUrl(pictureSvg)}">`
     : `<p class="note">No picture was given: <code>mednas arch show ${esc(m.record.key)} --svg chosen.svg</code> draws it.</p>`;
@@ -71,10 +79,42 @@ function chosenSection(r: SearchResult, pictureSvg: string | undefined): string 
 ${pairs([
     ['genotype', m.record.key], ...values, ['params', int(m.record.params)], ['FLOPs', flops(m.record.flops)],
     ['f1, f2 (final population)', `${num(m.objectives[0])}, ${num(m.objectives[1])}`],
-    ['P1_n, P2_n, FLOPs_n', `${num(m.normalised.p1)}, ${num(m.normalised.p2)}, ${num(m.normalised.cost)}`],
+    normalised,
   ])}
 <pre>${esc(formatGenotype(m.record.genotype))}</pre>
 ${picture}`;
+}
+
+/** The pick rule in words. */
+function pickRuleText(r: SearchResult): string {
+  if (r.config.pick === 'knee') return 'the knee of the final front';
+  return r.config.objectives === 'rank' ? 'the largest S_n in the final population' : `the largest ${r.config.proxies.join('_n + ')}_n in the final population`;
+}
+
+/** The refinement's candidates, their validation (and, for information, test) metrics, the chosen one marked. */
+function refineSection(r: SearchResult): string {
+  const f = r.refine;
+  if (!f) return '';
+  const t = f.train;
+  const head = row(['', 'order', 'genotype', 'val AUC', 'val ACC', 'best epoch', 'test AUC', 'test ACC', 'seconds'], 'th');
+  const body = f.planned.map((key, i) => {
+    const c = f.candidates[i];
+    const chosen = f.chosen === key;
+    const cells = c
+      ? [num(c.valAuc), num(c.valAcc), c.bestEpoch >= 0 ? String(c.bestEpoch + 1) : 'n/a', num(c.testAuc), num(c.testAcc), c.seconds.toFixed(1)]
+      : ['not trained yet', '', '', '', '', ''];
+    return `<tr${chosen ? ' class="chosen"' : ''}>${[
+      chosen ? '<span title="chosen">&#9733;</span>' : '', String(i + 1),
+      `<code>${esc(key)}</code>${c?.failure ? `<div class="failed">failed: ${esc(c.failure)}</div>` : ''}`, ...cells,
+    ].map((x) => `<td>${x}</td>`).join('')}</tr>`;
+  });
+  const seconds = f.candidates.reduce((s, c) => s + c.seconds, 0);
+  return `<h2>Refinement</h2>
+<p class="note">The first ${f.planned.length} member(s) of the final front in the pick rule's order (${esc(pickRuleText(r))}${f.planned.length < (r.config.refine?.candidates ?? 0) ? `; ${r.config.refine!.candidates} were asked for, the front holds ${f.planned.length}` : ''}),
+each trained for ${t.epochs} epoch(s) under the quick protocol (C = ${t.initChannels}, batch ${t.batchSize}, lr ${t.lr}, seed ${t.seed}${t.maxImages !== null ? `, the first ${t.maxImages} images of each split` : ''}):
+the best validation AUC is chosen (ties: the earlier). Test metrics are shown for information; the choice never reads them.
+${f.chosen ? '' : 'Unfinished: resume the search to train the rest. '}${seconds.toFixed(1)} s of training in all.</p>
+<table class="front"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
 function settingsSection(c: SearchCheckpoint): string {
@@ -84,8 +124,10 @@ function settingsSection(c: SearchCheckpoint): string {
 <div class="columns">
 <div><h3>Search</h3>${pairs([
     ['preset', k.preset ?? 'none'], ['algorithm', k.algorithm], ['population', String(k.popSize)], ['generations', String(k.generations)],
-    ['proxies (P1, P2)', k.proxies.join(', ')], ['cost', 'flops'], ['synflow scale', k.synflowScale], ['proxy batch', String(k.proxyBatch)],
+    ['objectives', k.objectives === 'rank' ? 'rank (f1 = -S_n, f2 = FLOPs_n)' : 'paper (eq. 1)'],
+    [k.objectives === 'rank' ? 'proxies (ranked)' : 'proxies (P1, P2)', k.proxies.join(', ')], ['cost', 'flops'], ['synflow scale', k.synflowScale], ['proxy batch', String(k.proxyBatch)],
     ['C (init channels)', String(k.initChannels)], ['seed', String(k.seed)], ['pick rule', k.pick],
+    ['refine', k.refine ? `${k.refine.candidates} candidate(s), ${k.refine.epochs} epoch(s)${k.refine.maxImages !== null ? `, ${k.refine.maxImages} images per split` : ''}` : 'no'],
   ])}</div>
 <div><h3>Data</h3>${pairs([
     ['dataset', d.name], ['task', d.task], ['images', `${d.channels} x ${d.sizePx} x ${d.sizePx}`], ['classes', String(d.classes)],
@@ -119,11 +161,14 @@ ${pairs([
 }
 
 function plotsSection(data: ReportData): string {
+  const objectives = data.objectives === 'rank'
+    ? 'f1 = -S_n, f2 = FLOPs_n, where S = sum over the proxies of ln(rank / m) (m = the best; AZ-NAS), both minimised'
+    : 'f1 = -P1_n - FLOPs_n, f2 = -P2_n + FLOPs_n, both minimised';
   const G = data.generations.length;
   const best = data.proxies.map((_, i) => `<div class="plot" id="best-plot-${i}"></div>`).join('');
   return `<h2>Objective space</h2>
 <p class="note">Every architecture scored up to the generation shown, its values min-max normalised over exactly that set
-(as the recorded hypervolume is): f1 = -P1_n - FLOPs_n, f2 = -P2_n + FLOPs_n, both minimised. The front is the
+(as the recorded hypervolume is): ${objectives}. The front is the
 non-dominated part of the population in these objectives. Hover over a point for its genotype.</p>
 <div class="controls">
 <button id="play" type="button">play</button>
@@ -145,7 +190,11 @@ export function renderSearchReport(checkpoint: SearchCheckpoint, options: Search
   const data = reportData(checkpoint, r.chosen.record.key);
   const c = checkpoint;
   const title = options.title ?? `mednas search: ${c.config.dataset}, ${c.config.algorithm}`;
-  const status = c.finished ? 'finished' : `unfinished: ${c.history.length} of ${c.config.generations} generations`;
+  const status = c.finished
+    ? 'finished'
+    : c.history.length < c.config.generations
+      ? `unfinished: ${c.history.length} of ${c.config.generations} generations`
+      : `unfinished: ${c.refine?.candidates.length ?? 0} of the refinement's candidates trained`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -168,6 +217,7 @@ ${chosenSection(r, options.pictureSvg)}
 <h2>Final front</h2>
 <p class="note">The final population's non-dominated members, normalised over that population (as the pick rule sees them), by f1; &#9733; = chosen.</p>
 ${frontTable(r)}
+${refineSection(r)}
 ${settingsSection(c)}
 ${timingsSection(c)}
 </main>

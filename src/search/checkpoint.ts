@@ -1,23 +1,29 @@
 // The search checkpoint: everything a search needs to continue exactly where it stopped, and
 // everything replay shows, in the one mednas envelope (format 'mednas-search', a version, a CRC-32
-// of the payload; src/util/envelope.ts) around a msgpack payload. Written after every generation.
-// Decoding checks every field, so a damaged or foreign file is a FileFormatError naming the field,
-// never a TypeError later.
+// of the payload; src/util/envelope.ts) around a msgpack payload. Written after every generation,
+// and after every candidate of a refinement. Decoding checks every field, so a damaged or foreign
+// file is a FileFormatError naming the field, never a TypeError later.
+// Versions: 2 adds config.objectives ('paper' | 'rank'), config.refine and the `refine` record;
+// version 1 files are still read (their objectives are 'paper', with no refinement).
 import type { Nsga2State } from '../moo/nsga2.ts';
 import type { MoeadState } from '../moo/moead.ts';
 import { readDatasetId, type DatasetId } from '../train/dataset-id.ts';
+import { readTrainConfig } from '../train/model-file.ts';
 import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
 import { FieldChecker } from '../util/fields.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
 import type { ArchitectureRecord } from './archive.ts';
 import {
-  ALGORITHMS, checkSearchConfig, PICK_RULES, SEARCH_PRESETS, type AlgorithmName, type PickRule, type SearchConfig, type SearchPresetName,
+  ALGORITHMS, checkSearchConfig, PICK_RULES, SEARCH_PRESETS, type AlgorithmName, type PickRule, type RefineSettings, type SearchConfig, type SearchPresetName,
 } from './config.ts';
 import type { GenerationRecord } from './history.ts';
-import { SYNFLOW_SCALES, type SynflowScale } from './objectives.ts';
+import { OBJECTIVE_KINDS, SYNFLOW_SCALES, type ObjectiveKind, type SynflowScale } from './objectives.ts';
+import { refineChoice, type RefineCandidate, type RefineRecord } from './refine.ts';
 
 export const SEARCH_FORMAT = 'mednas-search';
-export const SEARCH_VERSION = 1;
+export const SEARCH_VERSION = 2;
+/** The versions this mednas reads. */
+export const SEARCH_VERSIONS_READ: readonly number[] = [1, 2];
 
 export interface AdapterRecord {
   readonly description: string;
@@ -42,28 +48,14 @@ export interface SearchCheckpoint {
   readonly elapsedMs: number;
   /** How many runs worked on it (1 + resumes). */
   readonly sessions: number;
-  /** All generations are done. */
+  /** The refinement stage (null: none asked, or none of its candidates trained yet). */
+  readonly refine: RefineRecord | null;
+  /** All generations are done, and the refinement when one is asked for. */
   readonly finished: boolean;
 }
 
 export function encodeSearchCheckpoint(c: SearchCheckpoint): Uint8Array {
   return encodeEnvelope(SEARCH_FORMAT, SEARCH_VERSION, c);
-}
-
-/** A number that may be NaN or infinite (proxy values): anything but a number is an error. */
-function anyNumber(f: FieldChecker, v: unknown, where: string): number {
-  if (typeof v !== 'number') f.fail(where, 'a number', v);
-  return v;
-}
-
-function numberMap(f: FieldChecker, v: unknown, where: string): Record<string, number> {
-  const r = f.record(v, where);
-  return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, anyNumber(f, x, `${where}.${k}`)]));
-}
-
-function stringMap(f: FieldChecker, v: unknown, where: string): Record<string, string> {
-  const r = f.record(v, where);
-  return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, f.string(x, `${where}.${k}`)]));
 }
 
 function choice<T extends string>(f: FieldChecker, v: unknown, where: string, choices: readonly T[]): T {
@@ -72,25 +64,41 @@ function choice<T extends string>(f: FieldChecker, v: unknown, where: string, ch
   return s as T;
 }
 
-const CONFIG_KEYS = ['preset', 'dataset', 'algorithm', 'popSize', 'generations', 'proxies', 'proxyBatch', 'initChannels', 'seed', 'synflowScale', 'pick'];
+const CONFIG_KEYS_V1 = ['preset', 'dataset', 'algorithm', 'popSize', 'generations', 'proxies', 'proxyBatch', 'initChannels', 'seed', 'synflowScale', 'pick'];
+const CONFIG_KEYS = [...CONFIG_KEYS_V1, 'objectives', 'refine'];
 
-function config(f: FieldChecker, v: unknown): SearchConfig {
+function refineSettings(f: FieldChecker, v: unknown): RefineSettings | null {
+  if (v === null) return null;
+  const r = f.record(v, 'config.refine');
+  f.keys(r, 'config.refine', ['candidates', 'epochs', 'maxImages']);
+  return {
+    candidates: f.integer(r.candidates, 'config.refine.candidates', 1),
+    epochs: f.integer(r.epochs, 'config.refine.epochs', 1),
+    maxImages: r.maxImages === null ? null : f.integer(r.maxImages, 'config.refine.maxImages', 2),
+  };
+}
+
+function config(f: FieldChecker, v: unknown, version: number): SearchConfig {
   const c = f.record(v, 'config');
-  f.keys(c, 'config', CONFIG_KEYS);
+  f.keys(c, 'config', version === 1 ? CONFIG_KEYS_V1 : CONFIG_KEYS);
+  const objectives = version === 1 ? 'paper' : choice<ObjectiveKind>(f, c.objectives, 'config.objectives', OBJECTIVE_KINDS);
   const proxies = f.array(c.proxies, 'config.proxies').map((p, i) => f.string(p, `config.proxies[${i}]`));
-  if (proxies.length !== 2) f.fail('config.proxies', 'two proxy names', c.proxies);
+  if (objectives === 'paper' && proxies.length !== 2) f.fail('config.proxies', 'two proxy names (the paper\'s objectives)', c.proxies);
+  if (proxies.length < 1) f.fail('config.proxies', 'at least one proxy name', c.proxies);
   const out: SearchConfig = {
     preset: c.preset === null ? null : choice<SearchPresetName>(f, c.preset, 'config.preset', SEARCH_PRESETS),
     dataset: f.string(c.dataset, 'config.dataset'),
     algorithm: choice<AlgorithmName>(f, c.algorithm, 'config.algorithm', ALGORITHMS),
     popSize: f.integer(c.popSize, 'config.popSize', 2),
     generations: f.integer(c.generations, 'config.generations', 1),
-    proxies: [proxies[0], proxies[1]],
+    objectives,
+    proxies,
     proxyBatch: f.integer(c.proxyBatch, 'config.proxyBatch', 1),
     initChannels: f.integer(c.initChannels, 'config.initChannels', 4),
     seed: f.integer(c.seed, 'config.seed', 0, 2 ** 32 - 1),
     synflowScale: choice<SynflowScale>(f, c.synflowScale, 'config.synflowScale', SYNFLOW_SCALES),
     pick: choice<PickRule>(f, c.pick, 'config.pick', PICK_RULES),
+    refine: version === 1 ? null : refineSettings(f, c.refine),
   };
   try {
     checkSearchConfig(out);
@@ -113,10 +121,10 @@ function architecture(f: FieldChecker, v: unknown, where: string): ArchitectureR
     key,
     genotype,
     generation: f.integer(r.generation, `${where}.generation`, 1),
-    values: numberMap(f, r.values, `${where}.values`),
-    logValues: numberMap(f, r.logValues, `${where}.logValues`),
-    reasons: stringMap(f, r.reasons, `${where}.reasons`),
-    timesMs: numberMap(f, r.timesMs, `${where}.timesMs`),
+    values: f.numberMap(r.values, `${where}.values`),
+    logValues: f.numberMap(r.logValues, `${where}.logValues`),
+    reasons: f.stringMap(r.reasons, `${where}.reasons`),
+    timesMs: f.numberMap(r.timesMs, `${where}.timesMs`),
     params: f.integer(r.params, `${where}.params`),
     flops: f.integer(r.flops, `${where}.flops`),
     failure: r.failure === null ? null : f.string(r.failure, `${where}.failure`),
@@ -134,7 +142,7 @@ function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlyS
     return key;
   });
   const objectives = f.array(r.objectives, `${where}.objectives`).map((row, i) => {
-    const rr = f.array(row, `${where}.objectives[${i}]`).map((x, j) => anyNumber(f, x, `${where}.objectives[${i}][${j}]`));
+    const rr = f.array(row, `${where}.objectives[${i}]`).map((x, j) => f.anyNumber(x, `${where}.objectives[${i}][${j}]`));
     if (rr.length !== 2) f.fail(`${where}.objectives[${i}]`, 'two objectives', row);
     return rr;
   });
@@ -147,8 +155,8 @@ function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlyS
     population,
     objectives,
     front: f.integers(r.front, `${where}.front`, 0, Math.max(0, population.length - 1)),
-    hypervolume: anyNumber(f, r.hypervolume, `${where}.hypervolume`),
-    best: numberMap(f, r.best, `${where}.best`),
+    hypervolume: f.anyNumber(r.hypervolume, `${where}.hypervolume`),
+    best: f.numberMap(r.best, `${where}.best`),
     scored: f.integer(r.scored, `${where}.scored`),
     archiveHits: f.integer(r.archiveHits, `${where}.archiveHits`),
     failures: f.integer(r.failures, `${where}.failures`),
@@ -163,9 +171,46 @@ function algorithmState(f: FieldChecker, v: unknown, algo: AlgorithmName): Nsga2
   f.integer(s.generation, 'algorithm.generation');
   f.integer(s.evaluations, 'algorithm.evaluations');
   f.integers(s.rng, 'algorithm.rng', 0, 0xffffffff);
-  for (const k of ['X', 'F'] as const) f.array(s[k], `algorithm.${k}`).forEach((row, i) => f.array(row, `algorithm.${k}[${i}]`).forEach((x, j) => anyNumber(f, x, `algorithm.${k}[${i}][${j}]`)));
-  f.array(s.CV, 'algorithm.CV').forEach((x, i) => anyNumber(f, x, `algorithm.CV[${i}]`));
+  for (const k of ['X', 'F'] as const) f.array(s[k], `algorithm.${k}`).forEach((row, i) => f.array(row, `algorithm.${k}[${i}]`).forEach((x, j) => f.anyNumber(x, `algorithm.${k}[${i}][${j}]`)));
+  f.array(s.CV, 'algorithm.CV').forEach((x, i) => f.anyNumber(x, `algorithm.CV[${i}]`));
   return s as unknown as Nsga2State | MoeadState;
+}
+
+const CANDIDATE_KEYS = ['key', 'epochs', 'bestEpoch', 'valAuc', 'valAcc', 'testAuc', 'testAcc', 'seconds', 'failure'];
+
+function refineRecord(f: FieldChecker, v: unknown, cfg: SearchConfig, known: ReadonlySet<string>): RefineRecord | null {
+  if (v === null) return null;
+  if (cfg.refine === null) f.fail('refine', 'null (the config asks for no refinement)', v);
+  const r = f.record(v, 'refine');
+  f.keys(r, 'refine', ['train', 'planned', 'candidates', 'chosen']);
+  const planned = f.array(r.planned, 'refine.planned').map((k, i) => {
+    const key = f.string(k, `refine.planned[${i}]`);
+    if (!known.has(key)) f.fail(`refine.planned[${i}]`, 'the key of an architecture in the archive', k);
+    return key;
+  });
+  if (planned.length < 1 || planned.length > cfg.refine.candidates) f.fail('refine.planned', `1 to ${cfg.refine.candidates} keys (config.refine.candidates)`, r.planned);
+  const candidates = f.array(r.candidates, 'refine.candidates').map((x, i): RefineCandidate => {
+    const where = `refine.candidates[${i}]`;
+    const c = f.record(x, where);
+    f.keys(c, where, CANDIDATE_KEYS);
+    const key = f.string(c.key, `${where}.key`);
+    if (key !== planned[i]) f.fail(`${where}.key`, `the planned key ${planned[i] ?? '(none: more candidates than planned)'}`, c.key);
+    return {
+      key,
+      epochs: f.integer(c.epochs, `${where}.epochs`, 1),
+      bestEpoch: f.integer(c.bestEpoch, `${where}.bestEpoch`, -1),
+      valAuc: f.anyNumber(c.valAuc, `${where}.valAuc`),
+      valAcc: f.anyNumber(c.valAcc, `${where}.valAcc`),
+      testAuc: f.anyNumber(c.testAuc, `${where}.testAuc`),
+      testAcc: f.anyNumber(c.testAcc, `${where}.testAcc`),
+      seconds: f.number(c.seconds, `${where}.seconds`),
+      failure: c.failure === null ? null : f.string(c.failure, `${where}.failure`),
+    };
+  });
+  const chosen = r.chosen === null ? null : f.string(r.chosen, 'refine.chosen');
+  const expected = refineChoice(planned, candidates);
+  if (chosen !== expected) f.fail('refine.chosen', expected === null ? 'null (candidates are still to be trained)' : `${expected} (the best validation AUC)`, r.chosen);
+  return { train: readTrainConfig(f, r.train, 'refine.train'), planned, candidates, chosen };
 }
 
 /**
@@ -173,11 +218,12 @@ function algorithmState(f: FieldChecker, v: unknown, algo: AlgorithmName): Nsga2
  * format or version, a field of the wrong type) is a FileFormatError naming `source`.
  */
 export function decodeSearchCheckpoint(bytes: Uint8Array, source = 'the search checkpoint'): SearchCheckpoint {
-  const { payload } = decodeEnvelope(bytes, { format: SEARCH_FORMAT, versions: [SEARCH_VERSION], source });
+  const { payload, version } = decodeEnvelope(bytes, { format: SEARCH_FORMAT, versions: SEARCH_VERSIONS_READ, source });
   const f = new FieldChecker(source);
   const top = f.record(payload, 'the payload');
-  f.keys(top, 'the payload', ['mednasVersion', 'config', 'dataset', 'batchId', 'adapter', 'algorithm', 'archive', 'history', 'elapsedMs', 'sessions', 'finished']);
-  const cfg = config(f, top.config);
+  const topKeys = ['mednasVersion', 'config', 'dataset', 'batchId', 'adapter', 'algorithm', 'archive', 'history', 'elapsedMs', 'sessions', 'finished'];
+  f.keys(top, 'the payload', version === 1 ? topKeys : [...topKeys, 'refine']);
+  const cfg = config(f, top.config, version);
   const archive = f.array(top.archive, 'archive').map((a, i) => architecture(f, a, `archive[${i}]`));
   const known = new Set(archive.map((a) => a.key));
   if (known.size !== archive.length) f.fail('archive', 'each architecture once', top.archive);
@@ -203,6 +249,7 @@ export function decodeSearchCheckpoint(bytes: Uint8Array, source = 'the search c
     history,
     elapsedMs: f.number(top.elapsedMs, 'elapsedMs'),
     sessions: f.integer(top.sessions, 'sessions', 1),
+    refine: version === 1 ? null : refineRecord(f, top.refine, cfg, known),
     finished: f.boolean(top.finished, 'finished'),
   };
 }

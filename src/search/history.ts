@@ -3,7 +3,7 @@
 import { nonDominatedSort } from '../moo/dominance.ts';
 import { hypervolume } from '../moo/indicators.ts';
 import type { Archive, ArchitectureRecord } from './archive.ts';
-import { HYPERVOLUME_REFERENCE, mstfObjectives, type ObjectiveDefinition } from './objectives.ts';
+import { HYPERVOLUME_REFERENCE, isRank, lowerIsBetter, mstfObjectives, type SearchObjectives } from './objectives.ts';
 
 export interface GenerationTimes {
   /** Wall time of the generation (breeding, scoring, survival, not the checkpoint). */
@@ -27,7 +27,12 @@ export interface GenerationRecord {
    * scored up to this generation (so generations are comparable), reference point (0.1, 1.1).
    */
   readonly hypervolume: number;
-  /** The best raw value of each proxy in the population (largest score, smallest FLOPs); ln for synflow. */
+  /**
+   * The best raw value of each proxy in the population (largest score, smallest FLOPs); ln for
+   * synflow. Rank objectives add `mean S_n`: the population's mean S_n, normalised over everything
+   * scored up to this generation (the hypervolume's normalisation; its largest is 1 in every
+   * generation of an elitist search, so the mean is what moves).
+   */
   readonly best: Readonly<Record<string, number>>;
   /** New architectures scored in this generation, candidates answered from the archive, failures. */
   readonly scored: number;
@@ -47,15 +52,18 @@ export function lnSynflow(r: Pick<ArchitectureRecord, 'values' | 'logValues'>): 
 }
 
 /** The value a proxy's "best" is reported in: ln for synflow on the log scale. */
-export function reportedValue(r: ArchitectureRecord, proxy: string, def: Pick<ObjectiveDefinition, 'synflowScale'>): number {
+export function reportedValue(r: ArchitectureRecord, proxy: string, def: Pick<SearchObjectives, 'synflowScale'>): number {
   return proxy === 'synflow' && def.synflowScale === 'log' ? lnSynflow(r) : r.values[proxy];
 }
 
+/** The key of the rank aggregate's value in GenerationRecord.best: the population's mean S_n. */
+export const BEST_S_N = 'mean S_n';
+
 /** Best finite value of each proxy over `members`. */
-export function bestValues(members: readonly ArchitectureRecord[], def: ObjectiveDefinition): Record<string, number> {
+export function bestValues(members: readonly ArchitectureRecord[], def: SearchObjectives): Record<string, number> {
   const out: Record<string, number> = {};
   for (const proxy of [...def.scores, def.cost]) {
-    const lower = proxy === def.cost || def.lowerIsBetter.includes(proxy);
+    const lower = lowerIsBetter(def, proxy);
     const vals = members.map((m) => reportedValue(m, proxy, def)).filter((v) => Number.isFinite(v));
     out[proxy] = vals.length === 0 ? NaN : lower ? Math.min(...vals) : Math.max(...vals);
   }
@@ -73,7 +81,7 @@ export interface GenerationSpace {
   readonly front: readonly number[];
 }
 
-export function generationSpace(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): GenerationSpace {
+export function generationSpace(population: readonly string[], archive: Archive, generation: number, def: SearchObjectives): GenerationSpace {
   const seen = archive.upTo(generation);
   const index = new Map(seen.map((r, i) => [r.key, i]));
   const F = mstfObjectives(seen, def);
@@ -82,15 +90,25 @@ export function generationSpace(population: readonly string[], archive: Archive,
 }
 
 /** Hypervolume of `population`'s front, normalised over everything scored up to `generation`. */
-export function populationHypervolume(population: readonly string[], archive: Archive, generation: number, def: ObjectiveDefinition): number {
+export function populationHypervolume(population: readonly string[], archive: Archive, generation: number, def: SearchObjectives): number {
   const { own, front } = generationSpace(population, archive, generation, def);
   return hypervolume(front.map((i) => own[i]), HYPERVOLUME_REFERENCE);
+}
+
+/** A generation's best values: bestValues of the population, and for rank objectives its mean S_n (over everything scored so far). */
+export function generationBest(population: readonly string[], archive: Archive, generation: number, def: SearchObjectives): Record<string, number> {
+  const best = bestValues(population.map((k) => archive.require(k)), def);
+  if (!isRank(def)) return best;
+  // f1 = -S_n in the hypervolume's normalisation.
+  const { own } = generationSpace(population, archive, generation, def);
+  const sn = own.map((f) => -f[0]);
+  return { [BEST_S_N]: sn.length ? sn.reduce((a, b) => a + b, 0) / sn.length : NaN, ...best };
 }
 
 /** The record of one generation from its population and the archive (times and counts given). */
 export function generationRecord(
   generation: number, evaluations: number, population: readonly string[], objectives: readonly (readonly number[])[],
-  archive: Archive, def: ObjectiveDefinition, counts: { scored: number; archiveHits: number; failures: number }, times: GenerationTimes,
+  archive: Archive, def: SearchObjectives, counts: { scored: number; archiveHits: number; failures: number }, times: GenerationTimes,
 ): GenerationRecord {
   return {
     generation,
@@ -99,7 +117,7 @@ export function generationRecord(
     objectives: objectives.map((f) => [...f]),
     front: frontOf(objectives),
     hypervolume: populationHypervolume(population, archive, generation, def),
-    best: bestValues(population.map((k) => archive.require(k)), def),
+    best: generationBest(population, archive, generation, def),
     ...counts,
     times,
   };

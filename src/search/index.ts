@@ -1,4 +1,4 @@
-// The MSTF-NAS search: objectives, the problem, the search loop, checkpoints, results and replay.
+// The MSTF-NAS search: objectives, the problem, the search loop, refinement, checkpoints, results and replay.
 export * from './errors.ts';
 export * from './objectives.ts';
 export * from './config.ts';
@@ -8,6 +8,8 @@ export * from './history.ts';
 export * from './pick.ts';
 export * from './checkpoint.ts';
 export * from './result.ts';
+export * from './refine.ts';
+export * from './refinement.ts';
 export * from './search.ts';
 export * from './replay.ts';
 export * from './summary.ts';

@@ -5,7 +5,7 @@ import type { Evaluation, Problem } from '../moo/problem.ts';
 import { genotypeBounds } from '../space/genotype.ts';
 import { genotypeKey } from '../space/text.ts';
 import type { Archive, ArchitectureRecord } from './archive.ts';
-import { mstfObjectives, type ObjectiveDefinition } from './objectives.ts';
+import { mstfObjectives, type SearchObjectives } from './objectives.ts';
 
 /** Scores one genotype not in the archive yet (the search wraps scoreArchitecture). */
 export type ScoreNew = (genotype: number[]) => Promise<ArchitectureRecord>;
@@ -21,7 +21,7 @@ export class MstfProblem implements Problem {
 
   constructor(
     private readonly archive: Archive,
-    private readonly objectives: ObjectiveDefinition,
+    private readonly objectives: SearchObjectives,
     private readonly scoreNew: ScoreNew,
   ) {
     const { lower, upper } = genotypeBounds();

@@ -9,7 +9,9 @@ import { Archive, type ArchitectureRecord } from './archive.ts';
 import type { SearchCheckpoint } from './checkpoint.ts';
 import { objectiveDefinition, scoredProxies } from './config.ts';
 import { CheckpointMismatchError } from './errors.ts';
-import { bestValues, frontOf, populationHypervolume, type GenerationRecord } from './history.ts';
+import { frontOf, generationBest, populationHypervolume, type GenerationRecord } from './history.ts';
+import { refineChoice, type RefineRecord } from './refine.ts';
+import { lastPopulation, refinePlan } from './result.ts';
 import { defaultScorer, type ArchitectureScorer } from './search.ts';
 
 export interface ReplayedGeneration {
@@ -33,12 +35,32 @@ export function replaySearch(c: SearchCheckpoint): ReplayedGeneration[] {
     if (front.join(',') !== g.front.join(',')) differences.push(`front: stored [${g.front.join(', ')}], recomputed [${front.join(', ')}]`);
     const hv = populationHypervolume(g.population, archive, g.generation, def);
     if (!same(hv, g.hypervolume)) differences.push(`hypervolume: stored ${g.hypervolume}, recomputed ${hv}`);
-    const best = bestValues(members, def);
+    const best = generationBest(g.population, archive, g.generation, def);
     for (const [p, v] of Object.entries(best)) if (!same(v, g.best[p])) differences.push(`best ${p}: stored ${g.best[p]}, recomputed ${v}`);
+    for (const p of Object.keys(g.best)) if (!(p in best)) differences.push(`best ${p}: stored ${g.best[p]}, not a value of these objectives`);
     const scoredHere = c.archive.filter((a) => a.generation === g.generation).length;
     if (scoredHere !== g.scored) differences.push(`scored: stored ${g.scored}, the archive holds ${scoredHere} first scored in it`);
     return { record: g, members, differences };
   });
+}
+
+export interface ReplayedRefinement {
+  readonly record: RefineRecord;
+  /** The keys the final population and the pick rule give to train (the stored plan must equal them). */
+  readonly plan: readonly string[];
+  /** What differs from the record: the plan, or the choice recomputed from the stored validation AUCs. */
+  readonly differences: readonly string[];
+}
+
+/** The checkpoint's refinement, its plan recomputed from the final population and its choice from the stored AUCs (null: none). */
+export function replayRefinement(c: SearchCheckpoint): ReplayedRefinement | null {
+  if (!c.refine || !c.config.refine || c.history.length === 0) return null;
+  const plan = refinePlan(lastPopulation(c), c.config).map((m) => m.record.key);
+  const differences: string[] = [];
+  if (plan.join('|') !== c.refine.planned.join('|')) differences.push(`planned: stored ${c.refine.planned.join(' | ')}, recomputed ${plan.join(' | ')}`);
+  const chosen = refineChoice(c.refine.planned, c.refine.candidates);
+  if (chosen !== c.refine.chosen) differences.push(`chosen: stored ${c.refine.chosen}, recomputed ${chosen}`);
+  return { record: c.refine, plan, differences };
 }
 
 export interface VerifyDifference {

@@ -3,6 +3,8 @@
 // architectures, the archive answers those already scored, and after every generation the search
 // hands a checkpoint to the caller (the Node edge writes it atomically). Given a checkpoint it
 // continues exactly where that run stopped: the result is the one an uninterrupted run gives.
+// With refine settings, the best members of the final front are then trained briefly and the best
+// on validation is chosen (src/search/refinement.ts), with a checkpoint after every candidate.
 // Progress goes to callbacks; the library never prints.
 import type { ImageDataset } from '../data/dataset.ts';
 import type { Runtime } from '../gpu/runtime.ts';
@@ -19,12 +21,14 @@ import { datasetId, type DatasetId } from '../train/dataset-id.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
 import { Archive, architectureSize, type ArchitectureRecord } from './archive.ts';
 import { checkSearchConfig, searchConfigDifferences, objectiveDefinition, scoredProxies, type SearchConfig } from './config.ts';
+import { runRefinement, type CandidateTrainer, type RefineProgress } from './refinement.ts';
+import type { RefineRecord } from './refine.ts';
 import { CheckpointMismatchError, SearchConfigError } from './errors.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { encodeSearchCheckpoint, type SearchCheckpoint } from './checkpoint.ts';
 import { generationRecord, type GenerationRecord } from './history.ts';
 import { MstfProblem } from './problem.ts';
-import { searchResult, type SearchResult } from './result.ts';
+import { lastPopulation, refinePlan, searchResult, type SearchResult } from './result.ts';
 
 /** One architecture done (scored, or answered from the archive). */
 export interface ArchitectureProgress {
@@ -76,7 +80,14 @@ export interface SearchOptions {
   readonly scorer?: ArchitectureScorer;
   readonly onArchitecture?: (p: ArchitectureProgress) => void;
   readonly onGeneration?: (p: GenerationProgress) => void;
-  /** Called after every generation with the checkpoint and its bytes, before onGeneration; awaited before the next generation. */
+  /** Trains a refinement candidate (default: trainModel, no model file). */
+  readonly trainer?: CandidateTrainer;
+  /** Refinement progress: its start, every training event of a candidate, each candidate done, the choice. */
+  readonly onRefine?: (p: RefineProgress) => void;
+  /**
+   * Called after every generation (before onGeneration) and after every refinement candidate with the
+   * checkpoint and its bytes; awaited before the search goes on.
+   */
   readonly saveCheckpoint?: (checkpoint: SearchCheckpoint, bytes: Uint8Array) => void | Promise<void>;
 }
 
@@ -98,9 +109,22 @@ function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseSt
   return (state ? Moead.restore(problem, state as never, options) : new Moead(problem, options)) as unknown as Algorithm<BaseState>;
 }
 
+/**
+ * The settings in which `config` differs from the checkpoint's, as "field: old -> new". The refine
+ * settings may change (be added, dropped or altered) as long as no candidate was trained yet.
+ */
+export function resumeDifferences(c: Pick<SearchCheckpoint, 'config' | 'refine'>, config: SearchConfig): string[] {
+  return searchConfigDifferences(c.config, config, c.refine === null ? ['refine'] : []);
+}
+
+/** Whether a checkpoint with this history and refinement is done under `config`. */
+export function searchFinished(config: SearchConfig, generationsDone: number, refine: RefineRecord | null): boolean {
+  return generationsDone >= config.generations && (config.refine === null || (refine?.chosen ?? null) !== null);
+}
+
 /** Refuses a checkpoint of another search, saying what differs. */
 function checkResume(c: SearchCheckpoint, config: SearchConfig, id: DatasetId, batch: ProxyBatch): void {
-  const diff = searchConfigDifferences(c.config, config);
+  const diff = resumeDifferences(c, config);
   if (diff.length) throw new CheckpointMismatchError(`the checkpoint is of another search (${diff.join('; ')}): resume with its settings, or start a new search in another directory`);
   if (id.name !== c.dataset.name || id.crc32 !== c.dataset.crc32) {
     throw new CheckpointMismatchError(
@@ -168,11 +192,17 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const sessions = (resume?.sessions ?? 0) + 1;
   const thisRunMs: number[] = [];
 
+  let refine: RefineRecord | null = config.refine ? resume?.refine ?? null : null;
   const checkpoint = (): SearchCheckpoint => ({
     mednasVersion: MEDNAS_VERSION, config, dataset: id, batchId: batch.id, adapter,
     algorithm: algo.exportState() as Nsga2State | MoeadState, archive: archive.records(), history: [...history], elapsedMs, sessions,
-    finished: history.length >= config.generations,
+    refine, finished: searchFinished(config, history.length, refine),
   });
+  const save = async (): Promise<void> => {
+    if (!options.saveCheckpoint) return;
+    const c = checkpoint();
+    await options.saveCheckpoint(c, encodeSearchCheckpoint(c));
+  };
 
   while (algo.generation < config.generations) {
     const start = performance.now();
@@ -193,12 +223,20 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     );
     history.push(record);
     // The checkpoint first: a generation reported done is a generation saved.
-    if (options.saveCheckpoint) {
-      const c = checkpoint();
-      await options.saveCheckpoint(c, encodeSearchCheckpoint(c));
-    }
+    await save();
     const mean = thisRunMs.reduce((a, b) => a + b, 0) / thisRunMs.length;
     options.onGeneration?.({ record, generations: config.generations, etaMs: mean * (config.generations - algo.generation), archiveSize: archive.size });
+  }
+  if (config.refine && history.length > 0) {
+    const planned = refinePlan(lastPopulation({ config, archive: archive.records(), history }), config);
+    refine = await runRefinement({
+      rt, dataset, config, done: refine, trainer: options.trainer, onProgress: options.onRefine,
+      planned: planned.map((m) => ({ key: m.record.key, genotype: m.record.genotype })),
+      save: async (r) => {
+        refine = r;
+        await save();
+      },
+    });
   }
   return searchResult(checkpoint());
 }

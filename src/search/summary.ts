@@ -1,5 +1,6 @@
 // The run directory's summary.json: what a user (or `mednas train --arch RUN_DIR`) reads first. The
-// chosen architecture is `chosen.genotype`. It carries a format name, a version and a CRC-32 of its
+// chosen architecture is `chosen.genotype`: the refined choice when the search refined its pick
+// (`chosen.rule` 'refine'; `zeroCost` is then the pick rule's own choice), else the pick rule's. It carries a format name, a version and a CRC-32 of its
 // own JSON text (computed with `crc32` set to 0), so a cut or edited copy can be told apart.
 import { formatGenotype } from '../space/text.ts';
 import { crc32 } from '../util/crc32.ts';
@@ -22,7 +23,7 @@ function member(m: PopulationMember) {
     params: m.record.params,
     flops: m.record.flops,
     objectives: m.objectives.map(num),
-    normalised: { p1: num(m.normalised.p1), p2: num(m.normalised.p2), cost: num(m.normalised.cost) },
+    normalised: nums(Object.fromEntries(Object.entries(m.normalised))),
     failure: m.record.failure,
   };
 }
@@ -47,7 +48,19 @@ export function searchSummaryJson(result: SearchResult, files: SummaryFiles, tra
     config: result.config,
     dataset: c.dataset,
     adapter: c.adapter,
-    chosen: { ...member(result.chosen), text: formatGenotype(result.chosen.record.genotype), rule: result.config.pick },
+    objectives: { kind: result.config.objectives, proxies: result.config.proxies, cost: 'flops', synflowScale: result.config.synflowScale },
+    chosen: { ...member(result.chosen), text: formatGenotype(result.chosen.record.genotype), rule: result.refine?.chosen ? 'refine' : result.config.pick },
+    zeroCost: { key: result.zeroCost.record.key, rule: result.config.pick },
+    refine: result.refine && {
+      train: result.refine.train,
+      planned: result.refine.planned,
+      candidates: result.refine.candidates.map((c) => ({
+        key: c.key, epochs: c.epochs, bestEpoch: c.bestEpoch, valAuc: num(c.valAuc), valAcc: num(c.valAcc), testAuc: num(c.testAuc), testAcc: num(c.testAcc),
+        seconds: c.seconds, failure: c.failure,
+      })),
+      chosen: result.refine.chosen,
+      seconds: result.refine.candidates.reduce((s, c) => s + c.seconds, 0),
+    },
     front: result.front.map(member),
     architecturesScored: result.archive.length,
     failures: result.archive.filter((a) => a.failure !== null).length,

@@ -83,25 +83,10 @@ export function encodeTruthTable(t: TruthTable): Uint8Array {
   return encodeEnvelope(TRUTH_FORMAT, TRUTH_VERSION, t);
 }
 
-function anyNumber(f: FieldChecker, v: unknown, where: string): number {
-  if (typeof v !== 'number') f.fail(where, 'a number', v);
-  return v;
-}
-
-function numberMap(f: FieldChecker, v: unknown, where: string): Record<string, number> {
-  const r = f.record(v, where);
-  return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, anyNumber(f, x, `${where}.${k}`)]));
-}
-
-function stringMap(f: FieldChecker, v: unknown, where: string): Record<string, string> {
-  const r = f.record(v, where);
-  return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, f.string(x, `${where}.${k}`)]));
-}
-
 function metrics(f: FieldChecker, v: unknown, where: string): Metrics {
   const r = f.record(v, where);
   f.keys(r, where, ['acc', 'auc']);
-  return { acc: anyNumber(f, r.acc, `${where}.acc`), auc: anyNumber(f, r.auc, `${where}.auc`) };
+  return { acc: f.anyNumber(r.acc, `${where}.acc`), auc: f.anyNumber(r.auc, `${where}.auc`) };
 }
 
 function seeds(f: FieldChecker, v: unknown, where: string): number[] {
@@ -157,10 +142,10 @@ function proxyRun(f: FieldChecker, v: unknown, where: string, archs: readonly Tr
   return {
     ...archIndex(f, r, where, archs),
     initSeed: f.integer(r.initSeed, `${where}.initSeed`, 0, 2 ** 32 - 1),
-    values: numberMap(f, r.values, `${where}.values`),
-    logValues: numberMap(f, r.logValues, `${where}.logValues`),
-    reasons: stringMap(f, r.reasons, `${where}.reasons`),
-    timesMs: numberMap(f, r.timesMs, `${where}.timesMs`),
+    values: f.numberMap(r.values, `${where}.values`),
+    logValues: f.numberMap(r.logValues, `${where}.logValues`),
+    reasons: f.stringMap(r.reasons, `${where}.reasons`),
+    timesMs: f.numberMap(r.timesMs, `${where}.timesMs`),
     adapter: f.string(r.adapter, `${where}.adapter`),
     mednasVersion: f.string(r.mednasVersion, `${where}.mednasVersion`),
   };
@@ -173,7 +158,7 @@ function trainingRun(f: FieldChecker, v: unknown, where: string, archs: readonly
     const w = `${where}.epochs[${i}]`;
     const x = f.record(e, w);
     f.keys(x, w, ['trainLoss', 'val', 'test', 'seconds']);
-    return { trainLoss: anyNumber(f, x.trainLoss, `${w}.trainLoss`), val: metrics(f, x.val, `${w}.val`), test: metrics(f, x.test, `${w}.test`), seconds: f.number(x.seconds, `${w}.seconds`) };
+    return { trainLoss: f.anyNumber(x.trainLoss, `${w}.trainLoss`), val: metrics(f, x.val, `${w}.val`), test: metrics(f, x.test, `${w}.test`), seconds: f.number(x.seconds, `${w}.seconds`) };
   });
   const failure = r.failure === null ? null : f.string(r.failure, `${where}.failure`);
   const bestEpoch = failure === null ? f.integer(r.bestEpoch, `${where}.bestEpoch`, 0, Math.max(0, epochs.length - 1)) : f.integer(r.bestEpoch, `${where}.bestEpoch`, -1, -1) ;

@@ -192,6 +192,27 @@ function unpackPayload(format: string, version: number, encoding: PayloadEncodin
   return { format, version, encoding: 'msgpack', payload, crc32: stored };
 }
 
+/** The payload key's bytes (after its fixstr marker 0xa7). */
+const PAYLOAD_KEY = new TextEncoder().encode('payload');
+
+/**
+ * The length a cut envelope-2 file had, read from its payload's binary header (the last field, so
+ * everything before it is small), or null when the header itself is cut or not found.
+ */
+function documentLength(bytes: Uint8Array): number | null {
+  for (let at = 0; at + PAYLOAD_KEY.length + 1 < bytes.length && at < 256; at++) {
+    if (bytes[at] !== 0xa7 || !startsWith(bytes, PAYLOAD_KEY, at + 1)) continue;
+    const marker = at + 1 + PAYLOAD_KEY.length;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const widths: Record<number, number> = { 0xc4: 1, 0xc5: 2, 0xc6: 4 };
+    const width = widths[bytes[marker]];
+    if (width === undefined || marker + 1 + width > bytes.length) return null;
+    const length = width === 1 ? bytes[marker + 1] : width === 2 ? view.getUint16(marker + 1) : view.getUint32(marker + 1);
+    return marker + 1 + width + length;
+  }
+  return null;
+}
+
 /** Envelope 2: one msgpack document, its header re-encoded to exactly the file's bytes. */
 function decodeDocument(bytes: Uint8Array, options: DecodeEnvelopeOptions, fail: Fail): DecodedEnvelope {
   let doc: unknown;
@@ -203,7 +224,8 @@ function decodeDocument(bytes: Uint8Array, options: DecodeEnvelopeOptions, fail:
     if (!/end of buffer not reached/.test(message)) {
       // msgpackr marks a document cut short as `incomplete`; a number cut short reads past a DataView.
       const cut = (e as { incomplete?: boolean }).incomplete === true || /Unexpected end|outside the bounds/.test(message);
-      fail(cut ? `is truncated (${bytes.length} bytes, its msgpack document ends early)` : `is damaged (${message})`,
+      const whole = cut ? documentLength(bytes) : null;
+      fail(cut ? `is truncated (${bytes.length}${whole !== null && whole > bytes.length ? ` of ${whole}` : ''} bytes)` : `is damaged (${message})`,
         'Use an intact copy of the file, or write it again.');
     }
     unpackr.unpackMultiple(bytes, (value: unknown, _start?: number, at?: number) => {

@@ -64,6 +64,24 @@ export class FieldChecker {
     return value;
   }
 
+  /** Any number, NaN and infinities included (proxy values, metrics of a failed run). */
+  anyNumber(value: unknown, where: string): number {
+    if (typeof value !== 'number') this.fail(where, 'a number', value);
+    return value;
+  }
+
+  /** A map of names to numbers (NaN and infinities allowed). */
+  numberMap(value: unknown, where: string): Record<string, number> {
+    const r = this.record(value, where);
+    return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, this.anyNumber(x, `${where}.${k}`)]));
+  }
+
+  /** A map of names to strings. */
+  stringMap(value: unknown, where: string): Record<string, string> {
+    const r = this.record(value, where);
+    return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, this.string(x, `${where}.${k}`)]));
+  }
+
   boolean(value: unknown, where: string): boolean {
     if (typeof value !== 'boolean') this.fail(where, 'true or false', value);
     return value;

@@ -2,7 +2,8 @@
 // after a generation, or between writing a checkpoint and renaming it, then resumed, ends exactly as
 // an uninterrupted run; the previous checkpoint is whole after the kill; existing, damaged and
 // foreign checkpoints are refused and left alone; faulty architectures are logged and the search
-// goes on; replay reproduces the record and --verify re-scores without a difference.
+// goes on; replay reproduces the record and --verify re-scores without a difference; rank
+// objectives; --refine, SIGKILLed during its second candidate and resumed, ends as an uninterrupted run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(
 
 /** A checkpoint without wall times (they differ run to run; nothing else may). */
 function withoutTimes(c: SearchCheckpoint): unknown {
-  return JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
+  return JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' || k === 'seconds' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
 }
 
 test('an uninterrupted search: JSON events, the run directory, a summary that mednas train reads', async () => {
@@ -123,6 +124,11 @@ test('bad values are refused before any GPU work, naming the flag', async () => 
     [['--pop', '1'], /--pop/],
     [['--proxies', 'nope,synflow'], /nope/],
     [['--proxies', 'jacob_cov'], /--proxies/],
+    [['--proxies', 'jacob_cov,synflow,snip'], /--proxies: .*exactly two.*--objectives rank/],
+    [['--objectives', 'pareto'], /--objectives/],
+    [['--objectives', 'rank', '--proxies', 'snip,snip'], /snip twice/],
+    [['--refine-epochs', '2'], /--refine-epochs .* add --refine K/],
+    [['--refine', '0'], /--refine/],
     [['--init-channels', '6'], /multiple of 4/],
     [['--algo', 'cmaes'], /--algo/],
     [['--dataset', 'nosuchmnist'], /nosuchmnist/],
@@ -147,6 +153,63 @@ test('replay reproduces every generation from the file; --verify re-scores with 
   assert.equal(lines.map((l) => l.event), ['checkpoint', 'generation']);
   assert.is(lines[1].generation, 2);
   assert.equal(lines[1].differences, []);
+});
+
+/** Small for refinement: population 4, 2 generations; 2 candidates, 1 epoch on the first 64 images of each split. */
+const REFINE = ['search', '--pop', '4', '--gens', '2', '--init-channels', '8', '--proxy-batch', '16', '--refine', '2', '--refine-epochs', '1', '--refine-max-images', '64'];
+
+test('rank objectives: S_n and FLOPs_n columns; replay; another objective definition is refused on resume', async () => {
+  const rank = ['search', '--pop', '4', '--gens', '2', '--init-channels', '8', '--proxy-batch', '16', '--objectives', 'rank', '--proxies', 'synflow,jacob_cov,params'];
+  const run = await cli([...rank, '--out', join(dir, 'rank')]);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /rank objectives: S = ranks of synflow, jacob_cov, params; f1 = -S_n, f2 = flops_n/);
+  assert.match(run.stdout, /chosen \(largest S_n\): [\d,]+/);
+  assert.match(run.stdout, /^\s+S_n\s+FLOPs_n\s+ln synflow\s+jacob_cov\s+params\s+params\s+FLOPs\s+genotype/m);
+  assert.match(run.stdout, /best mean S_n [\d.]+, ln synflow/);
+  const c = readCkpt('rank');
+  assert.equal([c.config.objectives, c.config.proxies], ['rank', ['synflow', 'jacob_cov', 'params']]);
+  const replay = await cli(['replay', join(dir, 'rank')]);
+  assert.is(replay.status, 0, replay.stderr);
+  assert.match(replay.stdout, /rank objectives over synflow, jacob_cov, params/);
+  assert.match(replay.stdout, /equal the record/);
+  const other = await cli(['search', '--objectives', 'paper', '--proxies', 'synflow,jacob_cov', '--out', join(dir, 'rank'), '--resume']);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /objectives: "rank" -> "paper"/);
+  assert.match(readFileSync(join(dir, 'rank', 'report.html'), 'utf8'), /f1 = -S_n, f2 = FLOPs_n/);
+});
+
+test('--refine 2: SIGKILL during the second candidate, then --resume: the same choice and numbers as an uninterrupted run; train --arch reads the refined choice', async () => {
+  const full = await cli([...REFINE, '--out', join(dir, 'r1'), '--json']);
+  assert.is(full.status, 0, full.stderr);
+  const events = jsonLines(full.stdout);
+  assert.equal(events.filter((e) => e.event.startsWith('refine-') && e.event !== 'refine-epoch').map((e) => e.event), ['refine-start', 'refine-candidate', 'refine-candidate', 'refine-chosen']);
+  const c1 = readCkpt('r1');
+  assert.ok(c1.finished && c1.refine !== null && c1.refine.chosen !== null);
+  assert.is(c1.refine!.candidates.length, 2, `the front gave ${c1.refine!.planned.length} candidate(s)`);
+  const summary = JSON.parse(readFileSync(join(dir, 'r1', 'summary.json'), 'utf8'));
+  assert.is(summary.chosen.key, c1.refine!.chosen);
+  assert.is(summary.chosen.rule, 'refine');
+  assert.equal(await readSearchRunGenotype(join(dir, 'r1')), c1.refine!.chosen!.split(',').map(Number));
+  const killed = await cli([...REFINE, '--out', join(dir, 'r2')], { env: { MEDNAS_TEST_KILL_DURING_REFINE: '2' } });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
+  assert.match(killed.stdout, /refine 1\/2: [\d,]+: val AUC [\d.]+, ACC [\d.]+ \(epoch 1 of 1\); [\d.]+ s/);
+  const partial = readCkpt('r2');
+  assert.equal([partial.history.length, partial.refine?.candidates.length, partial.finished], [2, 1, false]);
+  assert.not.ok(existsSync(join(dir, 'r2', 'summary.json')), 'no summary before the choice');
+  const resumed = await cli([...REFINE, '--out', join(dir, 'r2'), '--resume']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /1 already trained/);
+  assert.match(resumed.stdout, /refine 2\/2: /);
+  assert.not.match(resumed.stdout, /refine 1\/2: /);
+  assert.match(resumed.stdout, /chosen \(refined: the best validation AUC, [\d.]+, of 2 candidate\(s\) trained 1 epoch\(s\) each\): [\d,]+/);
+  assert.match(resumed.stdout, /refinement cost [\d.]+ s \([\d.]+ s per candidate\)/);
+  assert.equal(withoutTimes(readCkpt('r2')), withoutTimes(c1));
+  assert.is(JSON.parse(readFileSync(join(dir, 'r2', 'summary.json'), 'utf8')).chosen.key, summary.chosen.key);
+  const replay = await cli(['replay', join(dir, 'r2')]);
+  assert.is(replay.status, 0, replay.stderr);
+  assert.match(replay.stdout, /refine: 2 of 2 candidate\(s\) trained, 1 epoch\(s\) each/);
+  assert.match(replay.stdout, /chosen: [\d,]+ \(the best validation AUC/);
+  assert.match(readFileSync(join(dir, 'r2', 'report.html'), 'utf8'), /<h2>Refinement<\/h2>/);
 });
 
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;

@@ -1,23 +1,29 @@
 // Whole searches on the synthetic dataset at small settings (pop 6, 3 generations, C = 8): the
-// result, replay, determinism, resume from a checkpoint, MOEA/D, faults, and refused checkpoints.
+// result, replay, determinism, resume from a checkpoint, MOEA/D, faults, and refused checkpoints;
+// rank objectives (pop 5, 2 generations), version-1 checkpoints, and refinement (2 candidates
+// trained for 1 epoch on 64 images, resumed after the first; a stand-in trainer for the rest).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { syntheticDataset } from '../../src/data/index.ts';
 import { GpuOutOfMemoryError } from '../../src/gpu/errors.ts';
 import {
-  CheckpointMismatchError, decodeSearchCheckpoint, defaultScorer, encodeSearchCheckpoint, replaySearch, search, searchPreset,
-  type ArchitectureScorer, type SearchCheckpoint, type SearchConfig,
+  Archive, CheckpointMismatchError, decodeSearchCheckpoint, generationSpace, objectiveDefinition, defaultScorer, encodeSearchCheckpoint, lastPopulation, pickOrder, replayRefinement, replaySearch,
+  search, searchPreset, searchSummaryJson, type ArchitectureScorer, type CandidateTrainer, type RefineProgress, type RefineSettings, type SearchCheckpoint,
+  type SearchConfig,
 } from '../../src/search/index.ts';
+import { presetConfig } from '../../src/train/config.ts';
+import { NonFiniteLossError } from '../../src/train/errors.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/util/envelope.ts';
 import { testRuntime } from '../gpu.ts';
 
-const dataset = syntheticDataset({ sizes: { train: 200, val: 10, test: 10 } });
+// Validation and test splits big enough for refinement's AUC (every class present).
+const dataset = syntheticDataset({ sizes: { train: 200, val: 48, test: 48 } });
 const SMALL: SearchConfig = { ...searchPreset('quick', 'synthetic', 0), popSize: 6, generations: 3, initChannels: 8, proxyBatch: 16 };
 
 /** The checkpoint without wall times (they differ run to run; nothing else may). */
 function withoutTimes(c: SearchCheckpoint): unknown {
-  return JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
+  return JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' || k === 'seconds' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
 }
 
 async function run(config: SearchConfig, extra: Partial<Parameters<typeof search>[0]> = {}) {
@@ -130,8 +136,8 @@ test('a checkpoint of another search is refused saying what differs; damaged byt
     assert.instance(e, CheckpointMismatchError);
   }
   // Another version of the format, and another format (a model file's envelope): refused, saying which.
-  const payload = decodeEnvelope(encodeSearchCheckpoint(from), { format: 'mednas-search', versions: [1], source: 'x' }).payload;
-  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 2, payload), 'next.mednas'), (e: unknown) => e instanceof FileFormatError && /version 2/.test((e as Error).message));
+  const payload = decodeEnvelope(encodeSearchCheckpoint(from), { format: 'mednas-search', versions: [2], source: 'x' }).payload;
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 3, payload), 'next.mednas'), (e: unknown) => e instanceof FileFormatError && /version 3/.test((e as Error).message));
   assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-model', 1, payload), 'model.mednas'), (e: unknown) => e instanceof FileFormatError && /mednas-model/.test((e as Error).message));
   const bytes = encodeSearchCheckpoint(from);
   for (const cut of [0, 10, bytes.length >> 1, bytes.length - 1]) {
@@ -142,6 +148,127 @@ test('a checkpoint of another search is refused saying what differs; damaged byt
     flipped[i] ^= 0x10;
     assert.throws(() => decodeSearchCheckpoint(flipped), (e: unknown) => e instanceof FileFormatError, `flip at ${i}`);
   }
+});
+
+const RANK: SearchConfig = { ...SMALL, popSize: 5, generations: 2, objectives: 'rank', proxies: ['synflow', 'jacob_cov', 'params'] };
+
+test('rank objectives: f1 = -S_n, f2 = FLOPs_n, the population mean S_n recorded; replay reproduces them; a resume after generation 1 is exact', async () => {
+  const full = await run(RANK);
+  const r = full.result;
+  assert.is(full.checkpoints.length, 2);
+  assert.equal(Object.keys(r.archive[0].values), ['synflow', 'jacob_cov', 'params', 'flops']);
+  for (const g of r.history) {
+    assert.equal(Object.keys(g.best), ['mean S_n', 'synflow', 'jacob_cov', 'params', 'flops']);
+    assert.ok(g.best['mean S_n'] >= 0 && g.best['mean S_n'] <= 1, `mean S_n ${g.best['mean S_n']}`);
+    assert.ok(Math.abs(g.best['mean S_n'] - generationSpace(g.population, new Archive(r.archive), g.generation, objectiveDefinition(RANK)).own.reduce((a, f) => a - f[0] / g.population.length, 0)) < 1e-12);
+    assert.is(g.best.params, Math.min(...g.population.map((k) => r.archive.find((a) => a.key === k)!.params)), 'params: smaller is better');
+    for (const f of g.objectives) assert.ok(f[0] >= -1 && f[0] <= 0 && f[1] >= 0 && f[1] <= 1, `objectives ${f}`);
+  }
+  // Over the final population: S_n of the chosen is the largest; f1 = -S_n, f2 = FLOPs_n.
+  assert.is(r.chosen.normalised.s, Math.max(...r.population.map((m) => m.normalised.s!)));
+  for (const m of r.population) assert.equal([...m.objectives], [-m.normalised.s!, m.normalised.cost]);
+  assert.ok(r.front.some((m) => m.record.key === r.chosen.record.key), 'the pick is on the front');
+  assert.equal(replaySearch(r.checkpoint).map((g) => g.differences), [[], []]);
+  const resumed = await run(RANK, { resumeFrom: decodeSearchCheckpoint(encodeSearchCheckpoint(full.checkpoints[0])) });
+  assert.is(resumed.checkpoints.length, 1);
+  assert.equal(withoutTimes(resumed.result.checkpoint), withoutTimes(r.checkpoint));
+  // Another objective definition is another search: refused, naming the fields.
+  const rt = await testRuntime();
+  for (const [config, message] of [
+    [{ ...RANK, objectives: 'paper', proxies: ['synflow', 'jacob_cov'] }, /objectives: "rank" -> "paper"; proxies: \["synflow","jacob_cov","params"\] -> \["synflow","jacob_cov"\]/],
+    [{ ...RANK, proxies: ['synflow', 'jacob_cov'] }, /proxies: /],
+    [{ ...RANK, synflowScale: 'raw' }, /synflowScale: "log" -> "raw"/],
+  ] as const) {
+    try {
+      await search({ config: config as SearchConfig, dataset, rt, resumeFrom: full.checkpoints[0] });
+      assert.unreachable('resumed with another objective definition');
+    } catch (e) {
+      assert.instance(e, CheckpointMismatchError);
+      assert.match((e as Error).message, message);
+    }
+  }
+});
+
+test('a version-1 checkpoint (written before objectives and refinement existed) loads as paper objectives and resumes', async () => {
+  const c = baseline.checkpoints[0];
+  const { objectives: _o, refine: _r, ...v1Config } = c.config;
+  const { refine: _f, ...v1 } = c;
+  const back = decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, config: v1Config }), 'old.mednas');
+  assert.is(back.config.objectives, 'paper');
+  assert.is(back.config.refine, null);
+  assert.is(back.refine, null);
+  assert.equal(withoutTimes(back), withoutTimes(c));
+  // Version 1 has exactly its own fields: a version-2 config under version 1 is refused, naming the field.
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, config: c.config }), 'odd.mednas'), (e: unknown) => e instanceof FileFormatError && /objectives/.test((e as Error).message));
+  const resumed = await run(SMALL, { resumeFrom: back });
+  assert.equal(withoutTimes(resumed.result.checkpoint), withoutTimes(baseline.result.checkpoint));
+});
+
+const REFINE: RefineSettings = { candidates: 2, epochs: 1, maxImages: 64 };
+
+test('refine 2: the first two of the final front (pick order) trained 1 epoch each, the best validation AUC chosen; resumed after the first, the same', async () => {
+  // Refinement may be added to a finished search none of whose candidates was trained yet.
+  const finished = baseline.checkpoints[2];
+  const config: SearchConfig = { ...SMALL, refine: REFINE };
+  const events: RefineProgress[] = [];
+  const full = await run(config, { resumeFrom: finished, onRefine: (p) => void (p.type !== 'train' && events.push(p)) });
+  const r = full.result;
+  const f = r.refine!;
+  const pop = lastPopulation(finished);
+  const order = pickOrder(pop, 'score').map((i) => pop.members[i].record.key);
+  assert.ok(order.length >= 2, `the fixture's final front has ${order.length} distinct members`);
+  assert.equal(f.planned, order.slice(0, 2));
+  assert.is(f.planned[0], baseline.result.chosen.record.key, "the pick rule's own choice is the first candidate");
+  assert.equal(f.train, { ...presetConfig('synthetic', 'quick'), epochs: 1, seed: SMALL.seed, maxImages: 64 });
+  assert.is(full.checkpoints.length, 2, 'a checkpoint after every candidate');
+  assert.equal(full.checkpoints.map((c) => [c.refine!.candidates.length, c.refine!.chosen !== null, c.finished]), [[1, false, false], [2, true, true]]);
+  for (const c of f.candidates) {
+    assert.ok(c.valAuc >= 0 && c.valAuc <= 1 && c.valAcc >= 0 && c.valAcc <= 1 && c.epochs === 1 && c.bestEpoch === 0 && c.seconds > 0 && c.failure === null, JSON.stringify(c));
+  }
+  const best = f.candidates[1].valAuc > f.candidates[0].valAuc ? 1 : 0;
+  assert.is(f.chosen, f.planned[best]);
+  assert.is(r.chosen.record.key, f.chosen);
+  assert.is(r.zeroCost.record.key, baseline.result.chosen.record.key);
+  assert.equal(events.map((e) => e.type), ['start', 'candidate', 'candidate', 'chosen']);
+  assert.equal(replayRefinement(r.checkpoint)!.differences, []);
+  const summary = JSON.parse(searchSummaryJson(r, { checkpoint: 'c', picture: null, report: null }, 'train'));
+  assert.equal([summary.chosen.key, summary.chosen.rule, summary.zeroCost.key, summary.refine.chosen], [f.chosen, 'refine', r.zeroCost.record.key, f.chosen]);
+  // Resumed after the first candidate: only the second is trained, and every number is the same.
+  const resumed = await run(config, { resumeFrom: decodeSearchCheckpoint(encodeSearchCheckpoint(full.checkpoints[0])) });
+  assert.is(resumed.checkpoints.length, 1);
+  assert.equal(withoutTimes(resumed.result.checkpoint), withoutTimes(r.checkpoint));
+  // Once a candidate is trained, the refine settings belong to the search.
+  const rt = await testRuntime();
+  try {
+    await search({ config: { ...config, refine: { ...REFINE, candidates: 3 } }, dataset, rt, resumeFrom: full.checkpoints[0] });
+    assert.unreachable('changed the refinement after it began');
+  } catch (e) {
+    assert.instance(e, CheckpointMismatchError);
+    assert.match((e as Error).message, /refine: \{"candidates":2,.* -> \{"candidates":3/);
+  }
+});
+
+test('refine K beyond the front trains the whole front (each genotype once); a NaN loss is recorded and counts as the worst', async () => {
+  const finished = baseline.checkpoints[2];
+  const distinct = new Set(baseline.result.front.map((m) => m.record.key)).size;
+  let n = 0;
+  const trainer: CandidateTrainer = async ({ genotype, config }) => {
+    assert.is(config.epochs, 3);
+    if (++n === 1) throw new NonFiniteLossError(0, 2, NaN, 'lower the learning rate');
+    const auc = (genotype.reduce((a, g, i) => a + g * (i + 1), 0) % 97) / 97;
+    return { bestEpoch: 2, val: { auc, acc: 0.5 }, test: { auc: 0.5, acc: 0.5 } };
+  };
+  const { result } = await run({ ...SMALL, refine: { candidates: 50, epochs: 3, maxImages: null } }, { resumeFrom: finished, trainer });
+  const f = result.refine!;
+  assert.is(f.planned.length, distinct);
+  assert.is(f.candidates.length, distinct);
+  assert.match(f.candidates[0].failure ?? '', /NonFiniteLossError/);
+  assert.ok(Number.isNaN(f.candidates[0].valAuc));
+  const rest = f.candidates.slice(1);
+  if (rest.length) assert.is(f.chosen, rest.reduce((a, b) => (b.valAuc > a.valAuc ? b : a)).key);
+  else assert.is(f.chosen, f.planned[0], 'all failed: the pick rule\'s first stands');
+  assert.equal(replayRefinement(result.checkpoint)!.differences, []);
+  assert.equal(withoutTimes(decodeSearchCheckpoint(encodeSearchCheckpoint(result.checkpoint))), withoutTimes(result.checkpoint));
 });
 
 test.run();
