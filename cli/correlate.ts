@@ -22,6 +22,10 @@ interface CorrelateFlags {
   json?: boolean;
 }
 
+const TARGET_WORDS: Record<TruthTarget, string> = {
+  auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC (image-weighted) of the last 3 epochs',
+};
+
 const f = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '   -  ' : (v < 0 ? '' : ' ') + v.toFixed(d));
 const ci = (lo: number, hi: number) => (Number.isFinite(lo) ? `[${lo.toFixed(2)}, ${hi.toFixed(2)}]` : '').padEnd(14);
 
@@ -57,7 +61,7 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
       if (vsOther) console.log(jsonLine(path, result, { ...vsOther, proxy: `table:${against}` }));
       continue;
     }
-    console.log(`${path}: ${result.dataset}, ${result.architectures} of ${table.protocol.count} architectures trained; target: mean ${target === 'acc' ? 'test ACC' : target === 'auc' ? 'test AUC' : 'test AUC of the last 3 epochs'} over seeds ${table.protocol.seeds.join(', ')}`);
+    console.log(`${path}: ${result.dataset}, ${result.architectures} of ${table.protocol.count} architectures trained; target: mean ${TARGET_WORDS[target]} over seeds ${table.protocol.seeds.join(', ')}`);
     console.log(`${'quantity'.padEnd(22)} ${'n'.padStart(4)}  spearman [95%]         kendall [95%]          top10%  init-seed stability`);
     for (const c of result.correlations) console.log(line(c));
     console.log(line(result.ceiling));
@@ -75,7 +79,7 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
 
 export function registerCorrelate(cli: CAC): void {
   cli.command('correlate [...tables]', 'How well each proxy in ground-truth tables ranks the trained architectures (Spearman, Kendall, bootstrap intervals, top 10%, noise ceiling)')
-    .option('--target <name>', 'auc (test AUC at the best validation epoch; default), acc, or auc-last3 (mean test AUC of the last 3 epochs)')
+    .option('--target <name>', 'auc (test AUC at the best validation epoch; default), acc, auc-last3 (mean test AUC of the last 3 epochs) or valtest-last3 (the same over val and test, weighted by images)')
     .option('--bootstrap <B>', 'Bootstrap resamples (default 2000)')
     .option('--seed <S>', 'Seed of the bootstrap (default 0)')
     .option('--origin <list>', 'Only architectures of these origins: paper, random, spread (default: all)')

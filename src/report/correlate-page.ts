@@ -42,7 +42,7 @@ export function scatterSvg(x: readonly number[], y: readonly number[], title: st
     + `${dots}</svg>`;
 }
 
-const TARGET_LABEL = { auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC, last 3 epochs' } as const;
+const TARGET_LABEL = { auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC, last 3 epochs', 'valtest-last3': 'val + test AUC, last 3 epochs' } as const;
 
 export interface CorrelatePageTable {
   /** The table's file name (shown as it is). */

@@ -22,8 +22,8 @@ import { normalisedColumns, type ObjectiveDefinition } from '../search/objective
 import type { ArchitectureOrigin } from './sample.ts';
 import type { TrainingRun, TruthTable } from './table.ts';
 
-export type TruthTarget = 'auc' | 'acc' | 'auc-last3';
-export const TRUTH_TARGETS: readonly TruthTarget[] = ['auc', 'acc', 'auc-last3'];
+export type TruthTarget = 'auc' | 'acc' | 'auc-last3' | 'valtest-last3';
+export const TRUTH_TARGETS: readonly TruthTarget[] = ['auc', 'acc', 'auc-last3', 'valtest-last3'];
 
 export interface CorrelateOptions {
   readonly target?: TruthTarget;
@@ -70,13 +70,19 @@ export interface TableCorrelation {
 /** The eq. 1 objectives as a search uses them by default (jacob_cov, ln synflow, FLOPs). */
 export const PAPER_OBJECTIVES: ObjectiveDefinition = { scores: ['jacob_cov', 'synflow'], lowerIsBetter: [], cost: 'flops', synflowScale: 'log' };
 
-/** A run's value of the target (NaN for a failed run). */
-export function runTarget(run: TrainingRun, target: TruthTarget): number {
+/**
+ * A run's value of the target (NaN for a failed run): `auc` / `acc`, the test metrics of the
+ * best-on-validation weights; `auc-last3`, the mean test AUC of the last 3 epochs (no epoch chosen
+ * on the small validation split); `valtest-last3`, the same over validation and test together, each
+ * split's AUC weighted by its images (more images, less noise; no split is used to choose anything).
+ */
+export function runTarget(run: TrainingRun, target: TruthTarget, counts: { readonly val: number; readonly test: number } = { val: 1, test: 1 }): number {
   if (run.test === null) return NaN;
   if (target === 'auc') return run.test.auc;
   if (target === 'acc') return run.test.acc;
   const last = run.epochs.slice(-3);
-  return last.reduce((s, e) => s + e.test.auc, 0) / last.length;
+  const wv = target === 'valtest-last3' ? counts.val / (counts.val + counts.test) : 0;
+  return last.reduce((s, e) => s + wv * e.val.auc + (1 - wv) * e.test.auc, 0) / last.length;
 }
 
 const mean = (v: readonly number[]): number => {
@@ -140,7 +146,7 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
     .filter(({ a, arch }) => arch < limit && (!options.origins || options.origins.includes(a.origin)))
     .map(({ arch }) => ({ arch, runs: table.runs.filter((r) => r.arch === arch) }))
     .filter((u) => u.runs.some((r) => r.test !== null));
-  const targets = used.map((u) => mean(u.runs.map((r) => runTarget(r, target))));
+  const targets = used.map((u) => mean(u.runs.map((r) => runTarget(r, target, table.dataset.counts))));
 
   // Quantity values per architecture per init seed.
   const names = [...new Set(table.proxies.flatMap((r) => Object.keys(r.values)))];
@@ -192,7 +198,7 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
 function noiseCeiling(table: TruthTable, used: readonly { arch: number; runs: readonly TrainingRun[] }[], target: TruthTarget, options: CorrelateOptions): QuantityCorrelation {
   const seeds = table.protocol.seeds;
   const complete = used.filter((u) => seeds.every((s) => u.runs.some((r) => r.seed === s && r.test !== null)));
-  const perSeed = complete.map((u) => new Map(u.runs.map((r) => [r.seed, runTarget(r, target)])));
+  const perSeed = complete.map((u) => new Map(u.runs.map((r) => [r.seed, runTarget(r, target, table.dataset.counts)])));
   const splits = seedHalves(seeds);
   const halfMeans = splits.map(([a, b]) => ({
     a: perSeed.map((m) => mean(a.map((s) => m.get(s)!))),
@@ -220,7 +226,7 @@ function noiseCeiling(table: TruthTable, used: readonly { arch: number; runs: re
 /** Rank agreement of two tables' targets over the architectures both trained (a pilot's fidelity check). */
 export function correlateTables(a: TruthTable, b: TruthTable, options: CorrelateOptions = {}): QuantityCorrelation {
   const target = options.target ?? 'auc';
-  const byKey = (t: TruthTable) => new Map(t.architectures.map((x, arch) => [x.key, mean(t.runs.filter((r) => r.arch === arch).map((r) => runTarget(r, target)))]));
+  const byKey = (t: TruthTable) => new Map(t.architectures.map((x, arch) => [x.key, mean(t.runs.filter((r) => r.arch === arch).map((r) => runTarget(r, target, t.dataset.counts)))]));
   const ta = byKey(a);
   const tb = byKey(b);
   const keys = [...ta.keys()].filter((k) => tb.has(k));

@@ -72,6 +72,9 @@ test('targets, filters, failed runs, and a table against another', () => {
   assert.ok(Math.abs(last3.rows[3].target - (correlateTable(table, { resamples: 100 }).rows[3].target - 0.01)) < 1e-12);
   const acc = correlateTable(table, { target: 'acc', resamples: 100 });
   assert.ok(Math.abs(acc.rows[3].target - (last3.rows[3].target + 0.01 - 0.1)) < 1e-12);
+  // val and test each weighted by their images (10 and 10 here): the val AUC of every epoch is the run's AUC.
+  const valtest = correlateTable(table, { target: 'valtest-last3', resamples: 100 });
+  assert.ok(Math.abs(valtest.rows[3].target - (correlateTable(table, { resamples: 100 }).rows[3].target - 0.005)) < 1e-12);
   assert.is(correlateTable(table, { first: 10, resamples: 100 }).architectures, 10);
   const random = correlateTable(table, { origins: ['random'], resamples: 100 });
   assert.is(random.architectures, table.architectures.filter((a) => a.origin === 'random').length);
