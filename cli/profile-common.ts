@@ -26,6 +26,7 @@ export interface ProfileOptions {
   repeat?: unknown;
   timing?: unknown;
   seed?: unknown;
+  timeout?: unknown;
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;

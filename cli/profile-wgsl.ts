@@ -95,6 +95,11 @@ function shownBindings(p: UserKernelProfile): { binding: number; bytes: number; 
   }));
 }
 
+/** How long a user kernel's runs may take in all, by default, before the process is ended. */
+const DEFAULT_TIMEOUT_S = 60;
+/** The exit status of a run ended by --timeout (as timeout(1)'s). */
+const TIMEOUT_EXIT_CODE = 124;
+
 export async function profileWgsl(options: ProfileOptions, open: OpenRuntime): Promise<number> {
   const typed = stringValue(options.wgsl, '--wgsl');
   const path = await pathValue(options.wgsl, '--wgsl', 'file');
@@ -123,13 +128,28 @@ export async function profileWgsl(options: ProfileOptions, open: OpenRuntime): P
   const timing = timingValue(options);
   const seed = seedValue(options);
   const entry = optional(options.entry, (v) => stringValue(v, '--entry'));
+  const timeoutS = optional(options.timeout, (v) => floatValue(v, '--timeout', { min: 0.1, max: 86_400 })) ?? DEFAULT_TIMEOUT_S;
 
   const rt = await open();
-  const profile = await profileUserKernel(
-    rt.device,
-    { code, source: typed, entry, dispatch, buffers, uniforms, overrides },
-    { repeat, timing, seed, flops, bytes: byteCount, save: show },
-  );
+  // A kernel that never ends cannot be stopped on the GPU (WebGPU has no way to cancel a dispatch),
+  // and it would hold the process forever: past the limit, say so and end the process.
+  const watchdog = setTimeout(() => {
+    process.stderr.write(
+      `mednas: --wgsl: ${typed} did not finish within ${timeoutS} s (${repeat} timed run${repeat === 1 ? '' : 's'} of ${dispatch.join(' x ')} workgroups, after a warm-up run). ` +
+        'A dispatch cannot be cancelled, so mednas ended the process. Check the kernel for a loop whose exit condition is never met, or give a longer --timeout.\n',
+    );
+    process.exit(TIMEOUT_EXIT_CODE);
+  }, timeoutS * 1000);
+  let profile: Awaited<ReturnType<typeof profileUserKernel>>;
+  try {
+    profile = await profileUserKernel(
+      rt.device,
+      { code, source: typed, entry, dispatch, buffers, uniforms, overrides },
+      { repeat, timing, seed, flops, bytes: byteCount, save: show },
+    );
+  } finally {
+    clearTimeout(watchdog);
+  }
   for (const w of profile.warnings) console.error(w);
   if (options.json) {
     // The raw saved bytes stay out of the JSON: --show reports them as a CRC-32 and the first values.

@@ -22,7 +22,7 @@ const MODE_OPTIONS: Record<Mode, readonly string[]> = {
   step: ['batch', 'size', 'steps', 'top'],
   kernel: ['kernel', 'shape', 'pass', 'repeat', 'timing', 'seed'],
   arch: ['arch', 'init-channels', 'dataset', 'batch', 'size', 'repeat', 'timing', 'seed', 'top'],
-  wgsl: ['wgsl', 'entry', 'dispatch', 'buffer', 'uniform', 'override', 'flops', 'bytes', 'show', 'repeat', 'timing', 'seed'],
+  wgsl: ['wgsl', 'entry', 'dispatch', 'buffer', 'uniform', 'override', 'flops', 'bytes', 'show', 'repeat', 'timing', 'seed', 'timeout'],
 };
 const COMMON = ['json', 'backend', 'adapter', '--'];
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -79,6 +79,7 @@ export function registerProfile(cli: CAC): void {
     .option('--repeat <n>', 'Timed repeats (--kernel: 5, --arch: 3, --wgsl: 20)')
     .option('--timing <how>', 'auto (GPU timestamps where the adapter has them), timestamps or wall (default auto)')
     .option('--seed <n>', 'Seed of the random inputs (default 0)')
+    .option('--timeout <s>', '--wgsl: seconds all runs of your kernel may take before mednas ends the process (default 60)')
     .option('--json', 'Print one JSON object')
     .example('mednas profile --kernel depthwise --shape kh=5,dil=2')
     .example('mednas profile --kernel all --shape tiny')

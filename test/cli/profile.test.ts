@@ -94,6 +94,26 @@ test("--wgsl errors: Dawn's compile message with line:column, a wrong binding, a
     /^mednas: --buffer 0: binding 0 \(table: array<vec4<f32>, 64>, storage read\) needs at least 1024 bytes; 512 given \(declared at fixtures\/wgsl\/lookup\.wgsl:3\)\n$/);
 });
 
+test('--wgsl --timeout: a kernel that never ends is reported and the process ended (status 124), not left hanging', () => {
+  const forever = join(dir, 'forever.wgsl');
+  writeFileSync(forever, `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(1)
+fn main() {
+  var x = out[0];
+  loop {
+    x = x + 1.0;
+    if (x < -1.0) { break; }
+  }
+  out[0] = x;
+}
+`);
+  const started = Date.now();
+  const r = mednas('profile', '--wgsl', forever, '--dispatch', '1', '--buffer', '0:16', '--repeat', '1', '--timeout', '2');
+  assert.is(r.status, 124, r.stderr);
+  assert.match(r.stderr, /forever\.wgsl did not finish within 2 s \(1 timed run of 1 x 1 x 1 workgroups, after a warm-up run\)\. A dispatch cannot be cancelled, so mednas ended the process/);
+  assert.ok(Date.now() - started < 60_000, 'it ends soon after the limit');
+});
+
 test('usage errors are refused before the GPU opens, naming the flag', () => {
   refused(['--kernel', 'relu', '--arch', 'paper'], /^mednas: give one of --kernel, --arch and --wgsl, not --kernel and --arch\n$/);
   refused(['--wgsl', 'docs/examples/scale_add.wgsl', '--dispatch', '1', '--shape', 'tiny'], /^mednas: --shape does not apply to --wgsl; it belongs to --kernel\n$/);
