@@ -50,7 +50,34 @@ export function dawnGpu(options: NodeInitOptions = {}): GPU {
   return gpu;
 }
 
-/** Opens the GPU through Dawn and makes it the default runtime. */
+/** Dawn's backends a user can name (besides 'null', which is refused). */
+export const DAWN_BACKENDS = ['vulkan', 'metal', 'd3d12', 'd3d11', 'opengl', 'opengles'] as const;
+
+/** The backends that give an adapter on this machine (each probed with its own Dawn instance). */
+export async function availableBackends(): Promise<string[]> {
+  const found: string[] = [];
+  for (const backend of DAWN_BACKENDS) {
+    if (await dawnGpu({ backend }).requestAdapter()) found.push(backend);
+  }
+  return found;
+}
+
+/**
+ * Opens the GPU through Dawn and makes it the default runtime. When a named backend gives no
+ * adapter, the error says which backends do on this machine (a missing driver is another matter).
+ */
 export async function initNode(options: NodeInitOptions = {}): Promise<Runtime> {
-  return initWithGpu(dawnGpu(options), { powerPreference: options.powerPreference });
+  const gpu = dawnGpu(options);
+  const backend = options.backend ?? process.env.MEDNAS_BACKEND;
+  if (backend && !(await gpu.requestAdapter())) {
+    const available = await availableBackends();
+    const where = `${process.platform}${available.length > 0 ? `; the backends that give one here: ${available.join(', ')}` : '; no backend gives one here'}`;
+    throw new GpuError(
+      `the backend '${backend}' gives no WebGPU adapter on this machine (${where}). ` +
+        (available.length > 0
+          ? `Use --backend ${available[0]} (or MEDNAS_BACKEND=${available[0]}), or leave the backend unset for the automatic choice.`
+          : 'Leave the backend unset to see what is missing (on Linux without a GPU: Mesa >= 24 with lavapipe; `bash scripts/setup.sh` as root installs it).'),
+    );
+  }
+  return initWithGpu(gpu, { powerPreference: options.powerPreference });
 }

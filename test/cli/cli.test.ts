@@ -62,6 +62,10 @@ test('bad values: the flag, what was given, what is allowed; exit code 1 before 
     [['--frob'], /^mednas: unknown option '--frob'/],
     [['info', '--backend', 'null'], /^mednas: backend 'null' is Dawn's null backend, which runs no GPU work/],
     [['profile', '--backend', 'null', '--batch', '2', '--size', '8', '--steps', '1'], /^mednas: backend 'null' is Dawn's null backend/],
+    // A backend this platform does not have: named, with the ones it has (not "install Mesa").
+    ...(process.platform === 'linux'
+      ? [[['info', '--backend', 'd3d12'], /^mednas: the backend 'd3d12' gives no WebGPU adapter on this machine \(linux; the backends that give one here: vulkan\)\. Use --backend vulkan/] as [string[], RegExp]]
+      : []),
   ];
   for (const [args, pattern] of cases) {
     const run = mednas(...args);
