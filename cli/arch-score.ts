@@ -1,7 +1,7 @@
 // `mednas arch score GENOTYPE|paper`: the training-free proxies of one architecture on a seeded proxy
 // batch, each value with its time (`--json`: one object). It parses, calls the library, prints.
-import { datasetShape, SYNTHETIC_NAME } from '../src/data/index.ts';
-import { loadDataset, readGenotypeArgument, initNode } from '../src/node/index.ts';
+import { datasetSource, loadDataset, readGenotypeArgument, initNode } from '../src/node/index.ts';
+import { datasetLoadOptions } from './dataset-options.ts';
 import {
   DEFAULT_PROXIES, DEFAULT_SCORE_CHANNELS, getProxy, parseProxyNames, proxyBatch, scoreArchitecture, type ProxyProgress,
 } from '../src/proxies/index.ts';
@@ -15,6 +15,9 @@ export interface ScoreFlags {
   initChannels?: unknown;
   seed?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   json?: boolean;
 }
 
@@ -42,10 +45,10 @@ export async function scoreCommand(arg: string, flags: ScoreFlags): Promise<numb
   const size = intValue(flags.proxyBatch ?? DEFAULT_PROXY_BATCH, '--proxy-batch', { min: 1, max: 100_000 });
   const initChannels = intValue(flags.initChannels ?? DEFAULT_SCORE_CHANNELS, '--init-channels', { min: 4, max: 4096 });
   const seed = intValue(flags.seed ?? 0, '--seed', { min: 0, max: 2 ** 32 - 1 });
-  // An unknown name fails here, before loading anything.
-  const name = datasetShape(flags.dataset === undefined ? SYNTHETIC_NAME : stringValue(flags.dataset, '--dataset')).name;
+  // An unknown name or a missing path fails here, before loading anything.
+  const source = flags.dataset === undefined ? null : datasetSource(stringValue(flags.dataset, '--dataset'));
   const dataDir = await optional(flags.dataDir, (v) => pathValue(v, '--data-dir', 'dir-or-missing'));
-  const dataset = await loadDataset(name, { dataDir });
+  const dataset = await loadDataset(source?.path ?? source?.name, { ...(await datasetLoadOptions({ ...flags, dataDir: undefined })), dataDir });
   const batch = proxyBatch(dataset, { size, seed });
   const key = genotypeKey(genotype);
   const dead = deadCells(genotype);

@@ -10,6 +10,7 @@ import {
 import { readGenotypeArgument, writeFileAtomic } from '../src/node/index.ts';
 import { Rng } from '../src/util/rng.ts';
 import { DEFAULT_PROXY_BATCH, scoreCommand } from './arch-score.ts';
+import { addDatasetOptions } from './dataset-options.ts';
 import { CliUsageError, intValue, optional, stringValue } from './options.ts';
 
 interface ArchOptions {
@@ -25,6 +26,9 @@ interface ArchOptions {
   proxies?: unknown;
   proxyBatch?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
 }
 
 const DEFAULT_DATASET = 'pneumoniamnist'; // the paper genotype's dataset: 1 channel, 2 classes
@@ -145,10 +149,10 @@ function random(options: ArchOptions): number {
 }
 
 export function registerArch(cli: CAC): void {
-  cli
+  addDatasetOptions(cli
     .command('arch <action> [genotype]', 'Architectures: `arch show G`, `arch info G`, `arch random`, `arch score G` (G: paper, 2,0,4,..., JSON or a file)')
     .option('--init-channels <C>', 'Stem channels C, a multiple of 4 (default 128, the paper\'s; score: 16)')
-    .option('--dataset <name>', `Dataset whose channels and classes the network is for (default ${DEFAULT_DATASET}; score: synthetic, whose images it scores)`)
+    .option('--dataset <name>', `Dataset whose channels and classes the network is for (default ${DEFAULT_DATASET}; score: synthetic, whose images it scores, and also a path: an .npz of your own or a folder of images, docs/data.md)`)
     .option('--proxies <list>', 'score: comma-separated proxies (default jacob_cov,synflow,flops; see docs/proxies.md)')
     .option('--proxy-batch <N>', `score: training images in the proxy batch (default ${DEFAULT_PROXY_BATCH}; the paper: 480)`)
     .option('--data-dir <dir>', 'score: data directory (default: MEDNAS_DATA, else a per-user folder)')
@@ -158,7 +162,7 @@ export function registerArch(cli: CAC): void {
     .option('--count <N>', 'random: how many genotypes', { default: 1 })
     .option('--blocks <B>', 'random: blocks per genotype', { default: 3 })
     .option('--live', 'random: only genotypes without dead cells')
-    .option('--json', 'Machine-readable output (one JSON object per line)')
+    .option('--json', 'Machine-readable output (one JSON object per line)'), { prefix: 'score: ' })
     .action(async (action: string, genotype: string | undefined, options: ArchOptions) => {
       if (action === 'random') return random(options);
       if (action !== 'show' && action !== 'info' && action !== 'score') throw new CliUsageError(`unknown arch action '${action}': use show, info, random or score`);

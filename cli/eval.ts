@@ -3,14 +3,18 @@
 // (channels, classes, image size): checked before the GPU is opened.
 import type { CAC } from 'cac';
 import { checkDatasetFits, datasetShape, evaluateModel, genotypeKey } from '../src/index.ts';
-import { initNode, loadDataset, readModelFile } from '../src/node/index.ts';
+import { datasetSource, initNode, loadDataset, readModelFile } from '../src/node/index.ts';
+import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, optional, pathValue, stringValue } from './options.ts';
+import { choiceValue, pathValue } from './options.ts';
 
 interface EvalOptions {
   dataset?: unknown;
   split?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
@@ -20,11 +24,16 @@ async function run(modelArg: string, options: EvalOptions): Promise<number> {
   const path = await pathValue(modelArg, 'MODEL', 'file');
   const split = choiceValue(options.split ?? 'test', '--split', ['test', 'val'] as const);
   const model = await readModelFile(path);
-  const shape = datasetShape(optional(options.dataset, (v) => stringValue(v, '--dataset')) ?? model.dataset.name);
-  // Channels and classes are known from the name: a mismatch is said before any file is read.
-  checkDatasetFits(model, { name: shape.name, task: shape.task, channels: shape.inChannels, classes: shape.numClasses });
-  const dataDir = await optional(options.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
-  const dataset = await loadDataset(shape.name, { dataDir, sizePx: model.network.inputSize });
+  const given = datasetFlag(options);
+  if (given === undefined) requireOwnDataPath(model.dataset.name, model.dataset.release, `the model ${path}`);
+  const source = given ?? datasetSource(model.dataset.name);
+  if (source.path === null) {
+    // Channels and classes are known from the name: a mismatch is said before any file is read.
+    const shape = datasetShape(source.name);
+    checkDatasetFits(model, { name: shape.name, task: shape.task, channels: shape.inChannels, classes: shape.numClasses });
+  }
+  // Your own data is read at the model's image size, split as the model file records (unless the flags say otherwise).
+  const dataset = await loadDataset(source.path ?? source.name, await datasetLoadOptions(options, { sizePx: model.network.inputSize, release: model.dataset.release }));
   const rt = await initNode(gpuInitOptions(options));
   const result = await evaluateModel(rt, model, dataset, { split });
   if (options.json) {
@@ -38,11 +47,11 @@ async function run(modelArg: string, options: EvalOptions): Promise<number> {
 }
 
 export function registerEval(cli: CAC): void {
-  addGpuOptions(cli.command('eval <model>', "MedMNIST's ACC and AUC of a model file (OUT/model.mednas) on a dataset split"))
-    .option('--dataset <name>', 'Dataset to score (default: the one the model was trained on)')
+  addDatasetOptions(addGpuOptions(cli.command('eval <model>', "MedMNIST's ACC and AUC of a model file (OUT/model.mednas) on a dataset split"))
+    .option('--dataset <name>', `Dataset to score: ${DATASET_HELP} (default: the one the model was trained on; your own data needs its path)`)
     .option('--split <name>', 'test or val (default test)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'Print one JSON object')
+    .option('--json', 'Print one JSON object'), { sizeHelp: "image size (default: the model's; an image folder is resized to it)" })
     .example('mednas eval runs/train-breastmnist/model.mednas --dataset breastmnist')
     .action(async (model: string, options: EvalOptions) => run(String(model), options));
 }

@@ -11,6 +11,8 @@ import { registerProfile } from './profile.ts';
 import { registerArch } from './arch.ts';
 import { registerTrain } from './train.ts';
 import { registerEval } from './eval.ts';
+import { registerPredict } from './predict.ts';
+import { registerExport } from './export.ts';
 import { registerSearch } from './search.ts';
 import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
@@ -20,7 +22,7 @@ import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, search: true, replay: true, truth: ['build', 'score'] };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, predict: true, search: true, replay: true, truth: ['build', 'score'] };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {
@@ -36,6 +38,8 @@ function mainProgram(): CAC {
   registerArch(cli);
   registerTrain(cli);
   registerEval(cli);
+  registerPredict(cli);
+  registerExport(cli);
   registerSearch(cli);
   registerReplay(cli);
   registerReport(cli);

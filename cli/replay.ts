@@ -5,6 +5,7 @@
 import type { CAC } from 'cac';
 import { replayRefinement, replaySearch, verifySearch, type ReplayedGeneration, type ReplayedRefinement } from '../src/index.ts';
 import { initNode, loadDataset, readSearchCheckpoint, searchCheckpointPath } from '../src/node/index.ts';
+import { addDatasetOptions, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { intValue, optional, pathValue, stringValue } from './options.ts';
 import { generationLine, jsonReplacer, seconds, short, shownValue } from './search-progress.ts';
@@ -12,7 +13,10 @@ import { generationLine, jsonReplacer, seconds, short, shownValue } from './sear
 interface ReplayFlags {
   gen?: unknown;
   verify?: unknown;
+  dataset?: unknown;
   dataDir?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
@@ -74,7 +78,9 @@ async function run(arg: string, flags: ReplayFlags): Promise<number> {
   }
   let failed = mismatches.length > 0 || (refinement?.differences.length ?? 0) > 0;
   if (verify !== undefined) {
-    const dataset = await loadDataset(c.config.dataset, { dataDir });
+    const given = datasetFlag(flags);
+    if (given === undefined) requireOwnDataPath(c.config.dataset, c.dataset.release, `the search ${path}`);
+    const dataset = await loadDataset(given?.path ?? c.config.dataset, { ...(await datasetLoadOptions({ ...flags, dataDir: undefined }, { sizePx: c.dataset.sizePx, release: c.dataset.release })), dataDir });
     const rt = await initNode(gpuInitOptions(flags));
     const v = await verifySearch(c, { rt, dataset, count: verify });
     if (flags.json) console.log(JSON.stringify({ event: 'verify', ...v }, jsonReplacer));
@@ -88,11 +94,12 @@ async function run(arg: string, flags: ReplayFlags): Promise<number> {
 }
 
 export function registerReplay(cli: CAC): void {
-  addGpuOptions(cli.command('replay <checkpoint>', 'Show a search generation by generation from its checkpoint (a file or a run directory); no GPU unless --verify'))
+  addDatasetOptions(addGpuOptions(cli.command('replay <checkpoint>', 'Show a search generation by generation from its checkpoint (a file or a run directory); no GPU unless --verify'))
     .option('--gen <K>', 'Show only generation K')
     .option('--verify <N>', 'Re-score N stored architectures on this device and report every difference')
     .option('--data-dir <dir>', 'Data directory for --verify (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'One JSON object per generation on stdout')
+    .option('--dataset <path>', "--verify on your own data: its .npz or folder (a registered dataset is found by its name)")
+    .option('--json', 'One JSON object per generation on stdout'), { prefix: '--verify: ', size: false })
     .example('mednas replay runs/search-synthetic')
     .example('mednas replay runs/search-synthetic/checkpoint.mednas --gen 2 --verify 3')
     .action(async (arg: string, flags: ReplayFlags) => run(arg, flags));

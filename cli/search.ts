@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ALGORITHMS, checkSearchConfig, datasetShape, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES,
+  ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES,
   SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
   type AlgorithmName, type ArchitectureScorer, type ObjectiveKind, type PickRule, type RefineProgress, type RefineSettings, type SearchCheckpoint,
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
@@ -17,6 +17,7 @@ import {
   initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
   SEARCH_SUMMARY_FILE, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
+import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
 import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
@@ -39,6 +40,9 @@ interface SearchFlags {
   refineMaxImages?: unknown;
   out?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   resume?: boolean;
   force?: boolean;
   /** false with --no-report. */
@@ -162,7 +166,7 @@ function refineFlags(f: SearchFlags, base: RefineSettings | null): RefineSetting
 function runConfig(flags: SearchFlags, resume: SearchCheckpoint | null, out: string): SearchConfig {
   const preset = optional(flags.preset, (v) => choiceValue<SearchPresetName>(v, '--preset', SEARCH_PRESETS));
   const overrides = flagOverrides(flags);
-  const dataset = optional(flags.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name);
+  const dataset = datasetFlag(flags)?.name;
   let config: SearchConfig;
   if (resume) {
     const refine = refineFlags(flags, resume.config.refine);
@@ -226,8 +230,9 @@ async function run(flags: SearchFlags): Promise<number> {
   }
   const config = runConfig(flags, resume, out);
   checkSearchConfig(config); // unknown proxies, a bad population: before loading data or opening the GPU
-  const dataDir = await optional(flags.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
-  const dataset = await loadDataset(config.dataset, { dataDir });
+  const given = datasetFlag(flags);
+  if (given === undefined) requireOwnDataPath(config.dataset, resume?.dataset.release ?? null, `the search in ${out}`);
+  const dataset = await loadDataset(given?.path ?? config.dataset, await datasetLoadOptions(flags, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   await removeStaleTempFiles(checkpointPath);
   const rt = await initNode(gpuInitOptions(flags));
   const json = flags.json === true;
@@ -260,7 +265,7 @@ async function run(flags: SearchFlags): Promise<number> {
   } finally {
     reporter.close();
   }
-  const trainCommand = `mednas train --arch ${relativeOrAbsolute(out)} --dataset ${config.dataset}`;
+  const trainCommand = `mednas train --arch ${relativeOrAbsolute(out)} ${datasetArgs(given, config.dataset, flags)}`;
   const picture = await genotypeToSvg(result.chosen.record.genotype);
   await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), picture);
   const report = flags.report === false ? null : await reportOrWarning(result, checkpointPath, out, picture, json);
@@ -319,13 +324,13 @@ function relativeOrAbsolute(path: string): string {
 }
 
 function defaultOut(flags: SearchFlags): string {
-  const name = flags.dataset === undefined ? 'synthetic' : datasetShape(stringValue(flags.dataset, '--dataset')).name;
+  const name = datasetFlag(flags)?.name ?? 'synthetic';
   return join('runs', `search-${name}`);
 }
 
 export function registerSearch(cli: CAC): void {
-  addGpuOptions(cli.command('search', 'Search the MSTF-NAS space with training-free proxies; checkpoints after every generation'))
-    .option('--dataset <name>', 'synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist')
+  addDatasetOptions(addGpuOptions(cli.command('search', 'Search the MSTF-NAS space with training-free proxies; checkpoints after every generation'))
+    .option('--dataset <name>', `${DATASET_HELP} (default: synthetic)`)
     .option('--preset <name>', 'quick (NSGA-II, population 16, 8 generations, C = 8, proxy batch 32; the default), paper (NSGA-II, 50, 20 generations, C = 128, 480) or reproduction (MOEA/D, 13 weight vectors, 10 generations, C = 128, 480)')
     .option('--algo <name>', 'nsga2 or moead')
     .option('--pop <P>', 'Population (MOEA/D: weight vectors)')
@@ -345,7 +350,7 @@ export function registerSearch(cli: CAC): void {
     .option('--force', 'Start again in an --out that holds a checkpoint (replaced after the first new generation)')
     .option('--no-report', 'Do not write report.html (`mednas report RUN_DIR` writes it later)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'One JSON object per event on stdout (start, architecture, generation, done)')
+    .option('--json', 'One JSON object per event on stdout (start, architecture, generation, done)'))
     .example('mednas search')
     .example('mednas search --dataset breastmnist --pop 20 --gens 10 --out runs/breast')
     .example('mednas search --out runs/breast --resume')

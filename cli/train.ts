@@ -6,12 +6,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  datasetShape, formatGenotype, genotypeKey, presetConfig, PRESET_NAMES, trainModel,
+  deadCells, formatGenotype, genotypeKey, presetConfig, PRESET_NAMES, trainModel,
   type ModelFile, type PresetName, type TrainConfig,
 } from '../src/index.ts';
 import {
   initNode, loadDataset, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, searchRunDatasetName, writeModelFile,
 } from '../src/node/index.ts';
+import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, stringValue } from './options.ts';
 import { trainReporter } from './train-progress.ts';
@@ -28,7 +29,11 @@ interface TrainOptions {
   maxImages?: unknown;
   out?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   resume?: boolean;
+  allowDead?: boolean;
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
@@ -80,8 +85,16 @@ async function run(options: TrainOptions): Promise<number> {
     const existing = await readModelFile(modelPath).then(describeModel, (e: Error) => `unreadable: ${e.message}`);
     throw new CliUsageError(`${modelPath} already exists (${existing}): add --resume to continue that run, or give another --out. It is never overwritten by a new run.`);
   }
-  const datasetName = optional(options.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name) ?? resume?.dataset.name ?? runDataset ?? 'synthetic';
+  const given = datasetFlag(options);
+  const datasetName = given?.name ?? resume?.dataset.name ?? runDataset ?? 'synthetic';
   const genotype = options.arch === undefined ? (resume ? [...resume.genotype] : await readGenotypeArgument('paper')) : await readGenotypeArgument(stringValue(options.arch, '--arch'));
+  const dead = deadCells(genotype);
+  if (dead.length > 0 && !resume && !options.allowDead) {
+    throw new CliUsageError(
+      `genotype ${genotypeKey(genotype)} has a dead normal cell in block ${dead.map((b) => b + 1).join(' and ')} (every output of the cell descends from a zero op), ` +
+        'so the network ignores its input and would train to chance (AUC 0.5). Give another genotype (`mednas arch random --live` draws live ones), or add --allow-dead to train it anyway.',
+    );
+  }
   let config: TrainConfig;
   if (resume) {
     if (resume.dataset.name !== datasetName) {
@@ -100,8 +113,9 @@ async function run(options: TrainOptions): Promise<number> {
   } else {
     config = { ...presetConfig(datasetName, preset ?? 'quick'), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])) };
   }
-  const dataDir = await optional(options.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
-  const dataset = await loadDataset(datasetName, { dataDir });
+  // Your own data is found by its path only: a resumed run or a search run directory names it, --dataset gives it.
+  if (given === undefined) requireOwnDataPath(datasetName, resume?.dataset.release ?? null, resume ? `the run in ${out}` : `the search run ${String(options.arch)}`);
+  const dataset = await loadDataset(given?.path ?? datasetName, await datasetLoadOptions(options, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   if (resume?.finished) {
     console.log(`${modelPath} is finished (${describeModel(resume)}): test ACC ${resume.test!.acc.toFixed(4)} AUC ${resume.test!.auc.toFixed(4)}. Nothing to do.`);
     return 0;
@@ -129,7 +143,7 @@ async function run(options: TrainOptions): Promise<number> {
       }),
     });
     if (options.json) console.log(JSON.stringify({ event: 'done', model: modelPath, bestEpoch: result.bestEpoch, test: result.test }));
-    else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${modelPath}\` scores it again)`);
+    else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${modelPath}${given?.path ? ` ${datasetArgs(given, dataset.name, {})}` : ''}\` scores it again)`);
     return 0;
   } finally {
     reporter.close();
@@ -137,14 +151,14 @@ async function run(options: TrainOptions): Promise<number> {
 }
 
 function defaultOut(options: TrainOptions, runDataset: string | null): string {
-  const name = options.dataset === undefined ? runDataset ?? 'synthetic' : datasetShape(stringValue(options.dataset, '--dataset')).name;
+  const name = datasetFlag(options)?.name ?? runDataset ?? 'synthetic';
   return join('runs', `train-${name}`);
 }
 
 export function registerTrain(cli: CAC): void {
-  addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
+  addDatasetOptions(addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
     .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, or a search run directory (default: paper)')
-    .option('--dataset <name>', "synthetic (built in; the default) or a MedMNIST subset, e.g. breastmnist (default for a search run directory: the run's)")
+    .option('--dataset <name>', `${DATASET_HELP} (default: synthetic; for a search run directory: the run's)`)
     .option('--preset <name>', 'quick (C = 8, 15 epochs, batch 32, lr 0.025; the default) or paper (C = 128, 100 epochs, Table 1 lr and batch); both take AugMix per subset')
     .option('--epochs <E>', "Epochs (default: the preset's)")
     .option('--init-channels <C>', "Stem channels C, a multiple of 4 (default: the preset's)")
@@ -154,9 +168,11 @@ export function registerTrain(cli: CAC): void {
     .option('--max-images <N>', 'Use only the first N images of each split (quick checks)')
     .option('--out <dir>', 'Run directory for model.mednas (default: runs/train-DATASET)')
     .option('--resume', "Continue the run in --out from its last finished epoch, with its settings")
+    .option('--allow-dead', 'Train a genotype with a dead normal cell anyway (it ignores its input: refused by default)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'One JSON object per event on stdout (start, step, epoch, test, done)')
+    .option('--json', 'One JSON object per event on stdout (start, step, epoch, test, done)'))
     .example('mednas train --arch paper --dataset breastmnist --preset quick')
+    .example('mednas train --arch paper --dataset ~/data/skin-lesions --size 28 --epochs 10')
     .action(async (options: TrainOptions) => run(options));
 }
 

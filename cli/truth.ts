@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  buildTruthTable, datasetShape, PRESET_NAMES, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
+  buildTruthTable, PRESET_NAMES, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
   type PresetName, type ProtocolChoice, type TrainConfig, type TruthEvent, type TruthProtocol, type TruthTable,
 } from '../src/index.ts';
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
+import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
 import { meanRunMetrics } from './truth-format.ts';
@@ -32,6 +33,9 @@ interface TruthFlags {
   sampleSeed?: unknown;
   proxies?: unknown;
   dataDir?: unknown;
+  size?: unknown;
+  splitSeed?: unknown;
+  skipBad?: boolean;
   resume?: boolean;
   json?: boolean;
   backend?: unknown;
@@ -145,14 +149,15 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
     const existing = await readTruthTable(path).then(describeTable, (e: Error) => `unreadable: ${e.message}`);
     throw new CliUsageError(`${path} already exists (${existing}): add --resume to continue it, or give another --out. It is never overwritten by a new build.`);
   }
-  const given = optional(f.dataset, (v) => datasetShape(stringValue(v, '--dataset')).name);
+  const source = datasetFlag(f);
+  const given = source?.name;
   if (resume && given !== undefined && given !== resume.protocol.dataset) {
     throw new CliUsageError(`--dataset ${given}: the table in ${path} is built on ${resume.protocol.dataset}; continue it on ${resume.protocol.dataset}, or give another --out`);
   }
   const datasetName = given ?? resume?.protocol.dataset ?? 'synthetic';
   const protocol = proxiesOnlyFile ? resume!.protocol : protocolFromFlags(f, datasetName, resume?.protocol ?? null);
-  const dataDir = await optional(f.dataDir, (v) => pathValue(v, '--data-dir', 'dir'));
-  const dataset = await loadDataset(datasetName, { dataDir });
+  if (source === undefined) requireOwnDataPath(datasetName, resume?.dataset.release ?? null, `the table ${path}`);
+  const dataset = await loadDataset(source?.path ?? datasetName, await datasetLoadOptions(f, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   const unlock = await lockTruthTable(path);
   try {
     await removeStaleTempFiles(path);
@@ -198,13 +203,13 @@ async function show(file: string, f: TruthFlags): Promise<number> {
 }
 
 function defaultOut(f: TruthFlags): string {
-  const name = f.dataset === undefined ? 'synthetic' : datasetShape(stringValue(f.dataset, '--dataset')).name;
+  const name = datasetFlag(f)?.name ?? 'synthetic';
   return `groundtruth/${name}.mednas`;
 }
 
 export function registerTruth(cli: CAC): void {
-  addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies'))
-    .option('--dataset <name>', 'build: synthetic (default) or a MedMNIST subset, e.g. breastmnist')
+  addDatasetOptions(addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies'))
+    .option('--dataset <name>', `build: ${DATASET_HELP} (default: synthetic)`)
     .option('--out <file>', 'build: the table file (default: groundtruth/DATASET.mednas)')
     .option('--count <K>', 'build: architectures (default 60: the paper genotype, half uniform live, half spread over parameter count)')
     .option('--seeds <S>', 'build: training seeds per architecture (default 3)')
@@ -221,7 +226,7 @@ export function registerTruth(cli: CAC): void {
     .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one)')
     .option('--resume', 'build: continue the table in --out with its protocol (--count may grow it)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'One JSON object per event (build) or per row (show) on stdout')
+    .option('--json', 'One JSON object per event (build) or per row (show) on stdout'))
     .example('mednas truth build --dataset breastmnist --count 60 --seeds 3')
     .example('mednas truth build --out groundtruth/breastmnist.mednas --resume')
     .example('mednas truth show groundtruth/breastmnist.mednas')

@@ -22,3 +22,4 @@ export * from './search/index.ts';
 export * from './report/index.ts';
 export * from './stats/index.ts';
 export * from './truth/index.ts';
+export * from './export/index.ts';

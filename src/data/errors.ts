@@ -36,8 +36,10 @@ export class UnknownDatasetError extends DataError {
   constructor(
     readonly dataset: string,
     readonly known: readonly string[],
+    /** Said after the list, e.g. that a path to the user's own data is accepted too. */
+    hint = '',
   ) {
-    super(`Unknown dataset '${dataset}'. Known: ${known.join(', ')} (mednas data list shows them).`);
+    super(`Unknown dataset '${dataset}'. Known: ${known.join(', ')} (mednas data list shows them)${hint ? `; ${hint}` : ''}.`);
   }
 }
 
@@ -104,5 +106,29 @@ export class DownloadBusyError extends DataError {
       `Another download of ${file} into this directory is running${pid ? ` (process ${pid})` : ''}: wait for it to finish, ` +
         `then run the command again (it will find the file). If no download is running, remove ${lockPath}.`,
     );
+  }
+}
+
+/** An image file that cannot be used: not a PNG or JPEG, corrupt, truncated, or of a kind we cannot read. */
+export class ImageFileError extends DataError {
+  override name = 'ImageFileError';
+  constructor(
+    readonly file: string,
+    readonly fault: string,
+    advice = 'Replace or remove the file, or add --skip-bad to skip files that are not readable images (they are listed).',
+  ) {
+    super(`${file}: ${fault}. ${advice}`);
+  }
+}
+
+/** A folder of images that cannot be a dataset: no images, an empty class folder, one class only, a symlink loop, ... */
+export class ImageFolderError extends DataError {
+  override name = 'ImageFolderError';
+  constructor(
+    readonly folder: string,
+    readonly fault: string,
+    advice = 'A dataset folder holds one subfolder of images per class (or train/, val/, test/ each holding the class folders): docs/data.md, "Your own data".',
+  ) {
+    super(`${folder}: ${fault}. ${advice}`);
   }
 }

@@ -15,3 +15,6 @@ export * from './flipcrop.ts';
 export * from './loader.ts';
 export * from './synthetic.ts';
 export * from './shape.ts';
+export * from './decode.ts';
+export * from './resize.ts';
+export * from './image-folder.ts';

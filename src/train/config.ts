@@ -3,6 +3,7 @@
 // AugMix: minutes on a CPU adapter for the small subsets). Every field is plain data: the model file stores the config as it is,
 // and a resumed run reads it back instead of taking new flags.
 import type { AugMixOptions } from '../data/augmix.ts';
+import { UnknownDatasetError } from '../data/errors.ts';
 import { getMedMnistInfo } from '../data/registry.ts';
 import { SYNTHETIC_NAME } from '../data/synthetic.ts';
 import { TrainConfigError } from './errors.ts';
@@ -76,6 +77,13 @@ export const SUBSET_SETTINGS: Readonly<Record<string, SubsetSettings>> = {
   [SYNTHETIC_NAME]: cosine(0.05, 32, null),
 };
 
+/**
+ * Any other dataset (your own data: an image folder or a custom .npz): the table's most common
+ * row, lr 0.025, batch 128, cosine, and no AugMix (its strong geometric ops suit some images and
+ * not others: it is not switched on for data we know nothing about).
+ */
+export const CUSTOM_SETTINGS: SubsetSettings = cosine(0.025, 128, null);
+
 export interface PresetSettings {
   readonly epochs: number;
   readonly initChannels: number;
@@ -99,10 +107,24 @@ export const PRESETS: Readonly<Record<PresetName, PresetSettings>> = {
 /** Settings shared by every preset (the public MSTF-NAS reproduction's SGD: momentum 0.9, clip 2). */
 export const COMMON_SETTINGS = { momentum: 0.9, nesterov: false, weightDecay: 3e-4, maxGradNorm: 2, warmupEpochs: 0, seed: 0 } as const;
 
-/** The settings of `dataset` (a subset name or 'synthetic') under `preset`. */
+/** The table's key of a subset name or 'synthetic'; null for any other name (your own data). */
+function settingsKey(dataset: string): string | null {
+  if (dataset.toLowerCase() === SYNTHETIC_NAME) return SYNTHETIC_NAME;
+  try {
+    return getMedMnistInfo(dataset).name;
+  } catch (e) {
+    if (e instanceof UnknownDatasetError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The settings of `dataset` under `preset`: a subset's Table 1 row, the synthetic set's, or for
+ * any other name (your own data) CUSTOM_SETTINGS.
+ */
 export function presetConfig(dataset: string, preset: PresetName = 'quick'): TrainConfig {
-  const key = dataset.toLowerCase() === SYNTHETIC_NAME ? SYNTHETIC_NAME : getMedMnistInfo(dataset).name;
-  const s = SUBSET_SETTINGS[key];
+  const key = settingsKey(dataset);
+  const s = key === null ? CUSTOM_SETTINGS : SUBSET_SETTINGS[key];
   const p = PRESETS[preset];
   const ownRecipe = p.lr !== null;
   return {

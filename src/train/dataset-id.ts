@@ -57,7 +57,9 @@ export function firstImages(dataset: ImageDataset, maxImages: number): ImageData
   return {
     ...dataset,
     splits: { train: cut(dataset.splits.train), val: cut(dataset.splits.val), test: cut(dataset.splits.test) },
-    release: dataset.release === 'synthetic' ? 'synthetic' : null,
+    // A registry release names the whole published file, which a cut is not; the synthetic set's and your own
+    // data's (custom npz, image folder: how it was split) still describe where the images come from.
+    release: dataset.release !== null && !/^v\d+$/.test(dataset.release) ? dataset.release : null,
     source: `${dataset.source ?? dataset.name} (first ${maxImages} images of each split)`,
   };
 }

@@ -14,3 +14,4 @@ export * from './evaluate-model.ts';
 export * from './model-file.ts';
 export * from './trainer.ts';
 export { profileTrainingStep, type StepProfile, type StepProfileOptions } from './profile.ts';
+export * from './predict.ts';

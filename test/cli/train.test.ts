@@ -4,7 +4,7 @@
 // the last good file; damaged and foreign model files are refused and left alone; the progress bar
 // under a pseudo-terminal, plain lines otherwise, JSON lines with --json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -125,6 +125,16 @@ test('on a terminal (script(1) gives a pseudo-terminal): a bar per epoch with lo
   assert.match(run.stdout, /epoch 1\/1 [█░]+ [12]\/2 \| loss \d\.\d{4} \| \d+ images\/s \| ETA \d+s/);
   assert.match(run.stdout, /epoch 1\/1: loss \d\.\d{4}/);
   assert.match(run.stdout, /test \(best epoch 1\): ACC \d\.\d{4} AUC \d\.\d{4}/);
+});
+
+test('a dead genotype is refused, naming the dead cell; --allow-dead trains it anyway', async () => {
+  const dead = '7,0,1,0,7,0,1,2,1,0,1,3,0,3,3,0,0,1,5,1,5,2,5,4,5,3,3,2,0,0,4,1,2,2,1,2,3,1,1,2,3,3';
+  const refusedRun = await cli(['train', '--arch', dead, '--init-channels', '4', '--max-images', '16', '--epochs', '1', '--out', join(dir, 'dead')]);
+  assert.is(refusedRun.status, 1);
+  assert.match(refusedRun.stderr, /has a dead normal cell in block 3 .* would train to chance \(AUC 0\.5\)\. .*--allow-dead/);
+  assert.not.ok(existsSync(join(dir, 'dead', 'model.mednas')), 'nothing written');
+  const allowed = await cli(['train', '--arch', dead, '--init-channels', '4', '--max-images', '16', '--epochs', '1', '--allow-dead', '--out', join(dir, 'dead')]);
+  assert.is(allowed.status, 0, allowed.stderr);
 });
 
 const breast = realFile('breastmnist');

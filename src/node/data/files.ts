@@ -5,13 +5,16 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DatasetNotFoundError } from '../../data/errors.ts';
 import type { ImageDataset } from '../../data/dataset.ts';
-import { parseMedMnist } from '../../data/medmnist.ts';
+import type { ImageFolderSummary } from '../../data/image-folder.ts';
+import { parseCustomNpz, parseMedMnist } from '../../data/medmnist.ts';
 import {
   MEDMNIST_NAMES, SIZES_PX, getMedMnistInfo, medMnistFileName, releaseByMd5, type MedMnistSizePx,
 } from '../../data/registry.ts';
 import { SYNTHETIC_NAME, syntheticDataset } from '../../data/synthetic.ts';
 import { readFileOrExplain } from '../files.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
+import { loadImageFolder } from './image-folder.ts';
+import { datasetSource } from './source.ts';
 
 /** MD5 of a file, streamed (MedMNIST+ files reach several GB at 224 px). */
 export async function md5OfFile(path: string): Promise<string> {
@@ -38,20 +41,53 @@ export async function loadMedMnistFile(path: string, name?: string, sizePx?: num
 }
 
 export interface LoadDatasetOptions extends DataDirOptions {
+  /**
+   * Image side in pixels: which MedMNIST file (28, 64, 128, 224; default 28), the synthetic set's
+   * size, what an image folder is resized to (default 28), and what a custom .npz must hold (if given).
+   */
   readonly sizePx?: number;
+  /** Image folders without train/val/test folders: seed of the stratified split (default 0). */
+  readonly splitSeed?: number;
+  /** Image folders: skip files that are not readable images (listed in the summary) instead of failing. */
+  readonly skipBad?: boolean;
+  /** Image folders: called once with what was read (classes, split, channels, skipped files). */
+  readonly onImageFolder?: (summary: ImageFolderSummary) => void;
+  /** Image folders: called after each file is read. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * A dataset by name: 'synthetic' (the default, generated in memory) or a MedMNIST subset read
- * from the data directory. Throws DatasetNotFoundError (saying how to download) when absent.
+ * A dataset by name or path (datasetSource says which): 'synthetic' (the default, generated in
+ * memory); a MedMNIST subset read from the data directory (DatasetNotFoundError, saying how to
+ * download, when absent); a MedMNIST file by path; an .npz of your own in MedMNIST's layout; or a
+ * folder of images (src/data/image-folder.ts).
  */
 export async function loadDataset(name: string = SYNTHETIC_NAME, options: LoadDatasetOptions = {}): Promise<ImageDataset> {
-  if (name === SYNTHETIC_NAME) return syntheticDataset({ sizePx: options.sizePx ?? 28 });
-  const info = getMedMnistInfo(name);
-  const sizePx = options.sizePx ?? 28;
-  const path = join(resolveDataDir(options).path, medMnistFileName(info.name, sizePx));
-  if ((await sizeOf(path)) === null) throw new DatasetNotFoundError(info.name, path);
-  return loadMedMnistFile(path, info.name, sizePx);
+  const source = datasetSource(name);
+  switch (source.kind) {
+    case 'synthetic':
+      return syntheticDataset({ sizePx: options.sizePx ?? 28 });
+    case 'medmnist': {
+      const info = getMedMnistInfo(source.name);
+      const sizePx = options.sizePx ?? 28;
+      const path = join(resolveDataDir(options).path, medMnistFileName(info.name, sizePx));
+      if ((await sizeOf(path)) === null) throw new DatasetNotFoundError(info.name, path);
+      return loadMedMnistFile(path, info.name, sizePx);
+    }
+    case 'medmnist-file':
+      return loadMedMnistFile(source.path!, source.name, options.sizePx);
+    case 'custom-npz': {
+      const bytes = await readFileOrExplain(source.path!, 'dataset file');
+      return parseCustomNpz(bytes, source.name, source.path!, options.sizePx);
+    }
+    case 'image-folder': {
+      const { dataset, summary } = await loadImageFolder(source.path!, {
+        name: source.name, sizePx: options.sizePx, splitSeed: options.splitSeed, skipBad: options.skipBad, onProgress: options.onProgress,
+      });
+      options.onImageFolder?.(summary);
+      return dataset;
+    }
+  }
 }
 
 export interface LocalDatasetStatus {

@@ -2,3 +2,5 @@
 export * from './dirs.ts';
 export * from './files.ts';
 export * from './download.ts';
+export * from './image-folder.ts';
+export * from './source.ts';

@@ -1,0 +1,104 @@
+// Predicting with a model file on images of your own: each image decoded and prepared as the
+// model's dataset was (channels, size: src/data/image-folder.ts's prepareImage), normalised as
+// training and evaluation normalise (the training split's per-channel mean and std of the data the
+// model was trained on, cut to config.maxImages as the run was: the model file does not record
+// them, so they come from that dataset, exactly as evaluateModel gets them), and scored by the
+// best-on-validation weights in eval mode through the same path as evaluation (predictSplit).
+import { trainStats, type ChannelStats, type ImageDataset } from '../data/dataset.ts';
+import type { DecodedImage } from '../data/decode.ts';
+import { prepareImage } from '../data/image-folder.ts';
+import type { MedMnistTask } from '../data/registry.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { datasetId, firstImages } from './dataset-id.ts';
+import { buildModelNetwork, checkDatasetFits, fitsInfo } from './evaluate-model.ts';
+import { predictSplit } from './evaluate.ts';
+import { isMultiLabel } from './loss.ts';
+import type { ModelFile } from './model-file.ts';
+
+export interface PredictionSetup {
+  /** The normalisation of the model's training run. */
+  readonly stats: ChannelStats;
+  /** Names of the model's outputs (the dataset's class names). */
+  readonly classNames: readonly string[];
+  /** Said when the dataset's content differs from the one the model was trained on, else null. */
+  readonly notice: string | null;
+}
+
+/**
+ * What predicting with `model` needs from the data it was trained on: its training split's
+ * statistics (of the first config.maxImages images when the run was cut, as evaluateModel) and its
+ * class names. The dataset must fit the network (checkDatasetFits).
+ */
+export function predictionSetup(model: ModelFile, dataset: ImageDataset): PredictionSetup {
+  checkDatasetFits(model, fitsInfo(dataset));
+  const data = model.config.maxImages === null ? dataset : firstImages(dataset, model.config.maxImages);
+  const id = datasetId(data);
+  const notice =
+    id.crc32 === model.dataset.crc32 && id.name === model.dataset.name
+      ? null
+      : `${data.name} is not the data the model was trained on (${model.dataset.name}, CRC-32 ${model.dataset.crc32.toString(16)}; this one ${id.crc32.toString(16)}): its training-split normalisation may differ`;
+  return { stats: trainStats(data), classNames: dataset.classNames, notice };
+}
+
+/** An image as the model's network takes it: its channels (gray repeated, or RGB to luma) and size. */
+export function prepareForModel(image: DecodedImage, model: ModelFile): Uint8Array {
+  const c = model.network.inChannels;
+  if (c !== 1 && c !== 3) throw new RangeError(`the model takes ${c}-channel images; only 1 (grayscale) and 3 (RGB) are supported`);
+  return prepareImage(image, c, model.network.inputSize);
+}
+
+export interface Prediction {
+  /** The class with the highest score. */
+  readonly predicted: number;
+  /** Softmax probabilities over the classes (they sum to 1), or one sigmoid per label for multi-label models. */
+  readonly scores: readonly number[];
+}
+
+export interface PredictOptions {
+  readonly stats: ChannelStats;
+  /** Images per forward pass (default: the training run's batch size). */
+  readonly batchSize?: number;
+  /** Which weights: the best on validation (default) or the last epoch's. */
+  readonly weights?: 'best' | 'last';
+}
+
+/**
+ * The model's predictions on prepared images (prepareForModel: H x W x C uint8 at the model's size
+ * and channels), in order. Runs the network in eval mode through predictSplit, as evaluation does.
+ */
+export async function predictImages(rt: Runtime, model: ModelFile, images: readonly Uint8Array[], options: PredictOptions): Promise<Prediction[]> {
+  const { inChannels: c, inputSize: s, numClasses: k } = model.network;
+  const plane = s * s * c;
+  images.forEach((im, i) => {
+    if (im.length !== plane) throw new RangeError(`image ${i} has ${im.length} values; the model takes ${s} x ${s} x ${c} = ${plane} (prepareForModel makes them)`);
+  });
+  if (images.length === 0) return [];
+  const task = model.dataset.task as MedMnistTask;
+  const multiLabel = isMultiLabel(task);
+  const pixels = new Uint8Array(images.length * plane);
+  images.forEach((im, i) => pixels.set(im, i * plane));
+  const empty = { count: 0, images: new Uint8Array(0), labels: new Int32Array(0) };
+  const data: ImageDataset = {
+    name: model.dataset.name,
+    task,
+    channels: c as 1 | 3,
+    sizePx: s,
+    classNames: Array.from({ length: k }, (_, i) => String(i)),
+    labelWidth: multiLabel ? k : 1,
+    splits: { train: empty, val: empty, test: { count: images.length, images: pixels, labels: new Int32Array(images.length * (multiLabel ? k : 1)) } },
+    release: null,
+    source: 'the images to predict',
+  };
+  const net = buildModelNetwork(rt, model, options.weights ?? 'best');
+  try {
+    const out = await predictSplit(rt, net, data, { split: 'test', batchSize: options.batchSize ?? model.config.batchSize, normalize: options.stats });
+    return images.map((_, i) => {
+      const scores = Array.from(out.scores.subarray(i * k, (i + 1) * k));
+      let predicted = 0;
+      for (let j = 1; j < k; j++) if (scores[j] > scores[predicted]) predicted = j;
+      return { predicted, scores };
+    });
+  } finally {
+    net.dispose();
+  }
+}

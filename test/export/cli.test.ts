@@ -1,0 +1,96 @@
+// `mednas export` as a user runs it (a child process): a model trained through the library (the
+// synthetic set, C = 4, 1 epoch, 64 images) exported to ONNX beside its model file and run by ONNX
+// Runtime on test-split images gives mednas's eval-mode logits; an existing output is refused
+// without --force; --format, --weights and --out; bad values name the flag; a damaged model file is
+// refused with the reader's message naming the file and no stack. (After two SGD steps the BatchNorm
+// running statistics have barely moved, so this network's eval-mode logits hardly depend on the
+// image: this checks the path trainer -> model file -> CLI -> ONNX Runtime; onnx.test.ts checks the
+// numbers on networks whose logits do depend on it.)
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { DataLoader } from '../../src/data/loader.ts';
+import { syntheticDataset } from '../../src/data/synthetic.ts';
+import { presetConfig } from '../../src/train/config.ts';
+import { firstImages } from '../../src/train/dataset-id.ts';
+import { decodeModelFile, type ModelFile } from '../../src/train/model-file.ts';
+import { trainModel } from '../../src/train/trainer.ts';
+import { mednas } from '../cli/helpers.ts';
+import { testRuntime } from '../gpu.ts';
+import { logitSpread, maxAbsDiff, mednasLogits } from './helpers.ts';
+
+const rt = await testRuntime();
+const dir = mkdtempSync(join(tmpdir(), 'mednas-export-cli-'));
+const modelPath = join(dir, 'model.mednas');
+let model: ModelFile;
+
+test.before(async () => {
+  const dataset = syntheticDataset({ sizes: { train: 64, val: 32, test: 32 } });
+  const config = { ...presetConfig('synthetic', 'quick'), initChannels: 4, epochs: 1, maxImages: 64 };
+  await trainModel({ rt, dataset, genotype: 'paper', config, saveModel: async (bytes) => writeFileSync(modelPath, bytes) });
+  model = decodeModelFile(readFileSync(modelPath), modelPath);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('export (ONNX by default) writes model.onnx beside the model; ONNX Runtime gives its logits on test images', async () => {
+  const run = mednas('export', modelPath, '--json');
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stderr, '');
+  const r = JSON.parse(run.stdout) as { out: string; format: string; weights: string; epoch: number; tensors: number; bytes: number; input: { shape: unknown[] } };
+  assert.is(r.out, join(dir, 'model.onnx'));
+  assert.is(r.format, 'onnx');
+  assert.is(r.weights, 'best');
+  assert.is(r.epoch, 0);
+  assert.is(r.tensors, model.best!.tensors.size);
+  assert.equal(r.input.shape, ['N', 1, 28, 28]);
+  const bytes = readFileSync(r.out);
+  assert.is(bytes.length, r.bytes);
+  const data = firstImages(syntheticDataset({ sizes: { train: 64, val: 32, test: 32 } }), 64);
+  const loader = new DataLoader(data, { split: 'test', batchSize: 16, shuffle: false });
+  const batch = (await loader.epoch(0).next()).value!;
+  const n = batch.shape[0];
+  const session = await InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const out = await session.run({ images: new OrtTensor('float32', batch.images, [...batch.shape]) });
+  const mine = await mednasLogits(rt, model, batch.images, n);
+  const d = maxAbsDiff(out.logits.data as Float32Array, mine);
+  console.log(`  trained model, ${n} test images: max |ONNX Runtime - mednas| = ${d.toExponential(2)} (logit spread ${logitSpread(mine, n, model.network.numClasses).toFixed(4)})`);
+  assert.ok(d <= 1e-4, `max |ORT - mednas| = ${d}`);
+  await session.release();
+});
+
+test('an existing output is refused without --force (left as it was); --force, --format, --weights, --out', () => {
+  const onnx = join(dir, 'model.onnx');
+  const before = statSync(onnx).mtimeMs;
+  const refused = mednas('export', modelPath);
+  assert.is(refused.status, 1);
+  assert.match(refused.stderr, /^mednas: --out: .*model\.onnx exists; give --force to overwrite it/);
+  assert.is(statSync(onnx).mtimeMs, before);
+  const out = join(dir, 'sub', 'weights.safetensors');
+  const run = mednas('export', modelPath, '--format', 'safetensors', '--weights', 'last', '--out', out, '--force');
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /wrote .*weights\.safetensors: safetensors \(PyTorch state_dict names\), .* last weights of epoch 1/);
+  const n = Number(readFileSync(out).readBigUInt64LE(0));
+  const header = JSON.parse(readFileSync(out).subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+  assert.is(Object.keys(header).length, model.tensors.size + 1);
+});
+
+test('bad values name the flag; a damaged model file is refused naming the file, without a stack', () => {
+  const format = mednas('export', modelPath, '--format', 'pt');
+  assert.is(format.status, 1);
+  assert.is(format.stderr.trim(), 'mednas: --format: got "pt"; allowed: onnx, npz, safetensors');
+  const damaged = join(dir, 'damaged.mednas');
+  const bytes = readFileSync(modelPath);
+  bytes[bytes.length - 100] ^= 0xff;
+  writeFileSync(damaged, bytes);
+  const run = mednas('export', damaged, '--format', 'onnx');
+  assert.is(run.status, 1);
+  assert.match(run.stderr, /^mednas: .*damaged\.mednas: is damaged: its CRC-32 is/);
+  assert.not.match(run.stderr, /\n\s+at /);
+  assert.is(run.stderr.trim().split('\n').length, 1);
+});
+
+test.run();
