@@ -62,12 +62,11 @@ export interface ModelEvaluation extends Metrics {
 }
 
 /**
- * MedMNIST's ACC and AUC of a model file's best weights on `split` of `dataset` (cut to the first
- * config.maxImages images of each split when the run was, so a model reproduces its own test figure).
+ * The data as the model's run saw it (cut to the first config.maxImages images of each split when
+ * the run was), checked to fit the network, with a notice when its content is not the data the
+ * model was trained on (its training-split normalisation then differs too).
  */
-export async function evaluateModel(
-  rt: Runtime, model: ModelFile, dataset: ImageDataset, options: { split: SplitName; onBatch?: (done: number, total: number) => void },
-): Promise<ModelEvaluation> {
+export function modelData(model: ModelFile, dataset: ImageDataset): { data: ImageDataset; notice: string | null } {
   checkDatasetFits(model, fitsInfo(dataset));
   const data = model.config.maxImages === null ? dataset : firstImages(dataset, model.config.maxImages);
   const id = datasetId(data);
@@ -75,6 +74,17 @@ export async function evaluateModel(
     id.crc32 === model.dataset.crc32 && id.name === model.dataset.name
       ? null
       : `${data.name} is not the data the model was trained on (${model.dataset.name}, CRC-32 ${model.dataset.crc32.toString(16)}; this one ${id.crc32.toString(16)}): its training-split normalisation differs too`;
+  return { data, notice };
+}
+
+/**
+ * MedMNIST's ACC and AUC of a model file's best weights on `split` of `dataset` (cut to the first
+ * config.maxImages images of each split when the run was, so a model reproduces its own test figure).
+ */
+export async function evaluateModel(
+  rt: Runtime, model: ModelFile, dataset: ImageDataset, options: { split: SplitName; onBatch?: (done: number, total: number) => void },
+): Promise<ModelEvaluation> {
+  const { data, notice } = modelData(model, dataset);
   const net = buildModelNetwork(rt, model);
   try {
     const metrics = await evaluateSplit(rt, net, data, { split: options.split, batchSize: model.config.batchSize, onBatch: options.onBatch });

@@ -9,8 +9,7 @@ import type { DecodedImage } from '../data/decode.ts';
 import { prepareImage } from '../data/image-folder.ts';
 import type { MedMnistTask } from '../data/registry.ts';
 import type { Runtime } from '../gpu/runtime.ts';
-import { datasetId, firstImages } from './dataset-id.ts';
-import { buildModelNetwork, checkDatasetFits, fitsInfo } from './evaluate-model.ts';
+import { buildModelNetwork, modelData } from './evaluate-model.ts';
 import { predictSplit } from './evaluate.ts';
 import { isMultiLabel } from './loss.ts';
 import type { ModelFile } from './model-file.ts';
@@ -30,13 +29,7 @@ export interface PredictionSetup {
  * class names. The dataset must fit the network (checkDatasetFits).
  */
 export function predictionSetup(model: ModelFile, dataset: ImageDataset): PredictionSetup {
-  checkDatasetFits(model, fitsInfo(dataset));
-  const data = model.config.maxImages === null ? dataset : firstImages(dataset, model.config.maxImages);
-  const id = datasetId(data);
-  const notice =
-    id.crc32 === model.dataset.crc32 && id.name === model.dataset.name
-      ? null
-      : `${data.name} is not the data the model was trained on (${model.dataset.name}, CRC-32 ${model.dataset.crc32.toString(16)}; this one ${id.crc32.toString(16)}): its training-split normalisation may differ`;
+  const { data, notice } = modelData(model, dataset);
   return { stats: trainStats(data), classNames: dataset.classNames, notice };
 }
 
