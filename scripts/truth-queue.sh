@@ -9,6 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export MEDNAS_DATA="${MEDNAS_DATA:-$(cd .. && pwd)/shared/data/medmnist}"
 mkdir -p groundtruth/pilot runs
+# A fresh clone has no dist/: set-up builds it (and checks the adapter).
+[ -f dist/cli.js ] || bash scripts/setup.sh || exit 1
 
 build() { # OUT, then the protocol's flags
   local out="$1"; shift
