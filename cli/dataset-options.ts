@@ -5,7 +5,7 @@
 import type { Command } from 'cac';
 import { describeImageFolder, parseImageFolderRelease } from '../src/index.ts';
 import { datasetSource, isRegisteredDataset, type DatasetSource, type LoadDatasetOptions } from '../src/node/index.ts';
-import { CliUsageError, intValue, optional, pathValue, stringValue } from './options.ts';
+import { CliUsageError, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 
 export const DATASET_HELP =
   "synthetic (built in), a MedMNIST subset (e.g. breastmnist), or a path: an .npz of your own in MedMNIST's layout, or a folder of images (one subfolder per class; docs/data.md)";
@@ -64,8 +64,7 @@ export async function datasetLoadOptions(flags: DatasetFlags, defaults: { sizePx
 
 /** `--dataset ...` (with --size, --split-seed when given) for a command line the output suggests. */
 export function datasetArgs(given: DatasetSource | undefined, name: string, flags: DatasetFlags): string {
-  const quote = (s: string) => (/^[\w@%+=:,./~-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
-  const parts = [`--dataset ${quote(given?.path ?? name)}`];
+  const parts = [`--dataset ${shellQuote(given?.path ?? name)}`];
   if (flags.size !== undefined) parts.push(`--size ${intValue(flags.size, '--size')}`);
   if (flags.splitSeed !== undefined) parts.push(`--split-seed ${intValue(flags.splitSeed, '--split-seed')}`);
   if (flags.skipBad) parts.push('--skip-bad');

@@ -203,3 +203,12 @@ export function optional<T>(value: unknown, parse: (value: unknown) => T): T | u
 export function fixNegatedDefaults(sections: { title?: string; body: string }[]): { title?: string; body: string }[] {
   return sections.map((s) => ({ ...s, body: s.body.replace(/^(\s+--no-\S+.*?)\s*\(default: true\)$/gm, '$1') }));
 }
+
+/**
+ * `text` as one word for a POSIX shell: as it is when it holds only characters no shell treats
+ * specially, else in single quotes (a quote inside written '\''), so a printed command can be pasted
+ * whatever the path holds (spaces, quotes, non-ASCII).
+ */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -5,7 +5,7 @@
 // briefly and the best on validation is chosen (a checkpoint after every candidate). An existing
 // checkpoint is never overwritten unless the run continues it (--resume) or the user asks (--force).
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
   ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES,
@@ -19,7 +19,7 @@ import {
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
 
 interface SearchFlags {
@@ -265,7 +265,7 @@ async function run(flags: SearchFlags): Promise<number> {
   } finally {
     reporter.close();
   }
-  const trainCommand = `mednas train --arch ${relativeOrAbsolute(out)} ${datasetArgs(given, config.dataset, flags)}`;
+  const trainCommand = `mednas train --arch ${shellQuote(out)} ${datasetArgs(given, config.dataset, flags)}`;
   const picture = await genotypeToSvg(result.chosen.record.genotype);
   await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), picture);
   const report = flags.report === false ? null : await reportOrWarning(result, checkpointPath, out, picture, json);
@@ -316,11 +316,6 @@ async function reportOrWarning(result: SearchResult, checkpointPath: string, out
     else console.error(`mednas: warning: ${message}`);
     return null;
   }
-}
-
-function relativeOrAbsolute(path: string): string {
-  const r = relative(process.cwd(), path);
-  return r && !r.startsWith('..') ? r : path;
 }
 
 function defaultOut(flags: SearchFlags): string {

@@ -14,7 +14,7 @@ import {
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { trainReporter } from './train-progress.ts';
 
 interface TrainOptions {
@@ -143,7 +143,7 @@ async function run(options: TrainOptions): Promise<number> {
       }),
     });
     if (options.json) console.log(JSON.stringify({ event: 'done', model: modelPath, bestEpoch: result.bestEpoch, test: result.test }));
-    else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${modelPath}${given?.path ? ` ${datasetArgs(given, dataset.name, {})}` : ''}\` scores it again)`);
+    else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${shellQuote(modelPath)}${given?.path ? ` ${datasetArgs(given, dataset.name, {})}` : ''}\` scores it again)`);
     return 0;
   } finally {
     reporter.close();

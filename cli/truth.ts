@@ -13,7 +13,7 @@ import {
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { meanRunMetrics } from './truth-format.ts';
 
 interface TruthFlags {
@@ -174,7 +174,7 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
       saveTable: (_, bytes) => writeTruthTable(path, bytes),
     });
     if (f.json) console.log(JSON.stringify({ event: 'done', table: path, finished: truthTableFinished(table), elapsedSeconds: table.elapsedSeconds }));
-    else console.log(`done: ${describeTable(table)}, ${hms(table.elapsedSeconds)} of work in all. \`mednas correlate ${path}\` ranks the proxies against it.`);
+    else console.log(`done: ${describeTable(table)}, ${hms(table.elapsedSeconds)} of work in all. \`mednas correlate ${shellQuote(path)}\` ranks the proxies against it.`);
     return 0;
   } finally {
     await unlock();

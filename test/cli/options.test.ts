@@ -1,5 +1,6 @@
 // The shared option parser: every kind of value, and the one error style (flag, what was given,
 // what is allowed).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { cac } from 'cac';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CliUsageError, bytesValue, choiceValue, floatValue, intValue, listValue, pathValue, protectValues, stringValue, urlValue,
+  CliUsageError, bytesValue, choiceValue, floatValue, intValue, listValue, pathValue, protectValues, stringValue, urlValue, shellQuote,
 } from '../../cli/options.ts';
 
 function usage(fn: () => unknown): string {
@@ -78,6 +79,15 @@ test('paths: a file where a directory is expected and the other way round', asyn
     assert.is(await pathValue(join(dir, 'new'), '--data-dir', 'dir-or-missing'), join(dir, 'new'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('shellQuote: plain words as they are, anything else single-quoted so a shell reads it back as one word', () => {
+  assert.is(shellQuote('runs/search-breastmnist'), 'runs/search-breastmnist');
+  for (const text of ['my runs/a b', "it's", 'tête/ø', '$HOME', 'a;b', '']) {
+    const quoted = shellQuote(text);
+    const echoed = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' }).stdout;
+    assert.is(echoed, text, `${text} -> ${quoted}`);
   }
 });
 
