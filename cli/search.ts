@@ -14,7 +14,7 @@ import {
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
+  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
   SEARCH_SUMMARY_FILE, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
@@ -217,6 +217,16 @@ function frontTable(result: SearchResult): string[] {
 
 async function run(flags: SearchFlags): Promise<number> {
   const out = resolve(await pathValue(flags.out ?? defaultOut(flags), '--out', 'dir-or-missing'));
+  // Before anything is read or decided there: a second search on this directory is refused.
+  const unlock = await lockRunDirectory(out);
+  try {
+    return await runLocked(flags, out);
+  } finally {
+    await unlock();
+  }
+}
+
+async function runLocked(flags: SearchFlags, out: string): Promise<number> {
   const checkpointPath = join(out, SEARCH_CHECKPOINT_FILE);
   const present = existsSync(checkpointPath);
   let resume: SearchCheckpoint | null = null;

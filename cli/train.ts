@@ -10,7 +10,7 @@ import {
   type ModelFile, type PresetName, type TrainConfig,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, searchRunDatasetName, writeModelFile,
+  initNode, loadDataset, lockRunDirectory, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, searchRunDatasetName, writeModelFile,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
@@ -75,6 +75,18 @@ async function run(options: TrainOptions): Promise<number> {
   // A search run directory names the data it was searched on: train on that unless --dataset says otherwise.
   const runDataset = options.arch === undefined ? null : await searchRunDatasetName(stringValue(options.arch, '--arch'));
   const out = resolve(await pathValue(options.out ?? defaultOut(options, runDataset), '--out', 'dir-or-missing'));
+  // Before anything is read or decided there: a second run on this directory is refused.
+  const unlock = await lockRunDirectory(out);
+  try {
+    return await trainIn(options, out, preset, overrides, runDataset);
+  } finally {
+    await unlock();
+  }
+}
+
+async function trainIn(
+  options: TrainOptions, out: string, preset: PresetName | undefined, overrides: ReturnType<typeof flagOverrides>, runDataset: string | null,
+): Promise<number> {
   const modelPath = join(out, MODEL_FILE_NAME);
   const present = existsSync(modelPath);
   let resume: ModelFile | null = null;

@@ -36,7 +36,8 @@ function explainRead(code: string | undefined, what: string, path: string, e: Er
   }
 }
 
-function explainWrite(code: string | undefined, path: string, e: Error): FileAccessError {
+/** A write error in words (the path, what happened, what to do). */
+export function explainWrite(code: string | undefined, path: string, e: Error): FileAccessError {
   const say = (text: string) => new FileAccessError(path, code ?? null, `cannot write ${path}: ${text}`);
   switch (code) {
     case 'ENOSPC': return say('the disk is full (nothing was left under that name); free some space and run again');

@@ -8,3 +8,4 @@ export * from './model-file.ts';
 export * from './search-run.ts';
 export * from './search-report.ts';
 export * from './truth-file.ts';
+export * from './run-lock.ts';

@@ -57,6 +57,19 @@ test('plain output: a line per generation, the chosen genotype, the front table,
   assert.equal(withoutTimes(readCkpt('plain')), withoutTimes(readCkpt('a')));
 });
 
+test('two searches started together on one fresh --out: one is refused naming the other, the other finishes intact', async () => {
+  const out = join(dir, 'race');
+  const [a, b] = await Promise.all([cli([...SMALL, '--out', out, '--json']), cli([...SMALL, '--out', out, '--json'])]);
+  const runs = [a, b];
+  const refused = runs.filter((r) => r.status === 1);
+  assert.is(refused.length, 1, runs.map((r) => `${r.status}: ${r.stderr}`).join(' | '));
+  assert.match(refused[0].stderr, /is in use by another mednas run \(pid \d+\): wait for it to finish or stop it/);
+  assert.is(runs.filter((r) => r.status === 0).length, 1);
+  assert.is(readCkpt('race').history.length, 3);
+  assert.ok(readCkpt('race').finished);
+  assert.not.ok(existsSync(join(out, '.mednas-run.lock')), 'the lock is released at the end');
+});
+
 test('SIGKILL after generation 1, then --resume: the same search as the uninterrupted one', async () => {
   const killed = await cli([...SMALL, '--out', join(dir, 'b'), '--json'], { onLine: (l) => l.startsWith('{"event":"generation"') });
   assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
