@@ -1,7 +1,7 @@
 // How `mednas search` shows a run: --json gives one JSON object per event on stdout; on a terminal a
 // bar of the architectures scored in the generation in progress (drawn on the user's real terminal,
 // see cli/terminal.ts) and one line per generation on stdout; otherwise the lines alone.
-import { lnSynflow, type ArchitectureProgress, type ArchitectureRecord, type GenerationProgress, type GenerationRecord } from '../src/index.ts';
+import { deadCells, lnSynflow, type ArchitectureProgress, type ArchitectureRecord, type GenerationProgress, type GenerationRecord } from '../src/index.ts';
 import { LiveBar } from './terminal.ts';
 
 /** NaN and infinities as null in JSON lines. */
@@ -47,7 +47,11 @@ export interface SearchReporter {
 export function searchReporter(options: { json: boolean; popSize: number; generations: number }): SearchReporter {
   if (options.json) {
     return {
-      onArchitecture: (p) => console.log(JSON.stringify({ event: 'architecture', ...p }, jsonReplacer)),
+      onArchitecture: (p) => {
+        // A dead network's values are its proxies' documented substitutes, not measurements: say so.
+        const dead = deadCells(p.key.split(',').map(Number)).map((b) => b + 1);
+        console.log(JSON.stringify({ event: 'architecture', ...p, dead: dead.length > 0, deadBlocks: dead }, jsonReplacer));
+      },
       onGeneration: (p) => console.log(JSON.stringify({ event: 'generation', ...p.record, generations: p.generations, etaMs: p.etaMs, archiveSize: p.archiveSize }, jsonReplacer)),
       close: () => undefined,
     };

@@ -12,6 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSearchCheckpoint, type SearchCheckpoint } from '../../src/search/index.ts';
 import { readSearchRunGenotype } from '../../src/node/index.ts';
+import { deadCells } from '../../src/space/dead.ts';
 import { CLI, cli, root } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-search-'));
@@ -32,6 +33,11 @@ test('an uninterrupted search: JSON events, the run directory, a summary that me
   const events = jsonLines(run.stdout);
   assert.equal([...new Set(events.map((e) => e.event))], ['start', 'architecture', 'generation', 'done']);
   assert.is(events.filter((e) => e.event === 'generation').length, 3);
+  // Every architecture says whether it is dead (its values then are documented substitutes).
+  for (const e of events.filter((x) => x.event === 'architecture')) {
+    const blocks = deadCells(String(e.key).split(',').map(Number)).map((b) => b + 1);
+    assert.equal([e.dead, e.deadBlocks], [blocks.length > 0, blocks], String(e.key));
+  }
   assert.equal(readdirSync(join(dir, 'a')).sort(), ['checkpoint.mednas', 'chosen.svg', 'report.html', 'summary.json']);
   const done = events.at(-1)!;
   const chosen = done.chosen as { genotype: number[] };
