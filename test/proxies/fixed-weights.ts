@@ -36,3 +36,14 @@ export function setFixedWeights(net: Module, seed: number): void {
 export function fixedImages(seed: number, n: number, channels: number, size = 28): Float32Array {
   return Float32Array.from(hashUniform(seed, INPUT_STREAM, n * channels * size * size), (v) => 2 * v - 1);
 }
+
+/** What every golden proxy case of scripts/golden/*_torch.py records about its network and batch. */
+export interface GoldenNetworkCase {
+  name: string;
+  genotype: number[];
+  inChannels: number;
+  numClasses: number;
+  initChannels: number;
+  batch: number;
+  seed: number;
+}

@@ -9,18 +9,11 @@ import * as assert from 'uvu/assert';
 import { batchFromArrays, batchJacobian, ScoringContext, scoreNetwork, type BatchNormMode } from '../../src/proxies/index.ts';
 import { buildNetwork } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
-import { fixedImages, setFixedWeights } from './fixed-weights.ts';
+import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
 
 const rt = await testRuntime();
 
-interface GoldenCase {
-  name: string;
-  genotype: number[];
-  inChannels: number;
-  numClasses: number;
-  initChannels: number;
-  batch: number;
-  seed: number;
+interface GoldenCase extends GoldenNetworkCase {
   multiLabel: boolean;
   labels: number[];
   parameterNames: string[];

@@ -10,18 +10,11 @@ import { naswot, naswotKernel, naswotLogDet } from '../../src/proxies/naswot.ts'
 import { zen, ZEN_NOISE_SEED, ZEN_NOISE_STREAM, zenNoise } from '../../src/proxies/zen.ts';
 import { buildNetwork, deadCells } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
-import { fixedImages, setFixedWeights } from './fixed-weights.ts';
+import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
 
 const rt = await testRuntime();
 
-interface Case {
-  name: string;
-  genotype: number[];
-  inChannels: number;
-  numClasses: number;
-  initChannels: number;
-  batch: number;
-  seed: number;
+interface Case extends GoldenNetworkCase {
   /** null where float64 gives -Infinity (JSON has none). */
   values: { naswot: number | null; zen: number | null };
   naswot: { units: number; layers: number };

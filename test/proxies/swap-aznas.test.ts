@@ -15,18 +15,11 @@ import { AZ_NAS_DIRECTIONS, directedRanks, azNasScores, rankAggregate } from '..
 import { countDistinctPatterns, swapRegularFactor, swapRegulariser } from '../../src/proxies/swap.ts';
 import { architectureCost, buildNetwork, deadCells, PAPER_GENOTYPE } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
-import { fixedImages, hashUniform, setFixedWeights } from './fixed-weights.ts';
+import { fixedImages, hashUniform, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
 
 const rt = await testRuntime();
 
-interface GoldenCase {
-  name: string;
-  genotype: number[];
-  inChannels: number;
-  numClasses: number;
-  initChannels: number;
-  batch: number;
-  seed: number;
+interface GoldenCase extends GoldenNetworkCase {
   params: number;
   swapPositions: number;
   swapNearZero: Record<string, number>;

@@ -12,18 +12,11 @@ import { mecoTerms, minCorrelationEigenvalue } from '../../src/proxies/meco.ts';
 import { zicoFromLayerSums, zicoLayerSum, zicoParts } from '../../src/proxies/zico.ts';
 import { buildNetwork, deadCells, PAPER_GENOTYPE } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
-import { fixedImages, setFixedWeights } from './fixed-weights.ts';
+import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
 
 const rt = await testRuntime();
 
-interface GoldenCase {
-  name: string;
-  genotype: number[];
-  inChannels: number;
-  numClasses: number;
-  initChannels: number;
-  batch: number;
-  seed: number;
+interface GoldenCase extends GoldenNetworkCase {
   multiLabel: boolean;
   labels: number[];
   values: { zico: number; meco: number };
