@@ -190,7 +190,8 @@ def grasp(net, x, y, multi_label):
     return sum((-w.detach() * h).sum().item() for w, h in zip(weights, hg))
 
 
-def proxy_case(name, genotype, in_channels, num_classes, init_channels, n, seed, multi_label=False):
+def fixed_case(genotype, in_channels, num_classes, init_channels, n, seed, multi_label=False):
+    """A golden case's network (fixed weights), images and labels (class indices, or multi-hot rows), and the labels as a list."""
     net = build_network(genotype, in_channels, num_classes, init_channels)
     set_fixed_weights(net, seed)
     x = fixed_batch(seed, n, in_channels)
@@ -200,6 +201,11 @@ def proxy_case(name, genotype, in_channels, num_classes, init_channels, n, seed,
     else:
         y = torch.arange(n) % num_classes
         labels = y.tolist()
+    return net, x, y, labels
+
+
+def proxy_case(name, genotype, in_channels, num_classes, init_channels, n, seed, multi_label=False):
+    net, x, y, labels = fixed_case(genotype, in_channels, num_classes, init_channels, n, seed, multi_label)
     values, jac = {}, {}
     for proxy, mode in [('jacob_cov', 'eval'), ('jacob_cov_batchstats', 'batchstats'), ('jacob_cov_reference', 'train')]:
         j = jacobian(net, x, mode)

@@ -6,8 +6,8 @@ compares mednas's f32 values against.
     /usr/bin/python3 scripts/golden/proxy_zico_meco_torch.py     # writes fixtures/proxy-zico-meco-golden.json
 
 Run by hand (Debian's python3-torch 1.13, numpy); tests read the fixture without Python. Weights,
-images and labels are those of proxies_torch.py (its helpers are imported: `set_fixed_weights`,
-`fixed_batch`, the labels arange(N) % K), so both sides compute with exactly the same numbers.
+images and labels are those of proxies_torch.py (its helper `fixed_case` builds them:
+the fixed weights, `fixed_batch`, the labels arange(N) % K), so both sides compute with exactly the same numbers.
 
 - ZiCo (Li et al., ICLR 2023; github.com/SLDGroup/ZiCo, ZeroShotProxy/compute_zico.py): the batch
   split into two halves (MeCo's copy of it, measures/zico.py: st = sp * N // 2, en = (sp + 1) * N // 2),
@@ -30,8 +30,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from mstf_torch import MIXED_GENOTYPE, PAPER_GENOTYPE, build_network, random_genotype
-from proxies_torch import INPUT_STREAM, fixed_batch, hash_uniform, loss_fn, scored_layers, set_fixed_weights
+from mstf_torch import MIXED_GENOTYPE, PAPER_GENOTYPE, random_genotype
+from proxies_torch import fixed_case, loss_fn, scored_layers
 
 ZICO_SPLITS = 2
 
@@ -88,15 +88,7 @@ def meco(net, x):
 
 
 def case(name, genotype, in_channels, num_classes, init_channels, n, seed, multi_label=False):
-    net = build_network(genotype, in_channels, num_classes, init_channels)
-    set_fixed_weights(net, seed)
-    x = fixed_batch(seed, n, in_channels)
-    if multi_label:
-        y = torch.from_numpy((hash_uniform(seed, INPUT_STREAM + 1, n * num_classes) < 0.4).astype(np.float64)).view(n, num_classes)
-        labels = y.numpy().astype(int).ravel().tolist()
-    else:
-        y = torch.arange(n) % num_classes
-        labels = y.tolist()
+    net, x, y, labels = fixed_case(genotype, in_channels, num_classes, init_channels, n, seed, multi_label)
     z, zico_layers = zico(net, x, y, multi_label)
     m, meco_calls = meco(net, x)
     return {
