@@ -21,9 +21,9 @@ build() { # OUT, then the protocol's flags
 }
 
 build groundtruth/breastmnist.mednas --dataset breastmnist --count 60 --seeds 3
+build groundtruth/retinamnist.mednas --dataset retinamnist --count 60 --seeds 2
 # The pilot: the first 12 architectures of the BreastMNIST table (the sample is a sequence, so they
 # are the same genotypes) at 3x the epochs, and at 2x C, one seed each.
 build groundtruth/pilot/breastmnist-e45.mednas --dataset breastmnist --count 12 --seeds 1 --epochs 45
 build groundtruth/pilot/breastmnist-c16.mednas --dataset breastmnist --count 12 --seeds 1 --init-channels 16
-build groundtruth/retinamnist.mednas --dataset retinamnist --count 60 --seeds 2
 echo "== $(date -u +%FT%TZ) queue done"
