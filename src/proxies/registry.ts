@@ -10,6 +10,7 @@ import { grasp } from './grasp.ts';
 import { jacobCovBatchStats, jacobCovEval, jacobCovReference } from './jacob-cov.ts';
 import { l2Norm } from './l2-norm.ts';
 import { meco } from './meco.ts';
+import { msConsistency, msFisher } from './multiscale.ts';
 import { naswot } from './naswot.ts';
 import { plain } from './plain.ts';
 import { snip } from './snip.ts';
@@ -24,6 +25,7 @@ export const PROXIES: readonly ProxyDefinition[] = [
   naswot, zen,
   zico, meco,
   swap, swapPlain, azExpressivity, azProgressivity, azTrainability,
+  msFisher, msConsistency,
 ];
 
 export const PROXY_NAMES: readonly string[] = PROXIES.map((p) => p.name);
