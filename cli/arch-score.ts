@@ -1,14 +1,21 @@
 // `mednas arch score GENOTYPE|paper`: the training-free proxies of one architecture on a seeded proxy
 // batch, each value with its time (`--json`: one object). It parses, calls the library, prints.
-import { datasetSource, loadDataset, readGenotypeArgument, initNode } from '../src/node/index.ts';
-import { datasetLoadOptions } from './dataset-options.ts';
+// `arch score RUN_DIR [GENES]` and `arch score GENES --like RUN_DIR` score with a search's settings
+// (its dataset, C, proxy batch, seed and proxies), so the values are the ones the search recorded;
+// flags given as well win over them.
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { datasetSource, loadDataset, readGenotypeArgument, initNode, readSearchCheckpoint, SEARCH_CHECKPOINT_FILE } from '../src/node/index.ts';
+import { datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import {
   DEFAULT_PROXIES, DEFAULT_SCORE_CHANNELS, getProxy, parseProxyNames, proxyBatch, scoreArchitecture, type ProxyProgress,
 } from '../src/proxies/index.ts';
+import { scoredProxies, type SearchCheckpoint } from '../src/search/index.ts';
 import { deadCells, genotypeKey } from '../src/space/index.ts';
-import { intValue, optional, pathValue, stringValue } from './options.ts';
+import { CliUsageError, intValue, optional, pathValue, stringValue } from './options.ts';
 
 export interface ScoreFlags {
+  like?: unknown;
   proxies?: unknown;
   dataset?: unknown;
   proxyBatch?: unknown;
@@ -39,21 +46,59 @@ function progressLine(p: ProxyProgress): string {
   return `  ${p.proxy.padEnd(21)} ${formatValue(p.value).padStart(18)}   ${time.padStart(9)}${log}`;
 }
 
-export async function scoreCommand(arg: string, flags: ScoreFlags): Promise<number> {
-  const genotype = await readGenotypeArgument(arg);
-  const names = parseProxyNames(flags.proxies === undefined ? [...DEFAULT_PROXIES] : stringValue(flags.proxies, '--proxies'));
-  const size = intValue(flags.proxyBatch ?? DEFAULT_PROXY_BATCH, '--proxy-batch', { min: 1, max: 100_000 });
-  const initChannels = intValue(flags.initChannels ?? DEFAULT_SCORE_CHANNELS, '--init-channels', { min: 4, max: 4096 });
-  const seed = intValue(flags.seed ?? 0, '--seed', { min: 0, max: 2 ** 32 - 1 });
+/** Whether `path` is a search run directory (a directory holding a search checkpoint). */
+function isSearchRun(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && existsSync(join(path, SEARCH_CHECKPOINT_FILE));
+  } catch {
+    return false;
+  }
+}
+
+/** The search whose settings to score with: RUN_DIR as the first argument, or --like RUN_DIR. */
+async function searchSettings(arg: string, genes: string | undefined, flags: ScoreFlags): Promise<{ run: string; checkpoint: SearchCheckpoint; genotypeArg: string } | null> {
+  const like = optional(flags.like, (v) => stringValue(v, '--like'));
+  if (like !== undefined) {
+    if (genes !== undefined) throw new CliUsageError(`arch score takes one genotype with --like: got ${arg} and ${genes}`);
+    const run = resolve(await pathValue(like, '--like', 'dir'));
+    if (!isSearchRun(run)) throw new CliUsageError(`--like: ${run} holds no ${SEARCH_CHECKPOINT_FILE}: give the --out directory of a \`mednas search\``);
+    return { run, checkpoint: await readSearchCheckpoint(join(run, SEARCH_CHECKPOINT_FILE)), genotypeArg: arg };
+  }
+  if (!isSearchRun(arg)) {
+    if (genes !== undefined) throw new CliUsageError(`arch score GENOTYPE takes one genotype; two arguments are RUN_DIR GENES, and ${arg} is not a search run directory (one holding ${SEARCH_CHECKPOINT_FILE})`);
+    return null;
+  }
+  const run = resolve(arg);
+  // RUN_DIR alone: the search's chosen architecture (its summary.json), at the search's settings.
+  return { run, checkpoint: await readSearchCheckpoint(join(run, SEARCH_CHECKPOINT_FILE)), genotypeArg: genes ?? arg };
+}
+
+export async function scoreCommand(arg: string, flags: ScoreFlags, genes?: string): Promise<number> {
+  const like = await searchSettings(arg, genes, flags);
+  const cfg = like?.checkpoint.config;
+  const genotype = await readGenotypeArgument(like?.genotypeArg ?? arg);
+  const names = parseProxyNames(flags.proxies === undefined ? (cfg ? scoredProxies(cfg) : [...DEFAULT_PROXIES]) : stringValue(flags.proxies, '--proxies'));
+  const size = intValue(flags.proxyBatch ?? cfg?.proxyBatch ?? DEFAULT_PROXY_BATCH, '--proxy-batch', { min: 1, max: 100_000 });
+  const initChannels = intValue(flags.initChannels ?? cfg?.initChannels ?? DEFAULT_SCORE_CHANNELS, '--init-channels', { min: 4, max: 4096 });
+  const seed = intValue(flags.seed ?? cfg?.seed ?? 0, '--seed', { min: 0, max: 2 ** 32 - 1 });
   // An unknown name or a missing path fails here, before loading anything.
   const source = flags.dataset === undefined ? null : datasetSource(stringValue(flags.dataset, '--dataset'));
+  if (like && source === null) requireOwnDataPath(like.checkpoint.config.dataset, like.checkpoint.dataset.release, `the search in ${like.run}`);
   const dataDir = await optional(flags.dataDir, (v) => pathValue(v, '--data-dir', 'dir-or-missing'));
-  const dataset = await loadDataset(source?.path ?? source?.name, { ...(await datasetLoadOptions({ ...flags, dataDir: undefined })), dataDir });
+  const recorded = like && source === null ? { sizePx: like.checkpoint.dataset.sizePx, release: like.checkpoint.dataset.release } : {};
+  const dataset = await loadDataset(source?.path ?? source?.name ?? cfg?.dataset, { ...(await datasetLoadOptions({ ...flags, dataDir: undefined }, recorded)), dataDir });
   const batch = proxyBatch(dataset, { size, seed });
   const key = genotypeKey(genotype);
   const dead = deadCells(genotype);
+  // What the search recorded for this genotype, when it scored it.
+  const archived = like?.checkpoint.archive.find((a) => a.key === key) ?? null;
   if (!flags.json) {
     console.log(`genotype ${key}${dead.length ? `   (dead: block ${dead.map((b) => b + 1).join(', ')})` : ''}`);
+    if (like) {
+      const given = { '--init-channels': flags.initChannels, '--proxy-batch': flags.proxyBatch, '--seed': flags.seed, '--proxies': flags.proxies, '--dataset': flags.dataset };
+      const own = Object.entries(given).filter(([, v]) => v !== undefined).map(([flag]) => flag);
+      console.log(`settings of the search in ${like.run}${own.length ? ` (except ${own.join(', ')}, given)` : ''}`);
+    }
     console.log(`network: ${dataset.name} (${batch.shape[1]} x ${batch.shape[2]} x ${batch.shape[3]}, ${batch.numClasses} classes), C = ${initChannels}, weights seed ${seed}`);
     console.log(`proxy batch: ${size} training images chosen with seed ${seed} (${batch.id})`);
   }
@@ -71,10 +116,17 @@ export async function scoreCommand(arg: string, flags: ScoreFlags): Promise<numb
       batch: { id: batch.id, size, seed }, adapter: rt.adapterInfo.description,
       values: numbers(score.values), logValues: numbers(score.logValues), reasons: score.reasons, timesMs: score.timesMs,
       higherIsBetter: Object.fromEntries(names.map((n) => [n, getProxy(n).higherIsBetter])), totalMs,
+      like: like && { run: like.run, batchId: like.checkpoint.batchId, sameBatch: batch.id === like.checkpoint.batchId },
+      archived: archived && { generation: archived.generation, values: numbers(archived.values), logValues: numbers(archived.logValues), failure: archived.failure },
     }));
     return 0;
   }
   for (const [proxy, reason] of Object.entries(score.reasons)) console.log(`  note: ${proxy}: ${reason}`);
+  if (like && batch.id !== like.checkpoint.batchId) console.log(`  note: this proxy batch (${batch.id}) is not the search's (${like.checkpoint.batchId}): the data or a flag differs, so the values need not match the search's`);
+  if (archived) {
+    const shown = Object.entries(archived.values).map(([p, v]) => `${p} ${formatValue(v)}`).join(', ');
+    console.log(`  the search recorded (generation ${archived.generation}): ${archived.failure ? `a failure (${archived.failure})` : shown}`);
+  }
   console.log(`total ${(totalMs / 1000).toFixed(2)} s on ${rt.adapterInfo.description}`);
   return 0;
 }

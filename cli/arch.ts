@@ -25,6 +25,7 @@ interface ArchOptions {
   live?: boolean;
   proxies?: unknown;
   proxyBatch?: unknown;
+  like?: unknown;
   dataDir?: unknown;
   size?: unknown;
   splitSeed?: unknown;
@@ -150,10 +151,11 @@ function random(options: ArchOptions): number {
 
 export function registerArch(cli: CAC): void {
   addDatasetOptions(cli
-    .command('arch <action> [genotype]', 'Architectures: `arch show G`, `arch info G`, `arch random`, `arch score G` (G: paper, 2,0,4,..., JSON or a file)')
+    .command('arch <action> [genotype] [genes]', 'Architectures: `arch show G`, `arch info G`, `arch random`, `arch score G` (G: paper, 2,0,4,..., JSON or a file); `arch score RUN_DIR [G]`: with a search\'s settings')
     .option('--init-channels <C>', 'Stem channels C, a multiple of 4 (default 128, the paper\'s; score: 16)')
     .option('--dataset <name>', `Dataset whose channels and classes the network is for (default ${DEFAULT_DATASET}; score: synthetic, whose images it scores, and also a path: an .npz of your own or a folder of images, docs/data.md)`)
     .option('--proxies <list>', 'score: comma-separated proxies (default jacob_cov,synflow,flops; see docs/proxies.md)')
+    .option('--like <run>', "score: use the settings of the search in this run directory (its dataset, C, proxy batch, seed, proxies), as `arch score RUN_DIR G` does")
     .option('--proxy-batch <N>', `score: training images in the proxy batch (default ${DEFAULT_PROXY_BATCH}; the paper: 480)`)
     .option('--data-dir <dir>', 'score: data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--svg <file>', 'show: write the picture as SVG')
@@ -163,11 +165,12 @@ export function registerArch(cli: CAC): void {
     .option('--blocks <B>', 'random: blocks per genotype', { default: 3 })
     .option('--live', 'random: only genotypes without dead cells')
     .option('--json', 'Machine-readable output (one JSON object per line)'), { prefix: 'score: ' })
-    .action(async (action: string, genotype: string | undefined, options: ArchOptions) => {
+    .action(async (action: string, genotype: string | undefined, genes: string | undefined, options: ArchOptions) => {
       if (action === 'random') return random(options);
       if (action !== 'show' && action !== 'info' && action !== 'score') throw new CliUsageError(`unknown arch action '${action}': use show, info, random or score`);
       if (genotype === undefined) throw new CliUsageError(`arch ${action} needs a genotype: \`paper\`, 2,0,4,... (42 integers), a JSON array, or a file`);
-      if (action === 'score') return scoreCommand(String(genotype), options);
+      if (action === 'score') return scoreCommand(String(genotype), options, genes === undefined ? undefined : String(genes));
+      if (genes !== undefined) throw new CliUsageError(`arch ${action} takes one genotype, got ${genotype} and ${genes}`);
       return action === 'show' ? show(String(genotype), options) : info(String(genotype), options);
     });
 }

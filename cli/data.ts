@@ -3,7 +3,9 @@
 // its own (cac has no sub-commands), so each action has its own --help page.
 import { cac, type CAC } from 'cac';
 import cliProgress from 'cli-progress';
-import { MEDMNIST, SIZES_PX, SYNTHETIC_DEFAULT_SIZES, SYNTHETIC_NAME, getMedMnistInfo } from '../src/data/index.ts';
+import {
+  LESION_CLASSES, LESION_DATASET_NAMES, LESION_DEFAULT_SIZES, LESION_RELEASE, MEDMNIST, SIZES_PX, SYNTHETIC_DEFAULT_SIZES, SYNTHETIC_NAME, getMedMnistInfo, lesionSizeOf,
+} from '../src/data/index.ts';
 import { downloadMedMnist, listLocalDatasets, resolveDataDir } from '../src/node/data/index.ts';
 import { choiceValue, fixNegatedDefaults, optional, pathValue, urlValue } from './options.ts';
 
@@ -39,6 +41,9 @@ async function list(options: DataOptions): Promise<number> {
   if (options.json) {
     const datasets = [
       { name: SYNTHETIC_NAME, sizePx: 28, task: 'multi-class', classes: 4, splits: [s], status: 'built-in', release: 'synthetic', path: null, bytes: null, md5: null },
+      ...LESION_DATASET_NAMES.map((name) => ({
+        name, sizePx: 28, task: 'binary-class', classes: LESION_CLASSES.length, splits: [LESION_DEFAULT_SIZES], status: 'built-in', release: LESION_RELEASE, path: null, bytes: null, md5: null,
+      })),
       ...shown.map((row) => {
         const info = MEDMNIST[row.name];
         return {
@@ -53,6 +58,8 @@ async function list(options: DataOptions): Promise<number> {
   console.log(`data directory: ${dir.path} (${SOURCE[dir.source]})`);
   const table: string[][] = [['name', 'size', 'task', 'classes', 'train/val/test', 'local file']];
   table.push([SYNTHETIC_NAME, '28', 'multi-class', '4', `${s.train}/${s.val}/${s.test}`, 'built in (default)']);
+  const l = LESION_DEFAULT_SIZES;
+  for (const name of LESION_DATASET_NAMES) table.push([name, '28', 'binary-class', String(LESION_CLASSES.length), `${l.train}/${l.val}/${l.test}`, 'built in (round vs spiculated lesions)']);
   for (const row of shown) {
     const info = MEDMNIST[row.name];
     const splits = info.releases.map((r) => `${r.splits.train}/${r.splits.val}/${r.splits.test}`).join(' or ');
@@ -73,8 +80,8 @@ async function list(options: DataOptions): Promise<number> {
 }
 
 async function download(name: string, options: DataOptions): Promise<number> {
-  if (name.toLowerCase() === SYNTHETIC_NAME) {
-    console.log(`${SYNTHETIC_NAME} is built in: there is nothing to download (it is generated from a seed when used).`);
+  if (name.toLowerCase() === SYNTHETIC_NAME || lesionSizeOf(name) !== null) {
+    console.log(`${name.toLowerCase()} is built in: there is nothing to download (it is generated from a seed when used).`);
     return 0;
   }
   const info = getMedMnistInfo(name);

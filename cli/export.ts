@@ -1,12 +1,12 @@
 // `mednas export MODEL [--format onnx|npz|safetensors] [--out FILE] [--weights best|last] [--force] [--json]`:
 // a model file's network as ONNX (opset 13, run by ONNX Runtime and the like), or its weights under
 // the PyTorch reference model's state_dict names as .npz or .safetensors. No GPU: the network is
-// described from the genotype and the tensors come from the file. Every argument is checked, and an
+// described from the architecture (genotype or ResNet-18) and the tensors come from the file. Every argument is checked, and an
 // existing output refused without --force, before the model file is read.
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CAC } from 'cac';
-import { EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, genotypeKey, INPUT_NOTE, ONNX_OPSET, type ExportFormat } from '../src/index.ts';
+import { architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_OPSET, type ExportFormat } from '../src/index.ts';
 import { readModelFile, writeFileAtomic } from '../src/node/index.ts';
 import { choiceValue, CliUsageError, optional, pathValue } from './options.ts';
 
@@ -46,13 +46,13 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
   if (flags.json) {
     console.log(JSON.stringify({
       event: 'export', model: path, out, format, bytes: r.bytes.length, weights: r.weights, epoch: r.epoch, tensors: r.tensors, values: r.values,
-      genotype: model.genotype, input: { name: 'images', shape: ['N', c, s, s] }, output: { name: 'logits', shape: ['N', k] },
+      architecture: architectureKey(model.architecture), genotype: model.architecture.kind === 'mstf' ? model.architecture.genotype : null, input: { name: 'images', shape: ['N', c, s, s] }, output: { name: 'logits', shape: ['N', k] },
     }));
     return 0;
   }
   const which = r.epoch === null ? 'initial weights (the file has no finished epoch)' : `${r.weights === 'best' ? 'best-on-validation' : 'last'} weights of epoch ${r.epoch + 1}`;
   if (weights === 'best' && r.weights === 'last' && r.epoch !== null) console.error('mednas: note: the model file has no best weights yet; exported its last ones');
-  console.log(`model ${path}: genotype ${genotypeKey(model.genotype)}, C = ${model.network.initChannels}, trained on ${model.dataset.name}`);
+  console.log(`model ${path}: ${architectureLabel(model.architecture)}, C = ${model.network.initChannels}, trained on ${model.dataset.name}`);
   console.log(`wrote ${out}: ${FORMAT_NAMES[format]}, ${sizeText(r.bytes.length)}, ${r.tensors} tensors (${r.values} values), ${which}`);
   if (format === 'onnx') console.log(`input images: ${INPUT_NOTE.replace('[N, C, H, W]', `[N, ${c}, ${s}, ${s}]`)}; output logits: float32 [N, ${k}]`);
   return 0;

@@ -18,11 +18,14 @@ import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
 import { registerTruth } from './truth.ts';
 import { registerCorrelate } from './correlate.ts';
+import { registerReproduce } from './reproduce.ts';
+import { registerWorker } from './worker.ts';
+import { registerDemo } from './demo.ts';
 import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, predict: true, search: true, replay: true, truth: ['build', 'score'] };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, predict: true, search: true, replay: true, truth: ['build', 'score'], worker: true };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {
@@ -45,6 +48,9 @@ function mainProgram(): CAC {
   registerReport(cli);
   registerTruth(cli);
   registerCorrelate(cli);
+  registerReproduce(cli);
+  registerWorker(cli);
+  registerDemo(cli);
   cli.help(fixNegatedDefaults);
   cli.version(MEDNAS_VERSION);
   return cli;
@@ -96,9 +102,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`mednas: unknown command '${name}'. Commands: ${commandNames(cli).join(', ')} (\`mednas --help\` describes them).`);
     return 1;
   }
-  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  // --help and --print-config (search, train) print and exit without opening the GPU.
+  const printsOnly = argv.includes('--help') || argv.includes('-h') || argv.includes('--print-config');
   const action = argv.slice(index + 1).find((a) => !a.startsWith('-'));
-  if (opensGpu(name, action) && !wantsHelp && !process.env[CLI_CHILD_ENV]) return runWithQuietDawn();
+  if (opensGpu(name, action) && !printsOnly && !process.env[CLI_CHILD_ENV]) return runWithQuietDawn();
   followParent();
   if (name === 'data') return runProgram(dataProgram(), [...argv.slice(0, index), ...argv.slice(index + 1)], 'data action');
   return runProgram(cli, argv, 'command');

@@ -212,3 +212,8 @@ export function fixNegatedDefaults(sections: { title?: string; body: string }[])
 export function shellQuote(text: string): string {
   return /^[\w@%+=:,./~-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
+
+/** `n` and the word, plural unless n is 1: "1 generation", "20 generations", "1 epoch". */
+export function countOf(n: number, word: string, plural = `${word}s`): string {
+  return `${n} ${n === 1 ? word : plural}`;
+}

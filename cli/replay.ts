@@ -99,7 +99,7 @@ export function registerReplay(cli: CAC): void {
     .option('--verify <N>', 'Re-score N stored architectures on this device and report every difference')
     .option('--data-dir <dir>', 'Data directory for --verify (default: MEDNAS_DATA, else a per-user folder)')
     .option('--dataset <path>', "--verify on your own data: its .npz or folder (a registered dataset is found by its name)")
-    .option('--json', 'One JSON object per generation on stdout'), { prefix: '--verify: ', size: false })
+    .option('--json', 'One JSON object per generation on stdout'), { prefix: '--verify: ', size: false, noVerify: false })
     .example('mednas replay runs/search-synthetic')
     .example('mednas replay runs/search-synthetic/checkpoint.mednas --gen 2 --verify 3')
     .action(async (arg: string, flags: ReplayFlags) => run(arg, flags));

@@ -30,11 +30,12 @@ export function shownValue(r: ArchitectureRecord, proxy: string): number {
 }
 
 export function generationLine(r: GenerationRecord, generations: number, etaMs: number | null): string {
-  const best = Object.entries(r.best).map(([p, v]) => `${p === 'synflow' ? 'ln synflow' : p} ${short(v)}`).join(', ');
+  // Each value is the population's best in that proxy alone (different architectures in general).
+  const best = Object.entries(r.bestPerProxy).map(([p, v]) => `${p === 'synflow' ? 'ln synflow' : p} ${short(v)}`).join(', ');
   return (
     `generation ${r.generation}/${generations}: ${r.scored} scored, ${r.archiveHits} from the archive` +
     `${r.failures ? `, ${r.failures} failed` : ''}; front ${r.front.length}, hypervolume ${r.hypervolume.toFixed(4)}; ` +
-    `best ${best}; ${seconds(r.times.wallMs)}${etaMs !== null && r.generation < generations ? `, ETA ${seconds(etaMs)}` : ''}`
+    `best per proxy: ${best}; ${seconds(r.times.wallMs)}${etaMs !== null && r.generation < generations ? `, ETA ${seconds(etaMs)}` : ''}`
   );
 }
 

@@ -3,26 +3,36 @@
 // architecture's picture, the report page (unless --no-report) and summary.json, which names only
 // files that were written. With --refine K the K best members of the final front are then trained
 // briefly and the best on validation is chosen (a checkpoint after every candidate). An existing
-// checkpoint is never overwritten unless the run continues it (--resume) or the user asks (--force).
+// checkpoint is never overwritten unless the run continues it (--resume, which may also extend it
+// with more --gens) or the user asks (--force, which first removes the files derived from the old
+// one). A generation in which every architecture fails ends the search with the cause (exit 1);
+// Ctrl-C says what is saved and the command that continues it.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES,
+  ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuLimitError, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES, SearchFailedError,
   SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
   type AlgorithmName, type ArchitectureScorer, type ObjectiveKind, type PickRule, type RefineProgress, type RefineSettings, type SearchCheckpoint,
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
-  SEARCH_SUMMARY_FILE, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
+  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_DERIVED_FILES, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
+  SEARCH_SUMMARY_FILE, searchCheckpointCrc32, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { configFields, printConfig, printedDataset, SEARCH_CONFIG_ALIASES, SEARCH_CONFIG_SCHEMA, withConfigFile, type ConfigFlags } from './config-file.ts';
+import { choiceValue, CliUsageError, countOf, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
+import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
+import { datasetRef, queuedCandidateTrainer, queuedScorer } from '../src/node/queue/index.ts';
 
-interface SearchFlags {
+interface SearchFlags extends ConfigFlags<SearchConfig> {
+  /** --config FILE: settings over the preset's, under the flags' (cli/config-file.ts). */
+  config?: unknown;
+  printConfig?: boolean;
   dataset?: unknown;
   algo?: unknown;
   pop?: unknown;
@@ -50,6 +60,8 @@ interface SearchFlags {
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
+  /** --redis URL: the architectures are scored by `mednas worker`s (docs/scale-out.md). */
+  redis?: unknown;
 }
 
 /**
@@ -89,17 +101,22 @@ function describeCheckpoint(c: SearchCheckpoint): string {
   return `${c.config.dataset}, ${c.config.algorithm}, generation ${c.history.length} of ${c.config.generations}${refining}${c.finished ? ', finished' : ''}`;
 }
 
-/** The faults of MEDNAS_TEST_SCORE_FAULTS ("2:nan,4:oom,6:build": the Nth architecture this process scores). */
+/**
+ * The faults of MEDNAS_TEST_SCORE_FAULTS ("2:nan,4:oom,6:build,7:limit": the Nth architecture this
+ * process scores; "*:limit": every one).
+ */
 function faultScorer(spec: string | undefined): ArchitectureScorer {
   if (!spec) return defaultScorer;
   const faults = new Map(spec.split(',').map((s) => {
     const [n, kind] = s.split(':');
-    return [Number(n), kind] as const;
+    return [n === '*' ? '*' : Number(n), kind] as const;
   }));
   let count = 0;
   return async (genotype, ctx) => {
-    const kind = faults.get(++count);
+    const kind = faults.get(++count) ?? faults.get('*');
     if (kind === 'oom') throw new GpuOutOfMemoryError('test fault', 'an injected allocation failure');
+    // What the buffer pool says when a tensor exceeds the device's largest buffer (its hint included).
+    if (kind === 'limit') throw new GpuLimitError("A tensor of 469762048 bytes exceeds this device's largest buffer (134217728 bytes).", 'Use a smaller batch size or image size.');
     if (kind === 'build') throw new Error('the network failed to build (an injected fault)');
     const s = await defaultScorer(genotype, ctx);
     if (kind === 'nan') s.values[ctx.config.proxies[0]] = Number.NaN;
@@ -162,30 +179,35 @@ function refineFlags(f: SearchFlags, base: RefineSettings | null): RefineSetting
   return { candidates: k, epochs: epochs ?? base?.epochs ?? DEFAULT_REFINE_EPOCHS, maxImages: maxImages ?? base?.maxImages ?? null };
 }
 
-/** The config of this run: the checkpoint's when resuming (flags must agree; refine flags may add refinement), else preset + flags. */
+/**
+ * The config of this run: the checkpoint's when resuming (flags and --config must agree; refine flags
+ * may add refinement), else the preset's, then --config's, then the flags'.
+ */
 function runConfig(flags: SearchFlags, resume: SearchCheckpoint | null, out: string): SearchConfig {
-  const preset = optional(flags.preset, (v) => choiceValue<SearchPresetName>(v, '--preset', SEARCH_PRESETS));
+  const { preset: filePreset, refine: fileRefine, ...fileFields } = configFields(flags);
+  const preset = optional(flags.preset, (v) => choiceValue<SearchPresetName>(v, '--preset', SEARCH_PRESETS)) ?? filePreset ?? undefined;
   const overrides = flagOverrides(flags);
   const dataset = datasetFlag(flags)?.name;
   let config: SearchConfig;
   if (resume) {
-    const refine = refineFlags(flags, resume.config.refine);
+    const refineBase = fileRefine !== undefined ? fileRefine : resume.config.refine;
+    const refine = refineFlags(flags, refineBase);
     const asked: SearchConfig = {
       ...resume.config, ...(dataset ? { dataset } : {}), ...(preset ? searchPreset(preset, dataset ?? resume.config.dataset, resume.config.seed) : {}),
-      ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), refine: refine ?? resume.config.refine,
+      ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), refine: refine ?? refineBase,
     };
     const diff = resumeDifferences(resume, asked);
     if (diff.length) {
       const refineNote = resume.refine !== null && diff.some((d) => d.startsWith('refine:')) ? ' (the refinement has begun, so its settings stay too)' : '';
-      throw new CliUsageError(`--resume: the search in ${out} was started with other settings (${diff.join('; ')})${refineNote}; a resumed search keeps its settings: drop those flags, or start a new search with another --out`);
+      throw new CliUsageError(`--resume: the search in ${out} was started with other settings (${diff.join('; ')})${refineNote}; a resumed search keeps its settings (only --gens may grow, to extend it): drop those flags, or start a new search with another --out`);
     }
     config = asked;
   } else {
     const name = dataset ?? 'synthetic';
-    const seed = overrides.find((o) => o.field === 'seed')?.value as number | undefined;
+    const seed = (overrides.find((o) => o.field === 'seed')?.value as number | undefined) ?? fileFields.seed;
     config = {
-      ...searchPreset(preset ?? 'quick', name, seed ?? 0), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
-      refine: refineFlags(flags, null) ?? null,
+      ...searchPreset(preset ?? 'quick', name, seed ?? 0), ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
+      refine: refineFlags(flags, fileRefine ?? null) ?? fileRefine ?? null,
     };
   }
   if (config.objectives === 'paper' && config.proxies.length !== 2) {
@@ -215,18 +237,61 @@ function frontTable(result: SearchResult): string[] {
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
-async function run(flags: SearchFlags): Promise<number> {
+async function run(typed: SearchFlags): Promise<number> {
+  const flags = await withConfigFile(typed, SEARCH_CONFIG_SCHEMA, 'search', SEARCH_CONFIG_ALIASES);
   const out = resolve(await pathValue(flags.out ?? defaultOut(flags), '--out', 'dir-or-missing'));
+  // --print-config reads (a checkpoint with --resume) and writes nothing: no lock.
+  if (flags.printConfig) return runLocked(flags, out, async () => undefined);
   // Before anything is read or decided there: a second search on this directory is refused.
   const unlock = await lockRunDirectory(out);
+  // The Ctrl-C handler stays until the summary is written: an interrupt there still says how to resume.
+  const cleanup: (() => void)[] = [];
   try {
-    return await runLocked(flags, out);
+    return await runLocked(flags, out, unlock, cleanup);
   } finally {
+    for (const c of cleanup) c();
     await unlock();
   }
 }
 
-async function runLocked(flags: SearchFlags, out: string): Promise<number> {
+/** The command line that continues the search in `out` (with what finds its data again: a path, --data-dir, the GPU flags). */
+function resumeCommand(flags: SearchFlags, out: string, config: SearchConfig): string {
+  const given = datasetFlag(flags);
+  const parts = ['mednas search --out', shellQuote(out), '--resume'];
+  if (given?.path) parts.push(datasetArgs(given, config.dataset, flags));
+  if (flags.dataDir !== undefined) parts.push('--data-dir', shellQuote(resolve(stringValue(flags.dataDir, '--data-dir'))));
+  if (flags.backend !== undefined) parts.push('--backend', shellQuote(stringValue(flags.backend, '--backend')));
+  if (flags.adapter !== undefined) parts.push('--adapter', shellQuote(stringValue(flags.adapter, '--adapter')));
+  return parts.join(' ');
+}
+
+/**
+ * Ctrl-C (SIGINT) while the search runs: says what is saved and the exact command that continues
+ * it, releases the run directory and exits with 130 (128 + SIGINT, what a shell expects). A
+ * terminal's Ctrl-C may arrive twice (the CLI's parent process forwards it too): said once.
+ */
+function onInterrupt(say: () => string, unlock: () => Promise<void>): () => void {
+  let said = false;
+  const handler = () => {
+    if (said) return;
+    said = true;
+    console.error(`\nmednas: interrupted. ${say()}`);
+    void unlock().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/** The CLI's words for a search that scored nothing: the flags that are the levers. */
+function failedSearchMessage(e: SearchFailedError, out: string, saved: number): string {
+  const what = `every architecture scored in generation ${e.generation} failed (${e.failures} of ${e.failures}; the first: ${e.firstFailure}), so the search stopped with nothing to choose from`;
+  const again = saved > 0 ? `; ${join(out, SEARCH_CHECKPOINT_FILE)} keeps the ${countOf(saved, 'generation')} before it (new settings start again there with --force, or use another --out)` : '';
+  return e.resources
+    ? `${what}: a network at C = ${e.initChannels} on ${e.proxyBatch} images does not fit this device. Lower --init-channels (now ${e.initChannels}) or --proxy-batch (now ${e.proxyBatch}); \`mednas arch score GENES --init-channels C --proxy-batch N\` tries one network${again}`
+    : `${what}: fix the cause above and run the search again${again}`;
+}
+
+async function runLocked(flags: SearchFlags, out: string, unlock: () => Promise<void>, cleanup: (() => void)[] = []): Promise<number> {
   const checkpointPath = join(out, SEARCH_CHECKPOINT_FILE);
   const present = existsSync(checkpointPath);
   let resume: SearchCheckpoint | null = null;
@@ -234,13 +299,18 @@ async function runLocked(flags: SearchFlags, out: string): Promise<number> {
   if (flags.resume) {
     if (!present) throw new CliUsageError(`--resume: ${out} holds no ${SEARCH_CHECKPOINT_FILE} to continue; drop --resume to start a new search there`);
     resume = await readSearchCheckpoint(checkpointPath); // a damaged or foreign file is refused here, and left as it is
-  } else if (present && !flags.force) {
+  } else if (present && !flags.force && !flags.printConfig) {
     const existing = await readSearchCheckpoint(checkpointPath).then(describeCheckpoint, (e: Error) => `unreadable: ${e.message}`);
-    throw new CliUsageError(`${checkpointPath} already exists (${existing}): add --resume to continue that search, --force to start it again (the checkpoint is replaced after the first new generation), or give another --out`);
+    throw new CliUsageError(`${checkpointPath} already exists (${existing}): add --resume to continue that search, --force to start it again (its summary, picture and report are removed first; the checkpoint is replaced after the first new generation), or give another --out`);
   }
   const config = runConfig(flags, resume, out);
   checkSearchConfig(config); // unknown proxies, a bad population: before loading data or opening the GPU
+  if (flags.printConfig) {
+    printConfig(printedDataset(datasetFlag(flags), config.dataset), config);
+    return 0;
+  }
   const given = datasetFlag(flags);
+  const redis = optional(flags.redis, (v) => redisValue(v));
   if (given === undefined) requireOwnDataPath(config.dataset, resume?.dataset.release ?? null, `the search in ${out}`);
   const dataset = await loadDataset(given?.path ?? config.dataset, await datasetLoadOptions(flags, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   await removeStaleTempFiles(checkpointPath);
@@ -252,34 +322,62 @@ async function runLocked(flags: SearchFlags, out: string): Promise<number> {
   if (json) console.log(JSON.stringify(startLine));
   else {
     const objectives = config.objectives === 'rank' ? `rank objectives: S = ranks of ${config.proxies.join(', ')}; f1 = -S_n, f2 = flops_n` : `proxies ${config.proxies.join(' + ')} + flops`;
-    const refine = config.refine ? `; then refine the ${config.refine.candidates} best of the front (${config.refine.epochs} epoch(s) each)` : '';
-    console.log(`search: ${config.dataset}, ${config.algorithm} population ${config.popSize} for ${config.generations} generations; ${objectives} (synflow ${config.synflowScale}); C = ${config.initChannels}, proxy batch ${config.proxyBatch}, seed ${config.seed}${refine}`);
+    const refine = config.refine ? `; then refine the ${config.refine.candidates} best of the front (${countOf(config.refine.epochs, 'epoch')} each)` : '';
+    const extended = resume && config.generations > resume.config.generations ? ` (extended from ${resume.config.generations})` : '';
+    console.log(`search: ${config.dataset}, ${config.algorithm} population ${config.popSize} for ${countOf(config.generations, 'generation')}${extended}; ${objectives} (synflow ${config.synflowScale}); C = ${config.initChannels}, proxy batch ${config.proxyBatch}, seed ${config.seed}${refine}`);
     console.log(`run directory: ${out}${resume ? ` (resuming after generation ${resume.history.length})` : ''}; ${rt.adapterInfo.description}`);
   }
+  // --redis: the checkpoint is written here as always; the scoring (and refinement) runs on the workers.
+  const coordinator = redis === undefined ? null : await openCoordinator(redis, json);
+  const queued = coordinator && datasetRef(dataset, given, { skipBad: flags.skipBad });
   const reporter = searchReporter({ json, popSize: config.popSize, generations: config.generations });
   const kill = killHook();
   const refineKill = refineKillHook();
   const refineShow = refineReporter(json);
+  // --force: the previous search's summary, picture and report go before anything new is written,
+  // so they can never stand beside the new search's checkpoint (train --arch DIR reads the summary).
+  if (flags.force) for (const name of SEARCH_DERIVED_FILES) await rm(join(out, name), { force: true });
+  let saved = resume?.history.length ?? 0;
+  let savedThisRun = 0;
+  let trained = resume?.refine?.candidates.length ?? 0;
+  cleanup.push(onInterrupt(() => {
+    const cont = resumeCommand(flags, out, config);
+    if (savedThisRun === 0 && !resume) return `No generation of this search was finished, so nothing was saved: run the same command again to start it.`;
+    const refining = trained > 0 ? ` and ${countOf(trained, 'refinement candidate')}` : '';
+    return `${checkpointPath} holds ${countOf(saved, 'finished generation')}${refining} of this search; continue it with:\n  ${cont}`;
+  }, unlock));
   let result: SearchResult;
   try {
     result = await search({
       config, dataset, rt, resumeFrom: resume ?? undefined, scorer: faultScorer(process.env[FAULT_HOOK]),
+      ...(coordinator && queued ? { scoreBatch: queuedScorer(coordinator, queued), trainer: queuedCandidateTrainer(coordinator, queued) } : {}),
       onArchitecture: reporter.onArchitecture, onGeneration: reporter.onGeneration,
       onRefine: (p) => {
         refineKill(p);
         refineShow(p);
       },
       // The generation hook fires on generation checkpoints only (refinement's have a refine record).
-      saveCheckpoint: (c, bytes) => writeSearchCheckpoint(checkpointPath, bytes, { beforeRename: c.refine === null ? kill(c.history.length) : undefined }),
+      saveCheckpoint: async (c, bytes) => {
+        await writeSearchCheckpoint(checkpointPath, bytes, { beforeRename: c.refine === null ? kill(c.history.length) : undefined });
+        saved = c.history.length;
+        trained = c.refine?.candidates.length ?? 0;
+        savedThisRun++;
+      },
     });
+  } catch (e) {
+    if (e instanceof SearchFailedError) throw new CliUsageError(failedSearchMessage(e, out, saved));
+    throw e;
   } finally {
     reporter.close();
+    await coordinator?.close();
   }
   const trainCommand = `mednas train --arch ${shellQuote(out)} ${datasetArgs(given, config.dataset, flags)}`;
   const picture = await genotypeToSvg(result.chosen.record.genotype);
   await writeTextAtomic(join(out, SEARCH_PICTURE_FILE), picture);
   const report = flags.report === false ? null : await reportOrWarning(result, checkpointPath, out, picture, json);
-  await writeTextAtomic(join(out, SEARCH_SUMMARY_FILE), searchSummaryJson(result, { checkpoint: SEARCH_CHECKPOINT_FILE, picture: SEARCH_PICTURE_FILE, report: report && SEARCH_REPORT_FILE }, trainCommand));
+  // The summary names the checkpoint it was written from (its CRC-32): train --arch DIR refuses a
+  // summary that does not belong to the checkpoint beside it.
+  await writeTextAtomic(join(out, SEARCH_SUMMARY_FILE), searchSummaryJson(result, { checkpoint: SEARCH_CHECKPOINT_FILE, picture: SEARCH_PICTURE_FILE, report: report && SEARCH_REPORT_FILE }, trainCommand, await searchCheckpointCrc32(checkpointPath)));
   const chosen = result.chosen.record;
   if (json) {
     console.log(JSON.stringify({
@@ -321,7 +419,7 @@ async function reportOrWarning(result: SearchResult, checkpointPath: string, out
   try {
     return (await writeCheckpointReport(result.checkpoint, checkpointPath, join(out, SEARCH_REPORT_FILE), picture)).path;
   } catch (e) {
-    const message = `the report could not be written (${(e as Error).message}); \`mednas report ${out}\` tries again`;
+    const message = `the report could not be written (${(e as Error).message}); \`mednas report ${shellQuote(out)}\` tries again`;
     if (json) console.log(JSON.stringify({ event: 'warning', message }));
     else console.error(`mednas: warning: ${message}`);
     return null;
@@ -351,15 +449,20 @@ export function registerSearch(cli: CAC): void {
     .option('--refine-epochs <E>', `Epochs per refine candidate under the quick protocol (default ${DEFAULT_REFINE_EPOCHS})`)
     .option('--refine-max-images <N>', 'Refine on only the first N images of each split (quick checks)')
     .option('--out <dir>', 'Run directory (default: runs/search-DATASET)')
-    .option('--resume', 'Continue the search in --out from its last checkpoint, with its settings')
-    .option('--force', 'Start again in an --out that holds a checkpoint (replaced after the first new generation)')
+    .option('--resume', 'Continue the search in --out from its last checkpoint, with its settings; a larger --gens extends it (also a finished one)')
+    .option('--force', 'Start again in an --out that holds a checkpoint (its summary, picture and report are removed first; the checkpoint is replaced after the first new generation)')
     .option('--no-report', 'Do not write report.html (`mednas report RUN_DIR` writes it later)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
+    .option('--redis <url>', REDIS_HELP)
+    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset" as --dataset takes it): over the preset, under the flags')
+    .option('--print-config', 'Print the effective settings (preset, then --config, then flags) as JSON, usable as a --config file, and exit without searching')
     .option('--json', 'One JSON object per event on stdout (start, architecture, generation, done)'))
     .example('mednas search')
     .example('mednas search --dataset breastmnist --pop 20 --gens 10 --out runs/breast')
     .example('mednas search --out runs/breast --resume')
+    .example('mednas search --out runs/breast --resume --gens 20')
     .example('mednas search --objectives rank --proxies naswot,zico,meco --dataset breastmnist')
     .example('mednas search --dataset breastmnist --refine 3 --refine-epochs 5')
+    .example('mednas search --preset paper --print-config > paper.json && mednas search --config paper.json --gens 5')
     .action(async (flags: SearchFlags) => run(flags));
 }

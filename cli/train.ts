@@ -1,4 +1,4 @@
-// `mednas train`: trains a genotype on a dataset with a preset's settings, writes OUT/model.mednas
+// `mednas train`: trains a genotype (or ResNet-18: --arch resnet18) on a dataset with a preset's settings, writes OUT/model.mednas
 // atomically after every epoch, and tests the best-on-validation weights. `--resume` continues a
 // run from its model file (its settings, not new flags). Every argument is checked before the GPU
 // is opened; an existing model file is never overwritten unless the run continues it.
@@ -6,18 +6,22 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  deadCells, formatGenotype, genotypeKey, presetConfig, PRESET_NAMES, trainModel,
-  type ModelFile, type PresetName, type TrainConfig,
+  architectureKey, architectureLabel, checkTrainConfig, architectureSizeOf, configForArchitecture, deadCells, formatGenotype, genotypeKey, mstfArchitecture, modelNetwork,
+  namedArchitecture, presetConfig, PRESET_NAMES, trainModel, type Architecture, type ModelFile, type PresetName, type TrainConfig,
 } from '../src/index.ts';
 import {
   initNode, loadDataset, lockRunDirectory, MODEL_FILE_NAME, readGenotypeArgument, readModelFile, removeStaleTempFiles, searchRunDatasetName, writeModelFile,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { configFields, printConfig, printedDataset, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA, withConfigFile, type ConfigFlags } from './config-file.ts';
+import { choiceValue, CliUsageError, countOf, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { trainReporter } from './train-progress.ts';
 
-interface TrainOptions {
+interface TrainOptions extends ConfigFlags<TrainConfig & { readonly dataset: string }> {
+  /** --config FILE: settings over the preset's, under the flags' (cli/config-file.ts). */
+  config?: unknown;
+  printConfig?: boolean;
   arch?: unknown;
   dataset?: unknown;
   preset?: unknown;
@@ -33,6 +37,7 @@ interface TrainOptions {
   splitSeed?: unknown;
   skipBad?: boolean;
   resume?: boolean;
+  force?: boolean;
   allowDead?: boolean;
   json?: boolean;
   backend?: unknown;
@@ -61,7 +66,7 @@ function flagOverrides(options: TrainOptions): { flag: string; field: keyof Trai
 }
 
 function describeModel(m: ModelFile): string {
-  return `${m.dataset.name}, epoch ${m.epochsDone} of ${m.config.epochs}${m.finished ? ', finished' : ''}, genotype ${genotypeKey(m.genotype)}`;
+  return `${m.dataset.name}, epoch ${m.epochsDone} of ${m.config.epochs}${m.finished ? ', finished' : ''}, ${architectureLabel(m.architecture)}`;
 }
 
 function killHook(): ((epochsDone: number) => (() => void) | undefined) {
@@ -69,12 +74,15 @@ function killHook(): ((epochsDone: number) => (() => void) | undefined) {
   return (epochsDone) => (at !== undefined && Number(at) === epochsDone ? () => process.kill(process.pid, 'SIGKILL') : undefined);
 }
 
-async function run(options: TrainOptions): Promise<number> {
-  const preset = optional(options.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
+async function run(typed: TrainOptions): Promise<number> {
+  const options = await withConfigFile(typed, TRAIN_CONFIG_SCHEMA, 'train', TRAIN_CONFIG_ALIASES);
+  const preset = optional(options.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES)) ?? options.configFile?.values.preset ?? undefined;
   const overrides = flagOverrides(options);
   // A search run directory names the data it was searched on: train on that unless --dataset says otherwise.
-  const runDataset = options.arch === undefined ? null : await searchRunDatasetName(stringValue(options.arch, '--arch'));
+  const runDataset = options.arch === undefined || namedArchitecture(stringValue(options.arch, '--arch')) ? null : await searchRunDatasetName(stringValue(options.arch, '--arch'));
   const out = resolve(await pathValue(options.out ?? defaultOut(options, runDataset), '--out', 'dir-or-missing'));
+  // --print-config reads (a model file with --resume) and writes nothing: no lock.
+  if (options.printConfig) return trainIn(options, out, preset, overrides, runDataset);
   // Before anything is read or decided there: a second run on this directory is refused.
   const unlock = await lockRunDirectory(out);
   try {
@@ -90,30 +98,39 @@ async function trainIn(
   const modelPath = join(out, MODEL_FILE_NAME);
   const present = existsSync(modelPath);
   let resume: ModelFile | null = null;
+  if (options.resume && options.force) throw new CliUsageError('--resume and --force contradict each other: --resume continues the run in --out, --force starts it again from scratch');
   if (options.resume) {
     if (!present) throw new CliUsageError(`--resume: ${out} holds no ${MODEL_FILE_NAME} to continue; drop --resume to start a new run there`);
     resume = await readModelFile(modelPath); // a damaged or foreign file is refused here, and left as it is
   } else if (present) {
     const existing = await readModelFile(modelPath).then(describeModel, (e: Error) => `unreadable: ${e.message}`);
-    throw new CliUsageError(`${modelPath} already exists (${existing}): add --resume to continue that run, or give another --out. It is never overwritten by a new run.`);
+    if (!options.force && !options.printConfig) {
+      throw new CliUsageError(`${modelPath} already exists (${existing}): add --resume to continue that run, --force to start it again (the file is replaced after the first new epoch), or give another --out.`);
+    }
   }
   const given = datasetFlag(options);
   const datasetName = given?.name ?? resume?.dataset.name ?? runDataset ?? 'synthetic';
-  const genotype = options.arch === undefined ? (resume ? [...resume.genotype] : await readGenotypeArgument('paper')) : await readGenotypeArgument(stringValue(options.arch, '--arch'));
-  const dead = deadCells(genotype);
+  const archText = options.arch === undefined ? null : stringValue(options.arch, '--arch');
+  const architecture: Architecture = archText === null
+    ? (resume ? resume.architecture : mstfArchitecture(await readGenotypeArgument('paper')))
+    : (namedArchitecture(archText) ?? mstfArchitecture(await readGenotypeArgument(archText)));
+  const dead = architecture.kind === 'mstf' ? deadCells(architecture.genotype) : [];
   if (dead.length > 0 && !resume && !options.allowDead) {
     throw new CliUsageError(
-      `genotype ${genotypeKey(genotype)} has a dead normal cell in block ${dead.map((b) => b + 1).join(' and ')} (every output of the cell descends from a zero op), ` +
+      `${architectureLabel(architecture)} has a dead normal cell in block ${dead.map((b) => b + 1).join(' and ')} (every output of the cell descends from a zero op), ` +
         'so the network ignores its input and would train to chance (AUC 0.5). Give another genotype (`mednas arch random --live` draws live ones), or add --allow-dead to train it anyway.',
     );
   }
+  // --config's settings (its preset and dataset are taken above, with the flags').
+  const { preset: _preset, ...fileFields } = configFields(options);
   let config: TrainConfig;
   if (resume) {
     if (resume.dataset.name !== datasetName) {
       throw new CliUsageError(`--dataset ${datasetName}: the model file in ${out} was trained on ${resume.dataset.name}; resume it on ${resume.dataset.name}, or start a new run with another --out`);
     }
-    if (genotypeKey(genotype) !== genotypeKey(resume.genotype)) {
-      throw new CliUsageError(`--arch: the model file in ${out} is for genotype ${genotypeKey(resume.genotype)}, not ${genotypeKey(genotype)}; drop --arch to continue it, or start a new run with another --out`);
+    if (architectureKey(architecture) !== architectureKey(resume.architecture)) {
+      const want = architecture.kind === 'mstf' && resume.architecture.kind === 'mstf' ? architectureKey(architecture) : architectureLabel(architecture);
+      throw new CliUsageError(`--arch: the model file in ${out} is for ${architectureLabel(resume.architecture)}, not ${want}; drop --arch to continue it, or start a new run with another --out`);
     }
     if (preset !== undefined && preset !== resume.config.preset) throw new CliUsageError(`--preset ${preset}: the run in ${out} uses ${resume.config.preset ?? 'no preset'}; a resumed run keeps its settings`);
     for (const o of overrides) {
@@ -121,9 +138,22 @@ async function trainIn(
         throw new CliUsageError(`${o.flag} ${o.value}: the run in ${out} was started with ${String(resume.config[o.field])}; a resumed run keeps its settings (drop ${o.flag}, or start a new run with another --out)`);
       }
     }
+    for (const [key, value] of Object.entries(fileFields)) {
+      if (JSON.stringify(resume.config[key as keyof TrainConfig]) !== JSON.stringify(value)) {
+        throw new CliUsageError(`--config ${options.configFile!.path}: "${key}" is ${JSON.stringify(value)}, but the run in ${out} was started with ${JSON.stringify(resume.config[key as keyof TrainConfig])}; a resumed run keeps its settings (drop it from the file, or start a new run with another --out)`);
+      }
+    }
     config = resume.config;
   } else {
-    config = { ...presetConfig(datasetName, preset ?? 'quick'), ...Object.fromEntries(overrides.map((o) => [o.field, o.value])) };
+    // ResNet-18's widths are its own (stem 64), not the preset's C: --init-channels still scales them.
+    config = {
+      ...configForArchitecture(presetConfig(datasetName, preset ?? 'quick'), architecture), ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])),
+    };
+  }
+  if (options.printConfig) {
+    checkTrainConfig(config);
+    printConfig(printedDataset(given, datasetName), config);
+    return 0;
   }
   // Your own data is found by its path only: a resumed run or a search run directory names it, --dataset gives it.
   if (given === undefined) requireOwnDataPath(datasetName, resume?.dataset.release ?? null, resume ? `the run in ${out}` : `the search run ${String(options.arch)}`);
@@ -136,16 +166,21 @@ async function trainIn(
   const rt = await initNode(gpuInitOptions(options));
   if (!options.json) {
     if (options.dataset === undefined && !resume && runDataset !== null) console.log(`dataset ${runDataset} (the search run's; --dataset trains on another)`);
-    console.log(`genotype ${genotypeKey(genotype)}`);
-    console.log(formatGenotype(genotype));
-    console.log(`${dataset.name}: C = ${config.initChannels}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr} (${config.schedule}${config.gamma ? `, gamma ${config.gamma}` : ''}), AugMix ${config.augmix ? `severity ${config.augmix.severity}, width ${config.augmix.width}, alpha ${config.augmix.alpha}` : 'off'}, seed ${config.seed}`);
+    if (architecture.kind === 'mstf') {
+      console.log(`genotype ${genotypeKey(architecture.genotype)}`);
+      console.log(formatGenotype(architecture.genotype));
+    } else {
+      const size = architectureSizeOf(architecture, modelNetwork(dataset, config.initChannels));
+      console.log(`${architectureLabel(architecture)} (stem width ${config.initChannels}): ${size.params.toLocaleString('en-US')} parameters, ${(size.macs / 1e6).toFixed(1)} M multiply-accumulates per image`);
+    }
+    console.log(`${dataset.name}: C = ${config.initChannels}, ${countOf(config.epochs, 'epoch')}, batch ${config.batchSize}, lr ${config.lr} (${config.schedule}${config.gamma ? `, gamma ${config.gamma}` : ''}), AugMix ${config.augmix ? `severity ${config.augmix.severity}, width ${config.augmix.width}, alpha ${config.augmix.alpha}` : 'off'}, seed ${config.seed}`);
   }
   const reporter = trainReporter({ json: options.json === true });
   const nanAt = process.env[NAN_HOOK]?.split(':').map(Number);
   const kill = killHook();
   try {
     const result = await trainModel({
-      rt, dataset, genotype, config, resume,
+      rt, dataset, architecture, config, resume,
       onProgress: reporter.onProgress,
       saveModel: (bytes, model) => writeModelFile(modelPath, bytes, { beforeRename: kill(model.finished ? -1 : model.epochsDone) }),
       beforeStep: nanAt && ((s) => {
@@ -169,7 +204,7 @@ function defaultOut(options: TrainOptions, runDataset: string | null): string {
 
 export function registerTrain(cli: CAC): void {
   addDatasetOptions(addGpuOptions(cli.command('train', 'Train an architecture on a dataset; writes OUT/model.mednas after every epoch'))
-    .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, or a search run directory (default: paper)')
+    .option('--arch <genotype>', 'paper, 2,0,4,... (42 integers), a genotype file, a search run directory, or resnet18 (ResNet-18 as MedMNIST trains it at 28 px; default: paper)')
     .option('--dataset <name>', `${DATASET_HELP} (default: synthetic; for a search run directory: the run's)`)
     .option('--preset <name>', 'quick (C = 8, 15 epochs, batch 32, lr 0.025; the default) or paper (C = 128, 100 epochs, Table 1 lr and batch); both take AugMix per subset')
     .option('--epochs <E>', "Epochs (default: the preset's)")
@@ -180,10 +215,14 @@ export function registerTrain(cli: CAC): void {
     .option('--max-images <N>', 'Use only the first N images of each split (quick checks)')
     .option('--out <dir>', 'Run directory for model.mednas (default: runs/train-DATASET)')
     .option('--resume', "Continue the run in --out from its last finished epoch, with its settings")
+    .option('--force', 'Start again in an --out that holds a model file (it is replaced after the first new epoch)')
     .option('--allow-dead', 'Train a genotype with a dead normal cell anyway (it ignores its input: refused by default)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
+    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset" as --dataset takes it): over the preset, under the flags')
+    .option('--print-config', 'Print the effective settings (preset, then --config, then flags) as JSON, usable as a --config file, and exit without training')
     .option('--json', 'One JSON object per event on stdout (start, step, epoch, test, done)'))
     .example('mednas train --arch paper --dataset breastmnist --preset quick')
+    .example('mednas train --arch resnet18 --dataset breastmnist --preset quick')
     .example('mednas train --arch paper --dataset ~/data/skin-lesions --size 28 --epochs 10')
     .action(async (options: TrainOptions) => run(options));
 }

@@ -2,7 +2,8 @@
 // architectures, computes every proxy at initialisation and trains each architecture once per seed
 // under one protocol, writing the table atomically after every unit; `--resume` continues a table
 // (a killed build loses at most the unit in progress), with flags checked against its protocol.
-// `show` prints a table's protocol and rows; `score` adds proxies registered after it was built.
+// `show` prints a table's protocol and rows; `score` adds proxies registered after it was built;
+// `simulate` replays the search's pick against it (cli/truth-simulate.ts).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CAC } from 'cac';
@@ -15,8 +16,11 @@ import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requi
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { meanRunMetrics } from './truth-format.ts';
+import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
+import { datasetRef, queuedTruthRunner } from '../src/node/queue/index.ts';
+import { simulate, SIMULATE_ONLY_FLAGS, type SimulateFlags } from './truth-simulate.ts';
 
-interface TruthFlags {
+interface TruthFlags extends SimulateFlags {
   dataset?: unknown;
   out?: unknown;
   count?: unknown;
@@ -40,6 +44,8 @@ interface TruthFlags {
   json?: boolean;
   backend?: unknown;
   adapter?: unknown;
+  /** --redis URL: the units are run by `mednas worker`s (docs/scale-out.md). */
+  redis?: unknown;
 }
 
 /** Test hook: SIGKILL in the middle of this process's Nth training unit (1-based), after its first epoch. */
@@ -150,6 +156,7 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
     throw new CliUsageError(`${path} already exists (${existing}): add --resume to continue it, or give another --out. It is never overwritten by a new build.`);
   }
   const source = datasetFlag(f);
+  const redis = optional(f.redis, (v) => redisValue(v));
   const given = source?.name;
   if (resume && given !== undefined && given !== resume.protocol.dataset) {
     throw new CliUsageError(`--dataset ${given}: the table in ${path} is built on ${resume.protocol.dataset}; continue it on ${resume.protocol.dataset}, or give another --out`);
@@ -168,11 +175,14 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
       console.log(`${protocol.dataset}${protocol.trainImages === null ? '' : ` (training on ${protocol.trainImages} images)`}: ${protocol.count} architectures x seeds ${protocol.seeds.join(', ')}; C = ${t.initChannels}, ${t.epochs} epochs, batch ${t.batchSize}, lr ${t.lr} (${t.schedule}), AugMix ${t.augmix ? `${t.augmix.severity}/${t.augmix.width}/${t.augmix.alpha}` : 'off'}; proxies on ${protocol.proxyBatch} images at init seeds ${protocol.initSeeds.join(', ')}`);
     }
     const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
+    // --redis: the table is written here after every unit as always; the units run on the workers.
+    const coordinator = redis === undefined ? null : await openCoordinator(redis, f.json === true);
     const table = await buildTruthTable({
       rt, dataset, protocol, resumeFrom: resume, proxies, proxiesOnly: proxiesOnlyFile !== undefined,
       onProgress: reporter(f.json === true, killAt),
       saveTable: (_, bytes) => writeTruthTable(path, bytes),
-    });
+      ...(coordinator ? { runUnits: queuedTruthRunner(coordinator, datasetRef(dataset, source, { skipBad: f.skipBad })) } : {}),
+    }).finally(() => coordinator?.close());
     if (f.json) console.log(JSON.stringify({ event: 'done', table: path, finished: truthTableFinished(table), elapsedSeconds: table.elapsedSeconds }));
     else console.log(`done: ${describeTable(table)}, ${hms(table.elapsedSeconds)} of work in all. \`mednas correlate ${shellQuote(path)}\` ranks the proxies against it.`);
     return 0;
@@ -208,7 +218,7 @@ function defaultOut(f: TruthFlags): string {
 }
 
 export function registerTruth(cli: CAC): void {
-  addDatasetOptions(addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies'))
+  addDatasetOptions(addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies; `truth simulate TABLE` replays the search\'s pick against it'))
     .option('--dataset <name>', `build: ${DATASET_HELP} (default: synthetic)`)
     .option('--out <file>', 'build: the table file (default: groundtruth/DATASET.mednas)')
     .option('--count <K>', 'build: architectures (default 60: the paper genotype, half uniform live, half spread over parameter count)')
@@ -225,19 +235,34 @@ export function registerTruth(cli: CAC): void {
     .option('--sample-seed <S>', 'build: seed of the architecture sample (default 0)')
     .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one)')
     .option('--resume', 'build: continue the table in --out with its protocol (--count may grow it)')
+    .option('--redis <url>', `build, score: ${REDIS_HELP}`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--json', 'One JSON object per event (build) or per row (show) on stdout'))
+    .option('--objectives <list>', "simulate: objectives, comma-separated: P1+P2 (eq. 1) or rank:A+B+... (default: the paper's ablation pairs of fisher, grad_norm, jacob_cov, synflow, and four rank sets)")
+    .option('--runs <R>', 'simulate: seeded runs, each a random subset of the table (default 200)')
+    .option('--subset <N>', "simulate: architectures per run (default 16, the quick search's population)")
+    .option('--population <P>', 'simulate: keep P of the subset by NSGA-II survival before the pick (default: the whole subset)')
+    .option('--pick <rule>', 'simulate: the pick rule, score (default) or knee')
+    .option('--target <name>', 'simulate: auc (default), acc, auc-last3 or valtest-last3 (as correlate)')
+    .option('--seed <S>', 'simulate: seed of the subsets and the random pick (default 0)')
+    .option('--init-seed-mode <mode>', "simulate: mean (each proxy's mean over the init seeds; default) or cycle (run r at one init seed, as a search)")
+    .option('--origin <list>', 'simulate: only architectures of these origins: paper, random, spread')
+    .option('--first <K>', "simulate: only the table's first K architectures")
+    .option('--json', 'One JSON object per event (build), per row (show) or per objective (simulate) on stdout'))
     .example('mednas truth build --dataset breastmnist --count 60 --seeds 3')
     .example('mednas truth build --out groundtruth/breastmnist.mednas --resume')
     .example('mednas truth show groundtruth/breastmnist.mednas')
+    .example('mednas truth simulate groundtruth/breastmnist.mednas --runs 500')
     .action(async (action: string, table: string | undefined, flags: TruthFlags) => {
+      const misplaced = action === 'simulate' ? undefined : SIMULATE_ONLY_FLAGS.find((k) => flags[k] !== undefined);
+      if (misplaced !== undefined) throw new CliUsageError(`--${misplaced.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an option of \`truth simulate\`, not of \`truth ${action}\``);
       if (action === 'build') {
         if (table !== undefined) throw new CliUsageError(`truth build takes its table as --out, not as an argument (got '${table}')`);
         return build(flags);
       }
-      if (action !== 'show' && action !== 'score') throw new CliUsageError(`unknown truth action '${action}': use build, show or score`);
+      if (action !== 'show' && action !== 'score' && action !== 'simulate') throw new CliUsageError(`unknown truth action '${action}': use build, show, score or simulate`);
       if (table === undefined) throw new CliUsageError(`truth ${action} needs a table file, e.g. groundtruth/breastmnist.mednas`);
       const path = await pathValue(table, 'the table', 'file');
+      if (action === 'simulate') return simulate(path, flags);
       return action === 'show' ? show(path, flags) : build(flags, resolve(path));
     });
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent set-up for a fresh machine; both README commands run it first.
 #  1. npm dependencies (installed when missing or when package-lock.json changed since the last install)
-#  2. the build (dist/), when any source is newer than it
+#  2. the build (dist/), when any source is newer than it; redis-server where missing (root on Debian/Ubuntu)
 #  3. a WebGPU adapter: probed through Dawn; where it finds none or only a software one on an NVIDIA
 #     machine whose Vulkan ICD manifest is missing, write it (scripts/nvidia-icd.sh); when none is
 #     found and we are root on Debian/Ubuntu, install libvulkan1 + Mesa's Vulkan drivers (lavapipe,
@@ -32,6 +32,19 @@ if [ ! -e node_modules/.bin/mednas ]; then
   ln -s ../../dist/cli.js node_modules/.bin/mednas
 fi
 chmod +x dist/cli.js
+
+# --- 2b. redis-server ----------------------------------------------------------------------------
+# The queue (docs/scale-out.md: `mednas worker`, --redis) runs on Redis; its tests start their own
+# redis-server. Installed where missing when we are root on Debian/Ubuntu, as Mesa is below;
+# elsewhere the queue tests skip, saying so. MEDNAS_SKIP_REDIS_SETUP=1 skips this step.
+if [ "${MEDNAS_SKIP_REDIS_SETUP:-0}" != "1" ] && ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = "0" ] \
+  && command -v apt-get >/dev/null 2>&1 && [ -r /etc/os-release ] && grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release; then
+  say "installing redis-server (one time; the queue's tests use it)"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2 \
+    || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2; }; }; then
+    say "could not install redis-server: the queue's tests will skip"
+  fi
+fi
 
 # --- 3. WebGPU adapter ---------------------------------------------------------------------------
 [ "${MEDNAS_SKIP_GPU_SETUP:-0}" = "1" ] && exit 0

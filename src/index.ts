@@ -22,4 +22,5 @@ export * from './search/index.ts';
 export * from './report/index.ts';
 export * from './stats/index.ts';
 export * from './truth/index.ts';
+export * from './reproduce/index.ts';
 export * from './export/index.ts';

@@ -132,3 +132,30 @@ export class ImageFolderError extends DataError {
     super(`${folder}: ${fault}. ${advice}`);
   }
 }
+
+/**
+ * A MedMNIST file whose MD5 is none of the published ones for its name and size: another subset's
+ * file under this name (`other`), or a damaged, modified or foreign file. Says which, and what to do.
+ */
+export class MedMnistVerifyError extends DataError {
+  override name = 'MedMnistVerifyError';
+  constructor(
+    readonly file: string,
+    readonly md5: string,
+    /** The published MD5s of this subset at this size (one per release). */
+    readonly expectedMd5: readonly string[],
+    readonly dataset: string,
+    readonly sizePx: number,
+    /** The registry file that has this MD5, when one has. */
+    readonly other: { readonly fileName: string; readonly release: string; readonly name: string; readonly sizePx: number } | null,
+  ) {
+    const skip = 'add --no-verify to use it as it is';
+    super(
+      other
+        ? `${file} has the MD5 of ${other.fileName} (${other.name} at ${other.sizePx} px, MedMNIST ${other.release}), not of ${dataset} at ${sizePx} px: ` +
+            `it is that file under another name. Rename it to ${other.fileName}, and get ${dataset} with \`mednas data download ${dataset}${sizePx === 28 ? '' : ` --size ${sizePx}`}\`; or ${skip}.`
+        : `${file} has MD5 ${md5}, which is no published ${dataset} file at ${sizePx} px (expected ${expectedMd5.join(' or ')}): it is damaged, modified or from elsewhere. ` +
+            `Download it again (\`mednas data download ${dataset}${sizePx === 28 ? '' : ` --size ${sizePx}`}\`, after moving this one away); if it is your own data, give it a file name that is no MedMNIST subset's; or ${skip}.`,
+    );
+  }
+}

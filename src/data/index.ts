@@ -14,6 +14,7 @@ export * from './augmix.ts';
 export * from './flipcrop.ts';
 export * from './loader.ts';
 export * from './synthetic.ts';
+export * from './lesions.ts';
 export * from './shape.ts';
 export * from './decode.ts';
 export * from './resize.ts';

@@ -11,6 +11,7 @@
 import type { ImageDataset, ImageSplit } from './dataset.ts';
 import type { SplitName } from './registry.ts';
 import { Rng } from '../util/rng.ts';
+import { addValueNoise } from './noise.ts';
 
 export const SYNTHETIC_NAME = 'synthetic';
 export const SYNTHETIC_CLASSES = ['one large lesion', 'many small lesions', 'large and small lesions', 'few medium lesions'] as const;
@@ -22,28 +23,6 @@ export interface SyntheticOptions {
 }
 
 export const SYNTHETIC_DEFAULT_SIZES: Readonly<Record<SplitName, number>> = { train: 2000, val: 500, test: 1000 };
-
-/** Value noise: a g x g grid of random values, bilinearly upsampled and added into `field`. */
-function addValueNoise(field: Float32Array, S: number, g: number, amplitude: number, rng: Rng): void {
-  const grid = new Float32Array((g + 1) * (g + 1));
-  for (let i = 0; i < grid.length; i++) grid[i] = rng.uniform() * 2 - 1;
-  const cell = S / g;
-  for (let y = 0; y < S; y++) {
-    const gy = y / cell;
-    const y0 = Math.floor(gy);
-    const fy = gy - y0;
-    for (let x = 0; x < S; x++) {
-      const gx = x / cell;
-      const x0 = Math.floor(gx);
-      const fx = gx - x0;
-      const v00 = grid[y0 * (g + 1) + x0];
-      const v01 = grid[y0 * (g + 1) + x0 + 1];
-      const v10 = grid[(y0 + 1) * (g + 1) + x0];
-      const v11 = grid[(y0 + 1) * (g + 1) + x0 + 1];
-      field[y * S + x] += amplitude * ((1 - fy) * ((1 - fx) * v00 + fx * v01) + fy * ((1 - fx) * v10 + fx * v11));
-    }
-  }
-}
 
 /** Adds an anti-aliased disc (soft 1-px edge) of the given radius and contrast. */
 function addBlob(field: Float32Array, S: number, cx: number, cy: number, radius: number, contrast: number): void {

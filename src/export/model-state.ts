@@ -1,23 +1,39 @@
 // What every export format starts from: a model file's chosen weights, checked against the network
-// its genotype describes (every tensor present, with its shape, and nothing else), in PyTorch's
-// state_dict order, plus the facts a user of the exported file needs (as string metadata).
+// its architecture describes (every tensor present, with its shape, and nothing else), in PyTorch's
+// state_dict order, plus the facts a user of the exported file needs (as string metadata). An MSTF
+// genotype's network is described by network-spec.ts, ResNet-18's by its plan (src/nn/resnet-plan.ts);
+// both without a GPU.
+import { resnetStateEntries, type ResNetPlan } from '../nn/resnet-plan.ts';
 import { StateFormatError } from '../nn/state.ts';
+import { architectureKey, resnetPlanOf } from '../train/architecture.ts';
 import type { ModelFile, TensorMap } from '../train/model-file.ts';
 import { MEDNAS_VERSION } from '../version.ts';
-import { describeNetwork, stateEntrySpecs, type NetworkSpec } from './network-spec.ts';
+import { describeNetwork, stateEntrySpecs, type NetworkSpec, type StateEntrySpec } from './network-spec.ts';
 
 /** Which weights of a model file: the best-on-validation ones (as `mednas eval` scores) or the last epoch's. */
 export type ExportWeights = 'best' | 'last';
 
 export interface NamedTensor {
-  /** PyTorch state_dict name (mstf_torch.py's), e.g. `blocks.0.normal.ops.1.main.1.weight`. */
+  /** PyTorch state_dict name (mstf_torch.py's, e.g. `blocks.0.normal.ops.1.main.1.weight`; MedMNIST's models.py's for ResNet-18, e.g. `layer2.0.shortcut.0.weight`). */
   readonly name: string;
   readonly shape: readonly number[];
   readonly values: Float32Array;
 }
 
+/** The exported network as plain data: an MSTF genotype's layers, or ResNet-18's plan. */
+export type ExportNetwork = { readonly kind: 'mstf'; readonly spec: NetworkSpec } | { readonly kind: 'resnet18'; readonly plan: ResNetPlan };
+
+/** What the exported network takes and gives: images [N, inChannels, inputHeight, inputWidth], logits [N, numClasses]. */
+export interface ExportShape {
+  readonly inChannels: number;
+  readonly inputHeight: number;
+  readonly inputWidth: number;
+  readonly numClasses: number;
+}
+
 export interface ModelState {
-  readonly spec: NetworkSpec;
+  readonly network: ExportNetwork;
+  readonly shape: ExportShape;
   /** In PyTorch's state_dict order (without BatchNorm's num_batches_tracked). */
   readonly tensors: readonly NamedTensor[];
   /** The weights taken: 'best' only when the file has best weights. */
@@ -43,18 +59,38 @@ function describeWeights(weights: ExportWeights, epoch: number | null): string {
   return epoch === null ? 'initial (no finished epoch)' : `${weights === 'best' ? 'best on validation' : 'last'}, epoch ${epoch + 1}`;
 }
 
+/** The network a model file describes, without a GPU. */
+export function exportNetwork(model: ModelFile): ExportNetwork {
+  const a = model.architecture;
+  return a.kind === 'mstf' ? { kind: 'mstf', spec: describeNetwork(a.genotype, { ...model.network }) } : { kind: 'resnet18', plan: resnetPlanOf(model.network) };
+}
+
+/** The network's state in PyTorch's state_dict order (without BatchNorm's num_batches_tracked). */
+export function exportStateEntries(network: ExportNetwork): StateEntrySpec[] {
+  return network.kind === 'mstf' ? stateEntrySpecs(network.spec) : resnetStateEntries(network.plan).map(({ name, shape }) => ({ name, shape }));
+}
+
+function exportShape(network: ExportNetwork): ExportShape {
+  if (network.kind === 'mstf') {
+    const { inChannels, inputHeight, inputWidth, numClasses } = network.spec.plan;
+    return { inChannels, inputHeight, inputWidth, numClasses };
+  }
+  const p = network.plan;
+  return { inChannels: p.inChannels, inputHeight: p.inputSize, inputWidth: p.inputSize, numClasses: p.numClasses };
+}
+
 /**
- * The tensors of `model` to export, checked against its genotype's network. A file whose tensors do
- * not fit (a missing or extra name, a wrong shape or length) is a StateFormatError naming the source.
+ * The tensors of `model` to export, checked against its architecture's network. A file whose tensors
+ * do not fit (a missing or extra name, a wrong shape or length) is a StateFormatError naming the source.
  */
 export function modelState(model: ModelFile, options: ModelStateOptions = {}): ModelState {
   const source = options.source ?? 'the model file';
-  const spec = describeNetwork(model.genotype, { ...model.network });
+  const network = exportNetwork(model);
   const useBest = (options.weights ?? 'best') === 'best' && model.best !== null;
   const map: TensorMap = useBest ? model.best!.tensors : model.tensors;
   const where = useBest ? 'best.tensors' : 'tensors';
-  const advice = 'The file does not hold the network its genotype describes: use an intact model file written by `mednas train`.';
-  const expected = stateEntrySpecs(spec);
+  const advice = `The file does not hold the network its ${model.architecture.kind === 'mstf' ? 'genotype' : 'architecture'} describes: use an intact model file written by \`mednas train\`.`;
+  const expected = exportStateEntries(network);
   const tensors = expected.map(({ name, shape }): NamedTensor => {
     const t = map.get(name);
     if (!t) throw new StateFormatError(source, `${where} has no '${name}'`, advice);
@@ -71,19 +107,21 @@ export function modelState(model: ModelFile, options: ModelStateOptions = {}): M
   }
   const weights: ExportWeights = useBest ? 'best' : 'last';
   const epoch = useBest ? model.best!.epoch : model.epochsDone > 0 ? model.epochsDone - 1 : null;
-  const { plan } = spec;
+  const shape = exportShape(network);
+  const a = model.architecture;
   const metadata: Record<string, string> = {
     producer: 'mednas',
     mednas_version: MEDNAS_VERSION,
-    genotype: model.genotype.join(','),
-    in_channels: String(plan.inChannels),
-    num_classes: String(plan.numClasses),
-    init_channels: String(plan.initChannels),
-    input_size: `${plan.inputHeight}x${plan.inputWidth}`,
+    architecture: a.kind,
+    ...(a.kind === 'mstf' ? { genotype: architectureKey(a) } : {}),
+    in_channels: String(shape.inChannels),
+    num_classes: String(shape.numClasses),
+    init_channels: String(model.network.initChannels),
+    input_size: `${shape.inputHeight}x${shape.inputWidth}`,
     dataset: model.dataset.name,
     task: model.dataset.task,
     weights: describeWeights(weights, epoch),
     input: INPUT_NOTE,
   };
-  return { spec, tensors, weights, epoch, metadata };
+  return { network, shape, tensors, weights, epoch, metadata };
 }

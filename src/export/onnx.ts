@@ -18,10 +18,15 @@
 //   cell mean            Mean of the unread states (one state: no node)
 //   reduction cell       Concat (axis 1) of the four branches, then the fuse layers
 //   head                 GlobalAveragePool, Flatten (axis 1), Gemm (transB = 1) with the classifier
+// ResNet-18 (src/nn/resnet-plan.ts): Conv, BatchNormalization and Relu as above (the stem's ReLU is
+// node `relu`); each BasicBlock's residual is Add (`layerL.b.add`) then Relu (`layerL.b.relu`), its
+// inner ReLU `layerL.b.relu1`, a projection shortcut Conv + BatchNormalization; then
+// GlobalAveragePool (`avgpool`), Flatten and Gemm (`linear`).
+import type { ResNetConvBn, ResNetPlan } from '../nn/resnet-plan.ts';
 import type { ModelFile } from '../train/model-file.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { modelState, type ModelState, type ModelStateOptions, type NamedTensor } from './model-state.ts';
-import type { LayerSpec } from './network-spec.ts';
+import { BATCH_NORM_EPS, type LayerSpec, type NetworkSpec } from './network-spec.ts';
 import { ProtoWriter } from './protobuf.ts';
 
 export const ONNX_OPSET = 13;
@@ -129,7 +134,37 @@ class GraphBuilder {
 /** The graph of a model state: stem, blocks, head. */
 function buildGraph(state: ModelState): GraphBuilder {
   const g = new GraphBuilder(new Map(state.tensors.map((t) => [t.name, t])));
-  const { spec } = state;
+  if (state.network.kind === 'mstf') buildMstfGraph(g, state.network.spec);
+  else buildResNetGraph(g, state.network.plan);
+  return g;
+}
+
+/** A ResNet conv + BN as layer specs (bias-free square conv, affine BN with PyTorch's eps). */
+function convBnLayers({ conv: c, bn }: ResNetConvBn): LayerSpec[] {
+  const p = c.padding;
+  return [
+    {
+      kind: 'conv', name: c.name, inChannels: c.inChannels, outChannels: c.outChannels, kernel: [c.kernel, c.kernel], stride: [c.stride, c.stride],
+      padding: [p, p, p, p], dilation: [1, 1], groups: 1, bias: false,
+    },
+    { kind: 'batchnorm', name: bn, channels: c.outChannels, affine: true, eps: BATCH_NORM_EPS },
+  ];
+}
+
+function buildResNetGraph(g: GraphBuilder, plan: ResNetPlan): void {
+  let x = g.node('Relu', 'relu', [g.layers(convBnLayers(plan.stem), ONNX_INPUT)]);
+  for (const b of plan.blocks) {
+    const h = g.node('Relu', `${b.name}.relu1`, [g.layers(convBnLayers(b.first), x)]);
+    const main = g.layers(convBnLayers(b.second), h);
+    const shortcut = b.shortcut ? g.layers(convBnLayers(b.shortcut), x) : x;
+    x = g.node('Relu', `${b.name}.relu`, [g.node('Add', `${b.name}.add`, [main, shortcut])]);
+  }
+  const pooled = g.node('GlobalAveragePool', 'avgpool', [x]);
+  const flat = g.node('Flatten', 'flatten', [pooled], { axis: int(1) });
+  g.node('Gemm', plan.linear, [flat, g.weight(`${plan.linear}.weight`), g.weight(`${plan.linear}.bias`)], { transB: int(1) }, ONNX_OUTPUT);
+}
+
+function buildMstfGraph(g: GraphBuilder, spec: NetworkSpec): void {
   let x = g.layers(spec.stem, ONNX_INPUT);
   for (const block of spec.blocks) {
     const states = [x];
@@ -148,7 +183,6 @@ function buildGraph(state: ModelState): GraphBuilder {
   const flat = g.node('Flatten', 'flatten', [pooled], { axis: int(1) });
   const { name } = spec.classifier;
   g.node('Gemm', name, [flat, g.weight(`${name}.weight`), g.weight(`${name}.bias`)], { transB: int(1) }, ONNX_OUTPUT);
-  return g;
 }
 
 function writeAttribute(w: ProtoWriter, name: string, a: Attribute): void {
@@ -190,27 +224,28 @@ function writeValueInfo(w: ProtoWriter, name: string, dims: readonly (number | s
 }
 
 export interface OnnxExportOptions extends ModelStateOptions {
-  /** The graph's name; default 'mstf_nas'. */
+  /** The graph's name; default 'mstf_nas' ('resnet18' for ResNet-18). */
   readonly graphName?: string;
 }
 
 /** The ONNX ModelProto bytes of a model state (see the header for the graph). */
 export function encodeOnnx(state: ModelState, options: { graphName?: string } = {}): Uint8Array {
   const g = buildGraph(state);
-  const { plan } = state.spec;
+  const io = state.shape;
+  const what = state.network.kind === 'mstf' ? `MSTF-NAS network (genotype ${state.metadata.genotype})` : "ResNet-18 (MedMNIST's 28 px form: 3x3 stem, no max pool)";
   const w = new ProtoWriter();
   w.int(1, ONNX_IR_VERSION); // ModelProto.ir_version
   w.string(2, 'mednas'); // producer_name
   w.string(3, MEDNAS_VERSION); // producer_version
   w.string(4, 'org.mednas'); // domain
   w.int(5, 1); // model_version
-  w.string(6, `MSTF-NAS network (genotype ${state.metadata.genotype}), ${state.metadata.weights} weights of a model trained on ${state.metadata.dataset}. Input ${ONNX_INPUT}: ${state.metadata.input}. Output ${ONNX_OUTPUT}: [N, ${plan.numClasses}] (softmax for class scores; sigmoid per label for multi-label tasks).`);
+  w.string(6, `${what}, ${state.metadata.weights} weights of a model trained on ${state.metadata.dataset}. Input ${ONNX_INPUT}: ${state.metadata.input}. Output ${ONNX_OUTPUT}: [N, ${io.numClasses}] (softmax for class scores; sigmoid per label for multi-label tasks).`);
   w.message(7, (graph) => {
     for (const n of g.nodes) graph.message(1, (m) => writeNode(m, n)); // GraphProto.node
-    graph.string(2, options.graphName ?? 'mstf_nas'); // name
+    graph.string(2, options.graphName ?? (state.network.kind === 'mstf' ? 'mstf_nas' : 'resnet18')); // name
     for (const t of g.initializers) graph.message(5, (m) => writeTensor(m, t)); // initializer
-    graph.message(11, (m) => writeValueInfo(m, ONNX_INPUT, ['N', plan.inChannels, plan.inputHeight, plan.inputWidth])); // input
-    graph.message(12, (m) => writeValueInfo(m, ONNX_OUTPUT, ['N', plan.numClasses])); // output
+    graph.message(11, (m) => writeValueInfo(m, ONNX_INPUT, ['N', io.inChannels, io.inputHeight, io.inputWidth])); // input
+    graph.message(12, (m) => writeValueInfo(m, ONNX_OUTPUT, ['N', io.numClasses])); // output
   });
   w.message(8, (op) => op.string(1, '').int(2, ONNX_OPSET)); // opset_import: the default domain
   for (const [key, value] of Object.entries(state.metadata)) w.message(14, (m) => m.string(1, key).string(2, value)); // metadata_props

@@ -51,8 +51,8 @@ export class BufferPool {
     const classBytes = sizeClassBytes(bytes);
     if (bytes > this.maxBufferBytes) {
       throw new GpuLimitError(
-        `A tensor of ${bytes} bytes exceeds this device's largest buffer (${this.maxBufferBytes} bytes). ` +
-          `Use a smaller batch size or image size.`,
+        `A tensor of ${bytes} bytes exceeds this device's largest buffer (${this.maxBufferBytes} bytes).`,
+        'Use a smaller batch size or image size.',
       );
     }
     const list = this.free.get(classBytes);

@@ -41,11 +41,14 @@ export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
   const isCpu =
     /llvmpipe|lavapipe|swiftshader|software|warp|cpu/i.test(text) ||
     (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  // Browsers leave the description empty (Chromium: vendor 'google', architecture 'swiftshader'): then
+  // the other fields name the adapter, in checkpoints and messages too.
+  const description = info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ');
   return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
-    description: info.description ?? '',
+    description,
     isCpu,
     subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
   };

@@ -38,7 +38,17 @@ export class GpuDeviceLostError extends GpuError {
   }
 }
 
-/** A request exceeds what the adapter allows (buffer size, workgroup count, ...). */
+/**
+ * A request exceeds what the adapter allows (buffer size, workgroup count, ...). `detail` says what
+ * happened, `hint` what to do in general terms; a caller that knows the real levers (the search:
+ * C and the proxy batch) says its own hint after `detail`.
+ */
 export class GpuLimitError extends GpuError {
   override name = 'GpuLimitError';
+  constructor(
+    readonly detail: string,
+    readonly hint = '',
+  ) {
+    super(hint ? `${detail} ${hint}` : detail);
+  }
 }

@@ -3,3 +3,5 @@ export * from './layers.ts';
 export * from './init.ts';
 export * from './state.ts';
 export * from './macs.ts';
+export * from './resnet-plan.ts';
+export * from './resnet.ts';

@@ -8,4 +8,6 @@ export * from './model-file.ts';
 export * from './search-run.ts';
 export * from './search-report.ts';
 export * from './truth-file.ts';
+export * from './reproduce-file.ts';
 export * from './run-lock.ts';
+export * from './queue/index.ts';

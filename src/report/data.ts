@@ -100,7 +100,7 @@ export function reportData(c: SearchCheckpoint, chosenKey: string): ReportData {
       wallMs: g.times.wallMs,
       scoringMs: g.times.scoringMs,
       hypervolume: finite(g.hypervolume),
-      best: Object.fromEntries(Object.entries(g.best).map(([k, v]) => [k, finite(v)])),
+      best: Object.fromEntries(Object.entries(g.bestPerProxy).map(([k, v]) => [k, finite(v)])),
       points: seen.map((r, i) => [indexOf.get(r.key)!, round(F[i][0]), round(F[i][1])] as const),
       population: [...new Set(g.population.map((k) => indexOf.get(k)!))],
       front,

@@ -4,7 +4,9 @@
 // and after every candidate of a refinement. Decoding checks every field, so a damaged or foreign
 // file is a FileFormatError naming the field, never a TypeError later.
 // Versions: 2 adds config.objectives ('paper' | 'rank'), config.refine and the `refine` record;
-// version 1 files are still read (their objectives are 'paper', with no refinement).
+// 3 names each generation's best values `bestPerProxy` (they come from different architectures),
+// where 1 and 2 say `best`. Versions 1 and 2 are still read (version 1: objectives 'paper', no
+// refinement).
 import type { Nsga2State } from '../moo/nsga2.ts';
 import type { MoeadState } from '../moo/moead.ts';
 import { readDatasetId, type DatasetId } from '../train/dataset-id.ts';
@@ -21,9 +23,9 @@ import { OBJECTIVE_KINDS, SYNFLOW_SCALES, type ObjectiveKind, type SynflowScale 
 import { refineChoice, type RefineCandidate, type RefineRecord } from './refine.ts';
 
 export const SEARCH_FORMAT = 'mednas-search';
-export const SEARCH_VERSION = 2;
+export const SEARCH_VERSION = 3;
 /** The versions this mednas reads. */
-export const SEARCH_VERSIONS_READ: readonly number[] = [1, 2];
+export const SEARCH_VERSIONS_READ: readonly number[] = [1, 2, 3];
 
 export interface AdapterRecord {
   readonly description: string;
@@ -109,6 +111,11 @@ function config(f: FieldChecker, v: unknown, version: number): SearchConfig {
 }
 
 
+/** Search settings stored in another file (a reproduction's protocol), in the current version's form. */
+export function readSearchConfig(f: FieldChecker, v: unknown): SearchConfig {
+  return config(f, v, SEARCH_VERSION);
+}
+
 const ARCH_KEYS = ['key', 'genotype', 'generation', 'values', 'logValues', 'reasons', 'timesMs', 'params', 'flops', 'failure'];
 
 function architecture(f: FieldChecker, v: unknown, where: string): ArchitectureRecord {
@@ -131,11 +138,14 @@ function architecture(f: FieldChecker, v: unknown, where: string): ArchitectureR
   };
 }
 
-const GENERATION_KEYS = ['generation', 'evaluations', 'population', 'objectives', 'front', 'hypervolume', 'best', 'scored', 'archiveHits', 'failures', 'times'];
+const GENERATION_KEYS = ['generation', 'evaluations', 'population', 'objectives', 'front', 'hypervolume', 'bestPerProxy', 'scored', 'archiveHits', 'failures', 'times'];
+/** Before version 3 the best values were stored as `best`. */
+const GENERATION_KEYS_V2 = GENERATION_KEYS.map((k) => (k === 'bestPerProxy' ? 'best' : k));
 
-function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlySet<string>): GenerationRecord {
+function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlySet<string>, version: number): GenerationRecord {
   const r = f.record(v, where);
-  f.keys(r, where, GENERATION_KEYS);
+  const bestKey = version < 3 ? 'best' : 'bestPerProxy';
+  f.keys(r, where, version < 3 ? GENERATION_KEYS_V2 : GENERATION_KEYS);
   const population = f.array(r.population, `${where}.population`).map((k, i) => {
     const key = f.string(k, `${where}.population[${i}]`);
     if (!known.has(key)) f.fail(`${where}.population[${i}]`, 'the key of an architecture in the archive', k);
@@ -156,7 +166,7 @@ function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlyS
     objectives,
     front: f.integers(r.front, `${where}.front`, 0, Math.max(0, population.length - 1)),
     hypervolume: f.anyNumber(r.hypervolume, `${where}.hypervolume`),
-    best: f.numberMap(r.best, `${where}.best`),
+    bestPerProxy: f.numberMap(r[bestKey], `${where}.${bestKey}`),
     scored: f.integer(r.scored, `${where}.scored`),
     archiveHits: f.integer(r.archiveHits, `${where}.archiveHits`),
     failures: f.integer(r.failures, `${where}.failures`),
@@ -227,7 +237,7 @@ export function decodeSearchCheckpoint(bytes: Uint8Array, source = 'the search c
   const archive = f.array(top.archive, 'archive').map((a, i) => architecture(f, a, `archive[${i}]`));
   const known = new Set(archive.map((a) => a.key));
   if (known.size !== archive.length) f.fail('archive', 'each architecture once', top.archive);
-  const history = f.array(top.history, 'history').map((g, i) => generation(f, g, `history[${i}]`, known));
+  const history = f.array(top.history, 'history').map((g, i) => generation(f, g, `history[${i}]`, known, version));
   history.forEach((g, i) => g.generation !== i + 1 && f.fail(`history[${i}].generation`, `${i + 1}`, g.generation));
   const algorithm = algorithmState(f, top.algorithm, cfg.algorithm);
   if (algorithm.generation !== history.length) f.fail('algorithm.generation', `${history.length} (the generations in history)`, algorithm.generation);

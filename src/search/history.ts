@@ -28,12 +28,14 @@ export interface GenerationRecord {
    */
   readonly hypervolume: number;
   /**
-   * The best raw value of each proxy in the population (largest score, smallest FLOPs); ln for
-   * synflow. Rank objectives add `mean S_n`: the population's mean S_n, normalised over everything
-   * scored up to this generation (the hypervolume's normalisation; its largest is 1 in every
-   * generation of an elitist search, so the mean is what moves).
+   * The best raw value of each proxy in the population on its own (largest score, smallest FLOPs;
+   * ln for synflow): each value comes from whichever member is best in that proxy, so in general
+   * from different architectures, and together they describe no one network. Rank objectives add
+   * `mean S_n`: the population's mean S_n, normalised over everything scored up to this generation
+   * (the hypervolume's normalisation; its largest is 1 in every generation of an elitist search,
+   * so the mean is what moves). Checkpoints before version 3 store it as `best`.
    */
-  readonly best: Readonly<Record<string, number>>;
+  readonly bestPerProxy: Readonly<Record<string, number>>;
   /** New architectures scored in this generation, candidates answered from the archive, failures. */
   readonly scored: number;
   readonly archiveHits: number;
@@ -56,7 +58,7 @@ export function reportedValue(r: ArchitectureRecord, proxy: string, def: Pick<Se
   return proxy === 'synflow' && def.synflowScale === 'log' ? lnSynflow(r) : r.values[proxy];
 }
 
-/** The key of the rank aggregate's value in GenerationRecord.best: the population's mean S_n. */
+/** The key of the rank aggregate's value in GenerationRecord.bestPerProxy: the population's mean S_n. */
 export const BEST_S_N = 'mean S_n';
 
 /** Best finite value of each proxy over `members`. */
@@ -117,7 +119,7 @@ export function generationRecord(
     objectives: objectives.map((f) => [...f]),
     front: frontOf(objectives),
     hypervolume: populationHypervolume(population, archive, generation, def),
-    best: generationBest(population, archive, generation, def),
+    bestPerProxy: generationBest(population, archive, generation, def),
     ...counts,
     times,
   };

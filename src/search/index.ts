@@ -3,7 +3,7 @@ export * from './errors.ts';
 export * from './objectives.ts';
 export * from './config.ts';
 export { Archive, architectureSize, type ArchitectureRecord } from './archive.ts';
-export { MstfProblem, type ScoreNew } from './problem.ts';
+export { MstfProblem, type ScoreMany, type ScoreNew } from './problem.ts';
 export * from './history.ts';
 export * from './pick.ts';
 export * from './checkpoint.ts';

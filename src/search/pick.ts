@@ -4,6 +4,9 @@
 // 'knee': the member of the front farthest from the line through the front's two extremes in
 // objective space (with fewer than 3 members on the front, 'score' decides). Ties go to the
 // earlier member. pickOrder ranks the whole front by the same rule: refinement trains its first K.
+// An architecture that could not be scored is never chosen while any member was scored: the rules
+// see only the scored members (the front's scored members; when the front holds none, every scored
+// member). The search stops before a population of failures alone (SearchFailedError).
 import type { ArchitectureRecord } from './archive.ts';
 import type { PickRule } from './config.ts';
 import { frontOf } from './history.ts';
@@ -49,10 +52,23 @@ function scoreBeats(pop: FinalPopulation, i: number, j: number): boolean {
   return pop.kind === 'rank' && pop.members[i].normalised.cost < pop.members[j].normalised.cost;
 }
 
+/**
+ * The members the rules choose from: `front` and every member (indices), the failures left out when
+ * any member was scored; a front of failures alone gives way to every scored member.
+ */
+function choosable(pop: FinalPopulation): { front: number[]; all: number[] } {
+  const all = pop.members.map((_, i) => i);
+  const scored = (ix: readonly number[]) => ix.filter((i) => pop.members[i].record.failure === null);
+  const live = scored(all);
+  if (live.length === 0) return { front: [...pop.front], all };
+  const front = scored(pop.front);
+  return { front: front.length > 0 ? front : live, all: live };
+}
+
 /** Each front member's distance from the line through the front's two extremes (null: the knee is undefined). */
-function kneeDistances(pop: FinalPopulation): number[] | null {
-  if (pop.front.length < 3) return null;
-  const pts = pop.front.map((i) => pop.members[i].objectives);
+function kneeDistances(pop: FinalPopulation, front: readonly number[]): number[] | null {
+  if (front.length < 3) return null;
+  const pts = front.map((i) => pop.members[i].objectives);
   // The extremes: the smallest f1 and the smallest f2.
   const a = pts.reduce((p, q) => (q[0] < p[0] || (q[0] === p[0] && q[1] < p[1]) ? q : p));
   const b = pts.reduce((p, q) => (q[1] < p[1] || (q[1] === p[1] && q[0] < p[0]) ? q : p));
@@ -70,11 +86,12 @@ export function pickIndex(pop: FinalPopulation, rule: PickRule): number {
     for (const i of candidates) if (scoreBeats(pop, i, best)) best = i;
     return best;
   };
-  const d = rule === 'knee' ? kneeDistances(pop) : null;
-  if (d === null) return byScore(rule === 'score' ? pop.members.map((_, i) => i) : pop.front);
-  let best = pop.front[0];
+  const { front, all } = choosable(pop);
+  const d = rule === 'knee' ? kneeDistances(pop, front) : null;
+  if (d === null) return byScore(rule === 'score' ? all : front);
+  let best = front[0];
   let far = -Infinity;
-  pop.front.forEach((i, t) => {
+  front.forEach((i, t) => {
     if (d[t] > far) {
       far = d[t];
       best = i;
@@ -89,9 +106,10 @@ export function pickIndex(pop: FinalPopulation, rule: PickRule): number {
  * knee (with fewer than 3 on the front, by score). Ties keep population order.
  */
 export function pickOrder(pop: FinalPopulation, rule: PickRule): number[] {
-  const d = rule === 'knee' ? kneeDistances(pop) : null;
-  const at = new Map(pop.front.map((i, t) => [i, t]));
-  const order = [...pop.front].sort((i, j) => {
+  const { front } = choosable(pop);
+  const d = rule === 'knee' ? kneeDistances(pop, front) : null;
+  const at = new Map(front.map((i, t) => [i, t]));
+  const order = [...front].sort((i, j) => {
     if (d !== null) return d[at.get(j)!] - d[at.get(i)!] || i - j;
     return scoreBeats(pop, i, j) ? -1 : scoreBeats(pop, j, i) ? 1 : i - j;
   });

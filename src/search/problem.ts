@@ -10,6 +10,9 @@ import { mstfObjectives, type SearchObjectives } from './objectives.ts';
 /** Scores one genotype not in the archive yet (the search wraps scoreArchitecture). */
 export type ScoreNew = (genotype: number[]) => Promise<ArchitectureRecord>;
 
+/** Scores several genotypes not in the archive yet, together (a queue of workers); records in their order. */
+export type ScoreMany = (genotypes: number[][]) => Promise<ArchitectureRecord[]>;
+
 export class MstfProblem implements Problem {
   readonly nVar: number;
   readonly nObj = 2;
@@ -23,6 +26,8 @@ export class MstfProblem implements Problem {
     private readonly archive: Archive,
     private readonly objectives: SearchObjectives,
     private readonly scoreNew: ScoreNew,
+    /** When given, a call's new genotypes are scored together (distinct, in order of first appearance). */
+    private readonly scoreMany?: ScoreMany,
   ) {
     const { lower, upper } = genotypeBounds();
     this.nVar = lower.length;
@@ -31,6 +36,17 @@ export class MstfProblem implements Problem {
   }
 
   async evaluate(X: number[][]): Promise<Evaluation> {
+    if (this.scoreMany) {
+      // The same archive and hit count as one at a time: a repeat within X is a hit.
+      const fresh = new Map<string, number[]>();
+      for (const x of X) {
+        const key = genotypeKey(x);
+        if (this.archive.get(key) || fresh.has(key)) this.hits++;
+        else fresh.set(key, [...x]);
+      }
+      if (fresh.size > 0) for (const r of await this.scoreMany([...fresh.values()])) this.archive.add(r);
+      return { F: this.relativeTo(X) };
+    }
     for (const x of X) {
       const key = genotypeKey(x);
       if (this.archive.get(key)) {

@@ -36,8 +36,8 @@ export function replaySearch(c: SearchCheckpoint): ReplayedGeneration[] {
     const hv = populationHypervolume(g.population, archive, g.generation, def);
     if (!same(hv, g.hypervolume)) differences.push(`hypervolume: stored ${g.hypervolume}, recomputed ${hv}`);
     const best = generationBest(g.population, archive, g.generation, def);
-    for (const [p, v] of Object.entries(best)) if (!same(v, g.best[p])) differences.push(`best ${p}: stored ${g.best[p]}, recomputed ${v}`);
-    for (const p of Object.keys(g.best)) if (!(p in best)) differences.push(`best ${p}: stored ${g.best[p]}, not a value of these objectives`);
+    for (const [p, v] of Object.entries(best)) if (!same(v, g.bestPerProxy[p])) differences.push(`best ${p}: stored ${g.bestPerProxy[p]}, recomputed ${v}`);
+    for (const p of Object.keys(g.bestPerProxy)) if (!(p in best)) differences.push(`best ${p}: stored ${g.bestPerProxy[p]}, not a value of these objectives`);
     const scoredHere = c.archive.filter((a) => a.generation === g.generation).length;
     if (scoredHere !== g.scored) differences.push(`scored: stored ${g.scored}, the archive holds ${scoredHere} first scored in it`);
     return { record: g, members, differences };

@@ -15,7 +15,7 @@ import { MooInputError } from '../moo/errors.ts';
 import { proxyBatch, type ProxyBatch } from '../proxies/batch.ts';
 import { ProxyInputError, UnknownProxyError } from '../proxies/errors.ts';
 import { scoreArchitecture } from '../proxies/score.ts';
-import { GpuDeviceLostError } from '../gpu/errors.ts';
+import { GpuDeviceLostError, GpuLimitError, GpuOutOfMemoryError } from '../gpu/errors.ts';
 import { genotypeKey } from '../space/text.ts';
 import { datasetId, type DatasetId } from '../train/dataset-id.ts';
 import { FileFormatError } from '../util/file-format-error.ts';
@@ -23,7 +23,7 @@ import { Archive, architectureSize, type ArchitectureRecord } from './archive.ts
 import { checkSearchConfig, searchConfigDifferences, objectiveDefinition, scoredProxies, type SearchConfig } from './config.ts';
 import { runRefinement, type CandidateTrainer, type RefineProgress } from './refinement.ts';
 import type { RefineRecord } from './refine.ts';
-import { CheckpointMismatchError, SearchConfigError } from './errors.ts';
+import { CheckpointMismatchError, SearchConfigError, SearchFailedError } from './errors.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { encodeSearchCheckpoint, type SearchCheckpoint } from './checkpoint.ts';
 import { generationRecord, type GenerationRecord } from './history.ts';
@@ -65,6 +65,27 @@ export interface ScorerContext {
   readonly proxies: readonly string[];
 }
 
+/** One architecture scored by a batch scorer: its values, or the error that scoring it threw. */
+export type ScoreOutcome =
+  | {
+      readonly ok: true;
+      readonly values: Record<string, number>; readonly logValues: Record<string, number>;
+      readonly reasons: Record<string, string>; readonly timesMs: Record<string, number>;
+    }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Scores a generation's new architectures together (a queue of workers: src/node/queue), calling
+ * `onOutcome` as each is done (`timeMs`: its scoring time) and resolving with every outcome in the
+ * genotypes' order. An error is an outcome, recorded as the one-at-a-time scorer's would be (and
+ * the search stops on the same fatal ones); throwing stops the search.
+ */
+export type BatchScorer = (
+  genotypes: readonly number[][],
+  context: Omit<ScorerContext, 'rt'>,
+  onOutcome: (index: number, outcome: ScoreOutcome, timeMs: number) => void,
+) => Promise<ScoreOutcome[]>;
+
 /** The default scorer: the registered proxies through scoreArchitecture, weights seeded with the search's seed. */
 export const defaultScorer: ArchitectureScorer = async (genotype, { rt, batch, config, proxies }) => {
   const s = await scoreArchitecture(genotype, proxies, batch, { rt, seed: config.seed, initChannels: config.initChannels });
@@ -78,6 +99,8 @@ export interface SearchOptions {
   /** Continue this search (its config must equal `config`; its dataset must be this one). */
   readonly resumeFrom?: SearchCheckpoint;
   readonly scorer?: ArchitectureScorer;
+  /** Scores each generation's new architectures together instead of one at a time with `scorer`. */
+  readonly scoreBatch?: BatchScorer;
   readonly onArchitecture?: (p: ArchitectureProgress) => void;
   readonly onGeneration?: (p: GenerationProgress) => void;
   /** Trains a refinement candidate (default: trainModel, no model file). */
@@ -96,6 +119,30 @@ function fatal(e: unknown): boolean {
   return e instanceof ProxyInputError || e instanceof UnknownProxyError || e instanceof GpuDeviceLostError;
 }
 
+/** The prefixes of failures that are the device's limits or memory (C and the proxy batch decide). */
+const RESOURCE_FAILURES = ['GpuLimitError:', 'GpuOutOfMemoryError:'];
+
+/** Whether a recorded failure is the device's limits or memory. */
+export function resourceFailure(failure: string): boolean {
+  return RESOURCE_FAILURES.some((p) => failure.startsWith(p));
+}
+
+/**
+ * An architecture's failure as recorded: the error's name and message. The device's limit and memory
+ * errors lose their general hint (a smaller batch or image size) for the search's own terms: C and
+ * the proxy batch are what decide whether a network fits.
+ */
+function failureText(e: unknown, config: SearchConfig): string {
+  const at = `at C = ${config.initChannels} on a proxy batch of ${config.proxyBatch} images`;
+  if (e instanceof GpuLimitError) return `GpuLimitError: ${e.detail.replace(/\.$/, '')} ${at}`;
+  if (e instanceof GpuOutOfMemoryError) return `GpuOutOfMemoryError: GPU out of memory (${e.kernel}): ${e.dawnMessage} ${at}`;
+  return `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+}
+
+function failedSearch(generation: number, failures: readonly string[], config: SearchConfig): SearchFailedError {
+  return new SearchFailedError(generation, failures.length, failures[0], failures.some(resourceFailure), config.initChannels, config.proxyBatch);
+}
+
 function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseState | null): Algorithm<BaseState> {
   if (config.algorithm === 'nsga2') {
     const options = { popSize: config.popSize, seed: config.seed };
@@ -110,11 +157,21 @@ function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseSt
 }
 
 /**
- * The settings in which `config` differs from the checkpoint's, as "field: old -> new". The refine
- * settings may change (be added, dropped or altered) as long as no candidate was trained yet.
+ * The settings in which `config` differs from the checkpoint's, as "field: old -> new". Two may
+ * change: the generations, to any number not below those done (more extend the search, and the
+ * result is the one an uninterrupted search of that length gives: the optimiser's state does not
+ * depend on the total); and the refine settings (added, dropped or altered), as long as no
+ * candidate was trained yet or the search is extended (its refinement is then done again on the
+ * new final front).
  */
-export function resumeDifferences(c: Pick<SearchCheckpoint, 'config' | 'refine'>, config: SearchConfig): string[] {
-  return searchConfigDifferences(c.config, config, c.refine === null ? ['refine'] : []);
+export function resumeDifferences(c: Pick<SearchCheckpoint, 'config' | 'refine' | 'history'>, config: SearchConfig): string[] {
+  const done = c.history.length;
+  const extended = config.generations > done && config.generations !== c.config.generations;
+  const ignore: (keyof SearchConfig)[] = [];
+  if (config.generations >= done) ignore.push('generations');
+  if (c.refine === null || extended) ignore.push('refine');
+  const diff = searchConfigDifferences(c.config, config, ignore);
+  return diff.map((d) => (d.startsWith('generations:') ? `${d} (${done} are done already: a search can be extended, not cut short)` : d));
 }
 
 /** Whether a checkpoint with this history and refinement is done under `config`. */
@@ -153,6 +210,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   let generationInProgress = history.length + 1;
   let scoredInGeneration = 0;
   let failuresInGeneration = 0;
+  const failureTexts: string[] = [];
   let scoringMs = 0;
 
   const scoreNew = async (genotype: number[]): Promise<ArchitectureRecord> => {
@@ -165,7 +223,8 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
       record = { key, genotype, generation: generationInProgress, ...s, ...size, failure: null };
     } catch (e) {
       if (fatal(e)) throw e;
-      const failure = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+      const failure = failureText(e, config);
+      failureTexts.push(failure);
       const values = Object.fromEntries(proxies.map((p) => [p, p === 'flops' ? size.flops : NaN]));
       record = { key, genotype, generation: generationInProgress, values, logValues: {}, reasons: {}, timesMs: {}, ...size, failure };
       failuresInGeneration++;
@@ -177,7 +236,38 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     return record;
   };
 
-  const problem = new MstfProblem(archive, def, scoreNew);
+  // With a batch scorer: the records scoreNew would make of the same outcomes (fatal errors thrown once all are in).
+  const batchScorer = options.scoreBatch;
+  const scoreMany = batchScorer && (async (genotypes: number[][]): Promise<ArchitectureRecord[]> => {
+    const records: ArchitectureRecord[] = [];
+    const fatalErrors: unknown[] = [];
+    const made = (i: number, outcome: ScoreOutcome, timeMs: number): void => {
+      if (records[i]) return;
+      const genotype = genotypes[i];
+      const key = genotypeKey(genotype);
+      const size = architectureSize(genotype, netConfig);
+      const generation = generationInProgress;
+      if (outcome.ok) {
+        const { values, logValues, reasons, timesMs } = outcome;
+        records[i] = { key, genotype, generation, values, logValues, reasons, timesMs, ...size, failure: null };
+      } else {
+        if (fatal(outcome.error)) fatalErrors.push(outcome.error);
+        const failure = failureText(outcome.error, config);
+        failureTexts.push(failure);
+        const values = Object.fromEntries(proxies.map((p) => [p, p === 'flops' ? size.flops : NaN]));
+        records[i] = { key, genotype, generation, values, logValues: {}, reasons: {}, timesMs: {}, ...size, failure };
+        failuresInGeneration++;
+      }
+      scoringMs += timeMs;
+      scoredInGeneration++;
+      options.onArchitecture?.({ generation, key, values: records[i].values, timeMs, failure: records[i].failure, scoredInGeneration });
+    };
+    const outcomes = await batchScorer(genotypes, { batch, config, proxies }, made);
+    outcomes.forEach((o, i) => made(i, o, 0));
+    if (fatalErrors.length > 0) throw fatalErrors[0];
+    return records;
+  });
+  const problem = new MstfProblem(archive, def, scoreNew, scoreMany);
   let algo: Algorithm<BaseState>;
   try {
     algo = makeAlgorithm(problem, config, resume?.algorithm ?? null);
@@ -192,7 +282,8 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const sessions = (resume?.sessions ?? 0) + 1;
   const thisRunMs: number[] = [];
 
-  let refine: RefineRecord | null = config.refine ? resume?.refine ?? null : null;
+  // A search extended past its refinement (more generations) refines its new final front again.
+  let refine: RefineRecord | null = config.refine && resume && resume.history.length >= config.generations ? resume.refine : null;
   const checkpoint = (): SearchCheckpoint => ({
     mednasVersion: MEDNAS_VERSION, config, dataset: id, batchId: batch.id, adapter,
     algorithm: algo.exportState() as Nsga2State | MoeadState, archive: archive.records(), history: [...history], elapsedMs, sessions,
@@ -209,9 +300,14 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     generationInProgress = algo.generation + 1;
     scoredInGeneration = 0;
     failuresInGeneration = 0;
+    failureTexts.length = 0;
     scoringMs = 0;
     problem.takeHits();
     await algo.step();
+    // Every new architecture failed (two or more: one unlucky child is no verdict): whatever made
+    // them fail (C too large for the device, a broken scorer) would fail the rest too, and a
+    // population of failures has nothing to choose from. Stop before saving the generation.
+    if (scoredInGeneration >= 2 && failuresInGeneration === scoredInGeneration) throw failedSearch(algo.generation, failureTexts, config);
     const hits = problem.takeHits();
     const snap = algo.snapshot();
     const wallMs = performance.now() - start;
@@ -226,6 +322,12 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     await save();
     const mean = thisRunMs.reduce((a, b) => a + b, 0) / thisRunMs.length;
     options.onGeneration?.({ record, generations: config.generations, etaMs: mean * (config.generations - algo.generation), archiveSize: archive.size });
+  }
+  // A checkpoint whose final population holds no scored architecture (written before the check
+  // above): nothing to choose, never a failure.
+  const last = history.at(-1);
+  if (last && last.population.every((k) => archive.require(k).failure !== null)) {
+    throw failedSearch(last.generation, last.population.map((k) => archive.require(k).failure!), config);
   }
   if (config.refine && history.length > 0) {
     const planned = refinePlan(lastPopulation({ config, archive: archive.records(), history }), config);

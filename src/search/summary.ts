@@ -35,8 +35,12 @@ export interface SummaryFiles {
   readonly report: string | null;
 }
 
-/** The summary's JSON text for `result` (with its checksum), given the run's file names and the train command. */
-export function searchSummaryJson(result: SearchResult, files: SummaryFiles, trainCommand: string): string {
+/**
+ * The summary's JSON text for `result` (with its checksum), given the run's file names, the train
+ * command and the CRC-32 of the checkpoint file's bytes it was written from (`checkpointCrc32`:
+ * readers check that the checkpoint beside the summary is that one; null when unknown).
+ */
+export function searchSummaryJson(result: SearchResult, files: SummaryFiles, trainCommand: string, checkpointCrc32: number | null = null): string {
   const c = result.checkpoint;
   const body = {
     format: SUMMARY_FORMAT,
@@ -68,6 +72,7 @@ export function searchSummaryJson(result: SearchResult, files: SummaryFiles, tra
     elapsedMs: result.elapsedMs,
     sessions: c.sessions,
     files,
+    checkpointCrc32,
     trainCommand,
   };
   const text = (b: typeof body) => `${JSON.stringify(b, null, 2)}\n`;

@@ -2,12 +2,13 @@
 // with Table 1's settings per subset) and `quick` (C = 8, 15 epochs, one SGD recipe, Table 1's
 // AugMix: minutes on a CPU adapter for the small subsets). Every field is plain data: the model file stores the config as it is,
 // and a resumed run reads it back instead of taking new flags.
-import type { AugMixOptions } from '../data/augmix.ts';
+import { LEGACY_POSTERIZE_BITS, POSTERIZE_BITS, type AugMixOptions } from '../data/augmix.ts';
 import { UnknownDatasetError } from '../data/errors.ts';
 import { getMedMnistInfo } from '../data/registry.ts';
 import { SYNTHETIC_NAME } from '../data/synthetic.ts';
 import { TrainConfigError } from './errors.ts';
 import { checkSchedule, type LrSchedule, type ScheduleKind } from './schedule.ts';
+import type { WeightDecayOn } from './sgd.ts';
 
 export type PresetName = 'quick' | 'paper';
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'paper'];
@@ -26,9 +27,18 @@ export interface TrainConfig {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
+  /**
+   * Which parameters weight decay falls on: 'all' (DARTS: model.parameters()) or 'weights' (tensors of
+   * two or more dimensions: convolution and linear weights; not BatchNorm's scale and shift, nor
+   * biases). A config stored without the field (before issue 21) is 'all'.
+   */
+  readonly weightDecayOn: WeightDecayOn;
   /** Clip gradients to this global norm (null: no clipping). */
   readonly maxGradNorm: number | null;
-  /** AugMix on the training split (null: none); depth -1 draws 1-3 ops per chain. */
+  /**
+   * AugMix on the training split (null: none); depth -1 draws 1-3 ops per chain. A stored config
+   * without `posterizeBits` is 8 (mednas before issue 21); presets give the reference's 4.
+   */
   readonly augmix: AugMixOptions | null;
   /** Seed of the network's initial weights, the data order and the augmentation. */
   readonly seed: number;
@@ -96,16 +106,26 @@ export interface PresetSettings {
  * The presets. `paper` is Table 1 at the paper's size. `quick` keeps each subset's AugMix but not
  * its learning rate and batch: those are tuned for 100 epochs, and in 15 they barely move the
  * weights (BreastMNIST at lr 0.001, batch 128 for 10 epochs, C = 16: test AUC 0.55, chance). One
- * recipe for all, batch 32 at lr 0.025 with cosine annealing, gives BreastMNIST 255 steps in 15
- * epochs and test ACC / AUC 0.82-0.85 / 0.85-0.87 in about 2 minutes on a 2-core CPU (docs/training.md).
+ * recipe for all, batch 32 at lr 0.025 with cosine annealing, gives BreastMNIST 270 steps in 15
+ * epochs (546 images: 17 batches of 32 and one of 2 per epoch) and test ACC / AUC 0.82-0.85 /
+ * 0.85-0.87 in about 2 minutes on a 2-core CPU (docs/training.md).
  */
 export const PRESETS: Readonly<Record<PresetName, PresetSettings>> = {
   paper: { epochs: 100, initChannels: 128, batchSize: null, lr: null },
   quick: { epochs: 15, initChannels: 8, batchSize: 32, lr: 0.025 },
 };
 
-/** Settings shared by every preset (the public MSTF-NAS reproduction's SGD: momentum 0.9, clip 2). */
-export const COMMON_SETTINGS = { momentum: 0.9, nesterov: false, weightDecay: 3e-4, maxGradNorm: 2, warmupEpochs: 0, seed: 0 } as const;
+/**
+ * Settings shared by every preset: the public MSTF-NAS reproduction's SGD (momentum 0.9, gradients
+ * clipped to global norm 2) with DARTS's weight decay 3e-4 on every parameter (docs/training.md).
+ */
+export const COMMON_SETTINGS = {
+  momentum: 0.9, nesterov: false, weightDecay: 3e-4, weightDecayOn: 'all', maxGradNorm: 2, warmupEpochs: 0, seed: 0,
+} as const satisfies Partial<TrainConfig>;
+
+/** What a config stored before issue 21 means for the fields it lacks (readers fill these in). */
+export const LEGACY_CONFIG = { weightDecayOn: 'all', posterizeBits: LEGACY_POSTERIZE_BITS } as const;
+export const WEIGHT_DECAY_ON: readonly WeightDecayOn[] = ['all', 'weights'];
 
 /** The table's key of a subset name or 'synthetic'; null for any other name (your own data). */
 function settingsKey(dataset: string): string | null {
@@ -136,7 +156,7 @@ export function presetConfig(dataset: string, preset: PresetName = 'quick'): Tra
     schedule: ownRecipe ? 'cosine' : s.schedule,
     gamma: ownRecipe ? null : s.gamma,
     ...COMMON_SETTINGS,
-    augmix: s.augmix && { ...s.augmix, depth: -1 },
+    augmix: s.augmix && { ...s.augmix, depth: -1, posterizeBits: 4 },
     maxImages: null,
   };
 }
@@ -154,6 +174,8 @@ export function checkTrainConfig(c: TrainConfig): void {
   if (c.maxImages !== null) whole('max images', c.maxImages, 2);
   if (!(c.momentum >= 0 && c.momentum < 1)) throw new TrainConfigError(`momentum must be in [0, 1), got ${c.momentum}`);
   if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) throw new TrainConfigError(`weight decay must be a finite number >= 0, got ${c.weightDecay}`);
+  if (!WEIGHT_DECAY_ON.includes(c.weightDecayOn)) throw new TrainConfigError(`weightDecayOn must be 'all' or 'weights', got ${String(c.weightDecayOn)}`);
+  if (c.augmix && !POSTERIZE_BITS.includes(c.augmix.posterizeBits)) throw new TrainConfigError(`AugMix posterizeBits must be 4 or 8, got ${String(c.augmix.posterizeBits)}`);
   if (c.maxGradNorm !== null && !(c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm))) throw new TrainConfigError(`the clipping norm must be a finite number > 0, got ${c.maxGradNorm}`);
   if (c.nesterov && c.momentum === 0) throw new TrainConfigError('Nesterov momentum needs momentum > 0');
   checkSchedule(scheduleOf(c, 1));
@@ -179,7 +201,7 @@ export function configDifferences(a: TrainConfig, b: TrainConfig): string[] {
     if (k === 'augmix' && x && y && typeof x === 'object' && typeof y === 'object') {
       const ax = x as AugMixOptions;
       const ay = y as AugMixOptions;
-      return ax.severity !== ay.severity || ax.width !== ay.width || ax.depth !== ay.depth || ax.alpha !== ay.alpha;
+      return ax.severity !== ay.severity || ax.width !== ay.width || ax.depth !== ay.depth || ax.alpha !== ay.alpha || ax.posterizeBits !== ay.posterizeBits;
     }
     return x !== y;
   });

@@ -1,11 +1,11 @@
 // Evaluating a model file on a dataset: the dataset must fit the network (channels, classes, task,
-// image size), checked before any GPU work; the network is rebuilt from the file's genotype and
-// shape, given its best-on-validation weights, and scored with MedMNIST's metrics.
+// image size), checked before any GPU work; the network is rebuilt from the file's architecture
+// and shape, given its best-on-validation weights, and scored with MedMNIST's metrics.
 import type { ImageDataset } from '../data/dataset.ts';
 import type { SplitName } from '../data/registry.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { loadNamedValues } from '../nn/state.ts';
-import { buildNetwork, type MstfNetwork } from '../space/network.ts';
+import { buildArchitecture, type ArchitectureNetwork } from './build-architecture.ts';
 import { datasetId, firstImages } from './dataset-id.ts';
 import { DatasetMismatchError } from './errors.ts';
 import { evaluateSplit } from './evaluate.ts';
@@ -13,8 +13,8 @@ import type { Metrics } from './metrics.ts';
 import type { ModelFile } from './model-file.ts';
 
 /** Builds the network a model file describes, with its best weights (or its last ones when asked, or when it has no best yet). */
-export function buildModelNetwork(rt: Runtime, model: ModelFile, which: 'best' | 'last' = 'best'): MstfNetwork {
-  const net = buildNetwork(model.genotype, { ...model.network }, { rt, seed: model.config.seed });
+export function buildModelNetwork(rt: Runtime, model: ModelFile, which: 'best' | 'last' = 'best'): ArchitectureNetwork {
+  const net = buildArchitecture(model.architecture, model.network, { rt, seed: model.config.seed });
   loadNamedValues(net, which === 'best' && model.best ? model.best.tensors : model.tensors, 'the model file');
   return net;
 }

@@ -1,9 +1,12 @@
 // The model file of a training run: everything needed to evaluate the trained network and to
 // continue the run exactly where it stopped. One msgpack value in the file envelope (format
-// 'mednas-model', version 1, CRC-32; src/util/envelope.ts), written after every epoch:
-//   genotype, network     what to build (genes; inChannels, numClasses, initChannels, inputSize)
+// 'mednas-model', version 2, CRC-32; src/util/envelope.ts), written after every epoch:
+//   architecture, network what to build ({ kind: 'mstf', genotype } or { kind: 'resnet18' }:
+//                         src/train/architecture.ts; inChannels, numClasses, initChannels, inputSize)
 //   dataset               name, task, size, release, split counts, CRC-32 of its content
-//   config                the TrainConfig (a resumed run takes it from here, not from flags)
+//   config                the TrainConfig (a resumed run takes it from here, not from flags); a
+//                         file written before issue 21 lacks weightDecayOn and augmix.posterizeBits,
+//                         read as LEGACY_CONFIG's values (what that run trained with)
 //   epochsDone, finished  finished epochs; whether the final test has run
 //   tensors               weights and BatchNorm running statistics after epochsDone epochs
 //   momentum              SGD's momentum buffer per parameter name
@@ -14,19 +17,23 @@
 //   history               one record per finished epoch
 //   test                  { epoch, acc, auc } of the best weights on the test split, once finished
 // Tensors are stored as state files store them (name -> { shape, dtype 'f32', data }).
+// Version 1 (before ResNet-18) held `genotype` (the genes) where version 2 holds `architecture`; it
+// is still read, as { kind: 'mstf', genotype }, and nothing else about it differs.
+import { POSTERIZE_BITS, type PosterizeBits } from '../data/augmix.ts';
 import { decodePackedTensors, packTensor, type PackedTensor, type StateTensor } from '../nn/state.ts';
-import { GenotypeError } from '../space/errors.ts';
-import { validateGenotype } from '../space/genotype.ts';
 import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
 import { FieldChecker } from '../util/fields.ts';
-import { FileFormatError } from '../util/file-format-error.ts';
-import { PRESET_NAMES, type PresetName, type TrainConfig } from './config.ts';
+import { encodeArchitecture, readArchitecture, readGenotypeField, type Architecture } from './architecture.ts';
+import { LEGACY_CONFIG, PRESET_NAMES, WEIGHT_DECAY_ON, type PresetName, type TrainConfig } from './config.ts';
+import type { WeightDecayOn } from './sgd.ts';
 import { readDatasetId, type DatasetId } from './dataset-id.ts';
 import type { Metrics } from './metrics.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 export const MODEL_FORMAT = 'mednas-model';
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
+/** Every version decodeModelFile reads (1: a genotype instead of an architecture). */
+export const MODEL_VERSIONS_READ: readonly number[] = [1, 2];
 
 export interface ModelNetwork {
   readonly inChannels: number;
@@ -52,7 +59,8 @@ export interface EpochRecord {
 export type TensorMap = ReadonlyMap<string, StateTensor>;
 
 export interface ModelFile {
-  readonly genotype: readonly number[];
+  /** The network trained: a genotype's (kind 'mstf') or ResNet-18 (a version 1 file's genotype reads as 'mstf'). */
+  readonly architecture: Architecture;
   readonly network: ModelNetwork;
   readonly dataset: DatasetId;
   readonly config: TrainConfig;
@@ -75,7 +83,7 @@ function pack(map: TensorMap): Record<string, PackedTensor> {
 /** The model file's bytes (envelope included). */
 export function encodeModelFile(m: ModelFile): Uint8Array {
   return encodeEnvelope(MODEL_FORMAT, MODEL_VERSION, {
-    genotype: [...m.genotype],
+    architecture: encodeArchitecture(m.architecture),
     network: { ...m.network },
     dataset: { ...m.dataset, counts: { ...m.dataset.counts } },
     config: { ...m.config, augmix: m.config.augmix && { ...m.config.augmix } },
@@ -106,15 +114,22 @@ function choice<T extends string>(f: FieldChecker, v: unknown, where: string, ch
   return s as T;
 }
 
+function posterizeBits(f: FieldChecker, v: unknown, where: string): PosterizeBits {
+  if (!POSTERIZE_BITS.includes(v as PosterizeBits)) f.fail(where, 'one of 4, 8', v);
+  return v as PosterizeBits;
+}
+
 const CONFIG_KEYS = [
   'preset', 'epochs', 'initChannels', 'batchSize', 'lr', 'schedule', 'gamma', 'warmupEpochs', 'momentum', 'nesterov',
   'weightDecay', 'maxGradNorm', 'augmix', 'seed', 'maxImages',
 ];
+/** Config fields added after the first files were written: absent means LEGACY_CONFIG's value. */
+const OPTIONAL_CONFIG_KEYS = ['weightDecayOn'];
 
 /** A TrainConfig decoded from a file, every field checked (also read by ground-truth tables). */
 export function readTrainConfig(f: FieldChecker, v: unknown, where = 'config'): TrainConfig {
   const c = f.record(v, where);
-  f.keys(c, where, CONFIG_KEYS);
+  f.keys(c, where, CONFIG_KEYS, OPTIONAL_CONFIG_KEYS);
   return {
     preset: nullable(c.preset, (p) => choice<PresetName>(f, p, `${where}.preset`, PRESET_NAMES)),
     epochs: f.integer(c.epochs, `${where}.epochs`, 1),
@@ -127,15 +142,17 @@ export function readTrainConfig(f: FieldChecker, v: unknown, where = 'config'): 
     momentum: f.number(c.momentum, `${where}.momentum`),
     nesterov: f.boolean(c.nesterov, `${where}.nesterov`),
     weightDecay: f.number(c.weightDecay, `${where}.weightDecay`),
+    weightDecayOn: 'weightDecayOn' in c ? choice<WeightDecayOn>(f, c.weightDecayOn, `${where}.weightDecayOn`, WEIGHT_DECAY_ON) : LEGACY_CONFIG.weightDecayOn,
     maxGradNorm: nullable(c.maxGradNorm, (g) => f.number(g, `${where}.maxGradNorm`)),
     augmix: nullable(c.augmix, (a) => {
       const r = f.record(a, `${where}.augmix`);
-      f.keys(r, `${where}.augmix`, ['severity', 'width', 'depth', 'alpha']);
+      f.keys(r, `${where}.augmix`, ['severity', 'width', 'depth', 'alpha'], ['posterizeBits']);
       return {
         severity: f.number(r.severity, `${where}.augmix.severity`),
         width: f.integer(r.width, `${where}.augmix.width`, 1),
         depth: f.integer(r.depth, `${where}.augmix.depth`, -1),
         alpha: f.number(r.alpha, `${where}.augmix.alpha`),
+        posterizeBits: 'posterizeBits' in r ? posterizeBits(f, r.posterizeBits, `${where}.augmix.posterizeBits`) : LEGACY_CONFIG.posterizeBits,
       };
     }),
     seed: f.integer(c.seed, `${where}.seed`),
@@ -163,17 +180,12 @@ function epochRecord(f: FieldChecker, v: unknown, where: string): EpochRecord {
  * format or version, a field of the wrong type) is a FileFormatError naming `source`.
  */
 export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): ModelFile {
-  const { payload } = decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: [MODEL_VERSION], source });
+  const { payload, version } = decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: MODEL_VERSIONS_READ, source });
   const f = new FieldChecker(source);
   const top = f.record(payload, 'the payload');
-  f.keys(top, 'the payload', ['genotype', 'network', 'dataset', 'config', 'epochsDone', 'finished', 'tensors', 'momentum', 'rng', 'best', 'history', 'test']);
-  const genotype = f.integers(top.genotype, 'genotype', 0, 1000);
-  try {
-    validateGenotype(genotype);
-  } catch (e) {
-    if (e instanceof GenotypeError) throw new FileFormatError(source, `holds a genotype that is not in the search space (${e.message})`);
-    throw e;
-  }
+  const what = version === 1 ? 'genotype' : 'architecture';
+  f.keys(top, 'the payload', [what, 'network', 'dataset', 'config', 'epochsDone', 'finished', 'tensors', 'momentum', 'rng', 'best', 'history', 'test']);
+  const architecture: Architecture = version === 1 ? { kind: 'mstf', genotype: readGenotypeField(f, top.genotype, 'genotype') } : readArchitecture(f, top.architecture);
   const net = f.record(top.network, 'network');
   f.keys(net, 'network', ['inChannels', 'numClasses', 'initChannels', 'inputSize']);
   const cfg = readTrainConfig(f, top.config);
@@ -193,7 +205,7 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
   const history = f.array(top.history, 'history').map((h, i) => epochRecord(f, h, `history[${i}]`));
   if (history.length !== epochsDone) f.fail('history', `${epochsDone} epoch records (epochsDone)`, top.history);
   return {
-    genotype,
+    architecture,
     network: {
       inChannels: f.integer(net.inChannels, 'network.inChannels', 1),
       numClasses: f.integer(net.numClasses, 'network.numClasses', 1),

@@ -2,6 +2,9 @@
 // Nesterov. One fused kernel per parameter (shaders/sgd_step.wgsl); momentum buffers live on the GPU.
 // A step may take the [norm, scale] tensor of clipGradNorm (clip.ts): the kernel scales each
 // gradient by it, so clipping by global norm costs no readback.
+// Weight decay falls on every parameter (PyTorch's one parameter group, as DARTS trains) or, with
+// weightDecayOn 'weights', only on tensors of two or more dimensions: PyTorch with two groups, the
+// one-dimensional tensors (BatchNorm's scale and shift, biases) at weight_decay 0 (timm's rule).
 import sgdWgsl from '../../shaders/sgd_step.wgsl';
 import { f32Bits } from '../gpu/runtime.ts';
 import { launch1d } from '../ops/launch.ts';
@@ -11,12 +14,21 @@ import { ShapeError, Tensor } from '../tensor/tensor.ts';
 
 const SGD_STEP = { name: 'sgd_step', code: sgdWgsl };
 
+export type WeightDecayOn = 'all' | 'weights';
+
 export interface SgdOptions {
   lr: number;
   momentum?: number;
   dampening?: number;
   weightDecay?: number;
+  /** 'all' (default): every parameter; 'weights': only tensors of two or more dimensions. */
+  weightDecayOn?: WeightDecayOn;
   nesterov?: boolean;
+}
+
+/** Whether weight decay falls on a parameter of this shape. */
+export function decaysParameter(shape: readonly number[], on: WeightDecayOn): boolean {
+  return on === 'all' || shape.length >= 2;
 }
 
 export interface SgdUpdateOptions {
@@ -38,6 +50,9 @@ export class Sgd {
     readonly options: SgdOptions,
   ) {
     if (!(options.lr >= 0)) throw new RangeError(`SGD: learning rate must be >= 0, got ${options.lr}`);
+    if (options.weightDecayOn !== undefined && options.weightDecayOn !== 'all' && options.weightDecayOn !== 'weights') {
+      throw new RangeError(`SGD: weightDecayOn must be 'all' or 'weights', got ${String(options.weightDecayOn)}`);
+    }
     if (options.nesterov && (!options.momentum || options.dampening)) {
       throw new RangeError('SGD: Nesterov momentum needs momentum > 0 and dampening 0 (as in PyTorch)');
     }
@@ -50,6 +65,8 @@ export class Sgd {
     const rt = this.params[0]?.rt;
     if (!rt) return;
     const scale = options.gradScale ?? (this.unitScale ??= keep(tensor([0, 1], [2], rt)));
+    const weightDecay = this.options.weightDecay ?? 0;
+    const decayOn = this.options.weightDecayOn ?? 'all';
     if (scale.size !== 2) throw new ShapeError(`SGD: gradScale must be the [norm, scale] tensor of clipGradNorm, got shape [${scale.shape.join(', ')}]`);
     for (const p of this.params) {
       if (!p.grad) continue;
@@ -66,7 +83,7 @@ export class Sgd {
         f32Bits(this.lr),
         f32Bits(momentum),
         f32Bits(this.options.dampening ?? 0),
-        f32Bits(this.options.weightDecay ?? 0),
+        f32Bits(decaysParameter(p.shape, decayOn) ? weightDecay : 0),
         this.options.nesterov ? 1 : 0,
         first ? 1 : 0,
       ];

@@ -14,9 +14,9 @@ import { DataLoader } from '../data/loader.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { loadNamedValues, StateFormatError, type StateTensor } from '../nn/state.ts';
 import type { Module } from '../nn/module.ts';
-import { genotypeKey } from '../space/text.ts';
-import { resolveGenotype, type GenotypeInput } from '../space/genotype.ts';
-import { buildNetwork, type MstfNetwork } from '../space/network.ts';
+import type { GenotypeInput } from '../space/genotype.ts';
+import { architectureKey, architectureLabel, toArchitecture, type Architecture, type ArchitectureInput } from './architecture.ts';
+import { buildArchitecture, type ArchitectureNetwork } from './build-architecture.ts';
 import { tensor } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { checkTrainConfig, configDifferences, scheduleOf, type TrainConfig } from './config.ts';
@@ -65,11 +65,15 @@ export type TrainEvent =
     }
   | { readonly type: 'test'; readonly bestEpoch: number; readonly metrics: Metrics };
 
-export interface TrainOptions {
+/** The network to train: an architecture (a genotype, or ResNet-18; src/train/architecture.ts), or a genotype alone. */
+export type TrainArchitecture = { readonly architecture: ArchitectureInput; readonly genotype?: never } | { readonly genotype: GenotypeInput; readonly architecture?: never };
+
+export type TrainOptions = TrainArchitecture & TrainRunOptions;
+
+export interface TrainRunOptions {
   readonly rt: Runtime;
   /** The whole dataset; the config's maxImages cuts it (firstImages). */
   readonly dataset: ImageDataset;
-  readonly genotype: GenotypeInput;
   readonly config: TrainConfig;
   /** A model file to continue (checkResume first); its config is used, `config` must equal it. */
   readonly resume?: ModelFile | null;
@@ -80,13 +84,13 @@ export interface TrainOptions {
    * Test hook: sees every training batch's images (normalised, NCHW) and the network before its
    * step (a test writes NaN into a weight to check that a NaN loss stops the run).
    */
-  readonly beforeStep?: (step: { readonly epoch: number; readonly step: number; readonly images: Float32Array; readonly network: MstfNetwork }) => void;
+  readonly beforeStep?: (step: { readonly epoch: number; readonly step: number; readonly images: Float32Array; readonly network: ArchitectureNetwork }) => void;
   /**
    * Called after each epoch's validation, before its model file is saved, with the network in train
    * mode (the ground-truth builder scores the test split here, which changes no training state:
    * evaluation runs in eval mode without the tape and restores the mode).
    */
-  readonly afterEpoch?: (info: { readonly epoch: number; readonly network: MstfNetwork; readonly data: ImageDataset }) => Promise<void>;
+  readonly afterEpoch?: (info: { readonly epoch: number; readonly network: ArchitectureNetwork; readonly data: ImageDataset }) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -102,11 +106,15 @@ export function modelNetwork(dataset: ImageDataset | DatasetId, initChannels: nu
   return { inChannels: dataset.channels, numClasses: classes, initChannels, inputSize: dataset.sizePx };
 }
 
-/** Why `model` cannot be continued with this genotype and dataset, or null when it can. */
-export function resumeProblem(model: ModelFile, genotype: GenotypeInput, dataset: DatasetId): string | null {
-  const want = genotypeKey(resolveGenotype(genotype));
-  const have = genotypeKey(model.genotype);
-  if (want !== have) return `it was trained for genotype ${have}, not ${want}`;
+/** Why `model` cannot be continued with this architecture (or genotype) and dataset, or null when it can. */
+export function resumeProblem(model: ModelFile, architecture: ArchitectureInput, dataset: DatasetId): string | null {
+  const want = toArchitecture(architecture);
+  const have = model.architecture;
+  if (architectureKey(want) !== architectureKey(have)) {
+    return want.kind === 'mstf' && have.kind === 'mstf'
+      ? `it was trained for genotype ${architectureKey(have)}, not ${architectureKey(want)}`
+      : `it was trained for ${architectureLabel(have)}, not ${architectureLabel(want)}`;
+  }
   const d = model.dataset;
   if (d.name !== dataset.name) return `it was trained on ${d.name}, not ${dataset.name}`;
   if (d.sizePx !== dataset.sizePx) return `it was trained on ${d.sizePx} px images, not ${dataset.sizePx} px`;
@@ -131,18 +139,18 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     throw new TrainConfigError(`the settings differ from the model file's (${changed.join(', ')}): a resumed run continues with the settings it started with`);
   }
   checkTrainConfig(config);
-  const genotype = resolveGenotype(options.genotype);
+  const architecture: Architecture = toArchitecture(options.architecture ?? options.genotype!);
   const data = config.maxImages === null ? options.dataset : firstImages(options.dataset, config.maxImages);
   const id = datasetId(data);
   if (resume) {
-    const problem = resumeProblem(resume, genotype, id);
+    const problem = resumeProblem(resume, architecture, id);
     if (problem) throw new DatasetMismatchError(`the model file cannot be continued: ${problem}`);
     if (resume.finished) return { model: resume, test: resume.test!, bestEpoch: resume.best!.epoch };
   }
   const network = modelNetwork(data, config.initChannels);
-  const net = buildNetwork(genotype, { ...network }, { rt, seed: config.seed });
+  const net = buildArchitecture(architecture, network, { rt, seed: config.seed });
   const named = net.namedParameters();
-  const sgd = new Sgd(named.map(([, p]) => p), { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov });
+  const sgd = new Sgd(named.map(([, p]) => p), { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, weightDecayOn: config.weightDecayOn, nesterov: config.nesterov });
   const pendingLosses: Tensor[] = [];
   try {
     let tensors: TensorMap = new Map();
@@ -183,7 +191,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       images: { train: trainCount, val: data.splits.val.count, test: data.splits.test.count },
     });
     const snapshot = (epochsDone: number, finished: boolean, test: ModelFile['test']): ModelFile => ({
-      genotype, network, dataset: id, config, epochsDone, finished, tensors, momentum, rng: { seed: config.seed }, best, history: [...history], test,
+      architecture, network, dataset: id, config, epochsDone, finished, tensors, momentum, rng: { seed: config.seed }, best, history: [...history], test,
     });
     const evaluate = (split: 'val' | 'test') =>
       evaluateSplit(rt, net, data, { split, batchSize: config.batchSize, onBatch: (done, total) => emit({ type: 'evaluate', split, done, total }) });

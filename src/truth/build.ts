@@ -16,7 +16,7 @@ import { TruthMismatchError } from './errors.ts';
 import { checkProtocol, protocolDifferences, protocolField, type TruthProtocol } from './protocol.ts';
 import { sampleArchitectures } from './sample.ts';
 import { encodeTruthTable, type ProxyRun, type TrainingRun, type TruthTable } from './table.ts';
-import { proxyUnit, trainSubset, trainUnit } from './unit.ts';
+import { proxyUnit, trainSubset, trainUnit, type ProxyUnitResult, type TrainUnitResult } from './unit.ts';
 
 export type TruthEvent =
   | { readonly type: 'start'; readonly architectures: number; readonly units: number; readonly done: number }
@@ -36,6 +36,39 @@ export type TruthEvent =
       readonly run?: TrainingRun;
     };
 
+/** One unit of a table's work as plain data (what a queue worker is given with the protocol's settings). */
+export type TruthUnit =
+  | {
+      readonly kind: 'proxies'; readonly arch: number; readonly key: string; readonly genotype: readonly number[];
+      readonly initSeed: number;
+      /** The proxies the table lacks for this architecture and init seed. */
+      readonly proxies: readonly string[];
+    }
+  | { readonly kind: 'train'; readonly arch: number; readonly key: string; readonly genotype: readonly number[]; readonly seed: number };
+
+/** What a unit gave (proxyUnit's or trainUnit's result) and its seconds of work. */
+export type TruthUnitResult =
+  | { readonly kind: 'proxies'; readonly result: ProxyUnitResult; readonly seconds: number }
+  | { readonly kind: 'train'; readonly result: TrainUnitResult; readonly seconds: number };
+
+/** What every unit of a build shares: the protocol, the whole dataset, the data trained on and the proxy batch. */
+export interface TruthUnitContext {
+  readonly protocol: TruthProtocol;
+  readonly dataset: ImageDataset;
+  readonly data: ImageDataset;
+  readonly batch: ProxyBatch;
+}
+
+/**
+ * Runs many units at once (a queue of workers: src/node/queue), awaiting `onResult` for each as it
+ * finishes, in any order. Throwing stops the build; what was stored stays stored.
+ */
+export type TruthUnitRunner = (
+  units: readonly TruthUnit[],
+  context: TruthUnitContext,
+  onResult: (index: number, result: TruthUnitResult) => Promise<void>,
+) => Promise<void>;
+
 export interface BuildTruthOptions {
   readonly rt: Runtime;
   /** The whole dataset (the protocol's training subset is taken here). */
@@ -50,6 +83,11 @@ export interface BuildTruthOptions {
   readonly onProgress?: (event: TruthEvent) => void;
   /** Called after every unit with the table and its bytes; awaited before the next unit. */
   readonly saveTable?: (table: TruthTable, bytes: Uint8Array) => Promise<void>;
+  /**
+   * Runs the missing units together instead of one after another here (no GPU work in this
+   * process); each result goes into the table where this build would have put it.
+   */
+  readonly runUnits?: TruthUnitRunner;
 }
 
 /** The data a protocol trains on: the whole dataset, or its seeded training subset. */
@@ -153,6 +191,37 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
     return runsLeft * (trainSeconds / Math.max(1, trained)) + rowsLeft * (proxySeconds / Math.max(1, proxyRows));
   };
 
+  if (options.runUnits) {
+    const work = missingUnits(table, names, proxiesOnly);
+    let stored = Promise.resolve();
+    const store = async (unit: TruthUnit, r: TruthUnitResult): Promise<void> => {
+      const { arch, key } = unit;
+      if (unit.kind === 'proxies' && r.kind === 'proxies') {
+        const row = table.proxies.find((x) => x.arch === arch && x.initSeed === unit.initSeed);
+        const merged: ProxyRun = row ? mergeProxyRow(row, r.result) : { arch, key, initSeed: unit.initSeed, ...r.result };
+        const proxies = row ? table.proxies.map((x) => (x === row ? merged : x)) : inOrder(table.proxies, merged, (x) => [x.arch, x.initSeed]);
+        await save({ ...table, proxies, elapsedSeconds: table.elapsedSeconds + r.seconds });
+        proxySeconds += r.seconds;
+        proxyRows++;
+        done++;
+        emit({ type: 'unit', kind: 'proxies', arch, seed: unit.initSeed, seconds: r.seconds, done, units, etaSeconds: eta() });
+      } else if (unit.kind === 'train' && r.kind === 'train') {
+        const run: TrainingRun = { arch, key, seed: unit.seed, ...r.result };
+        await save({ ...table, runs: inOrder(table.runs, run, (x) => [x.arch, x.seed]), elapsedSeconds: table.elapsedSeconds + r.seconds });
+        trainSeconds += r.seconds;
+        trained++;
+        done++;
+        emit({ type: 'unit', kind: 'train', arch, seed: unit.seed, seconds: r.seconds, done, units, etaSeconds: eta(), run });
+      } else {
+        throw new TypeError(`a ${unit.kind} unit came back with a ${r.kind} result`);
+      }
+    };
+    // One save at a time, in the order the results come.
+    await options.runUnits(work, { protocol, dataset: options.dataset, data, batch }, (i, r) => (stored = stored.then(() => store(work[i], r))));
+    await stored;
+    return table;
+  }
+
   for (const [arch, a] of table.architectures.entries()) {
     for (const initSeed of protocol.initSeeds) {
       const row = table.proxies.find((r) => r.arch === arch && r.initSeed === initSeed);
@@ -194,6 +263,42 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
     }
   }
   return table;
+}
+
+/** The units a table lacks, in the order a build does them (each architecture's proxy rows, then its runs). */
+export function missingUnits(table: TruthTable, proxies: readonly string[], proxiesOnly = false): TruthUnit[] {
+  const out: TruthUnit[] = [];
+  for (const [arch, a] of table.architectures.entries()) {
+    for (const initSeed of table.protocol.initSeeds) {
+      const row = table.proxies.find((r) => r.arch === arch && r.initSeed === initSeed);
+      const missing = proxies.filter((n) => !row || !(n in row.values));
+      if (missing.length > 0) out.push({ kind: 'proxies', arch, key: a.key, genotype: a.genotype, initSeed, proxies: missing });
+    }
+    if (proxiesOnly) continue;
+    for (const seed of table.protocol.seeds) {
+      if (!table.runs.some((r) => r.arch === arch && r.seed === seed)) out.push({ kind: 'train', arch, key: a.key, genotype: a.genotype, seed });
+    }
+  }
+  return out;
+}
+
+/** A proxy row with newly computed proxies added. */
+function mergeProxyRow(row: ProxyRun, r: ProxyUnitResult): ProxyRun {
+  return {
+    ...row,
+    values: { ...row.values, ...r.values }, logValues: { ...row.logValues, ...r.logValues },
+    reasons: { ...row.reasons, ...r.reasons }, timesMs: { ...row.timesMs, ...r.timesMs },
+  };
+}
+
+/** `rows` with `row` inserted before the first row of a larger (arch, seed): where a build in order appends it. */
+function inOrder<T>(rows: readonly T[], row: T, at: (x: T) => readonly [number, number]): T[] {
+  const [a, s] = at(row);
+  const i = rows.findIndex((x) => {
+    const [b, t] = at(x);
+    return b > a || (b === a && t > s);
+  });
+  return i < 0 ? [...rows, row] : [...rows.slice(0, i), row, ...rows.slice(i)];
 }
 
 /** True when every unit of the protocol is in the table (a proxy row for each architecture and init seed, a run for each seed). */

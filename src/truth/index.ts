@@ -7,3 +7,4 @@ export * from './table.ts';
 export * from './unit.ts';
 export * from './build.ts';
 export * from './correlate.ts';
+export * from './simulate.ts';

@@ -32,10 +32,13 @@ export class FieldChecker {
     return value as Record<string, unknown>;
   }
 
-  /** Exactly these keys (no more, none missing): a damaged key name is an error, not a skipped field. */
-  keys(value: Record<string, unknown>, where: string, keys: readonly string[]): void {
+  /**
+   * Exactly these keys (no more, none missing): a damaged key name is an error, not a skipped field.
+   * `optional` keys may be there or not (fields added later, absent from older files).
+   */
+  keys(value: Record<string, unknown>, where: string, keys: readonly string[], optional: readonly string[] = []): void {
     const have = Object.keys(value);
-    const extra = have.filter((k) => !keys.includes(k));
+    const extra = have.filter((k) => !keys.includes(k) && !optional.includes(k));
     const missing = keys.filter((k) => !(k in value));
     if (extra.length || missing.length) {
       throw new FileFormatError(

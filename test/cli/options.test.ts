@@ -8,7 +8,7 @@ import { cac } from 'cac';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CliUsageError, bytesValue, choiceValue, floatValue, intValue, listValue, pathValue, protectValues, stringValue, urlValue, shellQuote,
+  CliUsageError, bytesValue, choiceValue, countOf, floatValue, intValue, listValue, pathValue, protectValues, stringValue, urlValue, shellQuote,
 } from '../../cli/options.ts';
 
 function usage(fn: () => unknown): string {
@@ -89,6 +89,10 @@ test('shellQuote: plain words as they are, anything else single-quoted so a shel
     const echoed = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' }).stdout;
     assert.is(echoed, text, `${text} -> ${quoted}`);
   }
+});
+
+test('countOf: singular for 1, plural otherwise ("1 generation", "1 epoch", "0 epochs")', () => {
+  assert.equal([countOf(1, 'generation'), countOf(20, 'generation'), countOf(1, 'epoch'), countOf(0, 'epoch'), countOf(2, 'match', 'matches')], ['1 generation', '20 generations', '1 epoch', '0 epochs', '2 matches']);
 });
 
 test.run();

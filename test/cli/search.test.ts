@@ -184,7 +184,7 @@ test('rank objectives: S_n and FLOPs_n columns; replay; another objective defini
   assert.match(run.stdout, /rank objectives: S = ranks of synflow, jacob_cov, params; f1 = -S_n, f2 = flops_n/);
   assert.match(run.stdout, /chosen \(largest S_n\): [\d,]+/);
   assert.match(run.stdout, /^\s+S_n\s+FLOPs_n\s+ln synflow\s+jacob_cov\s+params\s+params\s+FLOPs\s+genotype/m);
-  assert.match(run.stdout, /best mean S_n [\d.]+, ln synflow/);
+  assert.match(run.stdout, /best per proxy: mean S_n [\d.]+, ln synflow/);
   const c = readCkpt('rank');
   assert.equal([c.config.objectives, c.config.proxies], ['rank', ['synflow', 'jacob_cov', 'params']]);
   const replay = await cli(['replay', join(dir, 'rank')]);

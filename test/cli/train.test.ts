@@ -96,7 +96,7 @@ test('model files are never overwritten by accident; damaged and foreign ones ar
   const before = readFileSync(modelPath('a'));
   const again = await cli(['train', ...SMALL, '--out', join(dir, 'a')]);
   assert.is(again.status, 1);
-  assert.match(again.stderr, /model\.mednas already exists \(synthetic, epoch 3 of 3, finished, genotype 2,0,4,.*add --resume to continue that run, or give another --out/);
+  assert.match(again.stderr, /model\.mednas already exists \(synthetic, epoch 3 of 3, finished, genotype 2,0,4,.*add --resume to continue that run, --force to start it again \(the file is replaced after the first new epoch\), or give another --out/);
   const other = await cli(['train', '--resume', '--out', join(dir, 'a'), '--arch', '3,0,4,1,3,0,2,0,2,4,0,5,5,2,7,0,2,1,7,0,2,3,1,4,5,2,5,5,4,0,5,0,4,2,3,3,1,0,4,1,2,4']);
   assert.is(other.status, 1);
   assert.match(other.stderr, /--arch: the model file in .* is for genotype 2,0,4,.*, not 3,0,4,/);

@@ -1,7 +1,7 @@
 // AugMix and its operations: each op on a tiny image with a result computed by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { augmix, imageOps, randomFlipCrop, type U8Image } from '../../src/data/index.ts';
+import { AUG_OPS, augmix, imageOps, posterizeBitsAt, randomFlipCrop, type AugMixOptions, type U8Image } from '../../src/data/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const { autocontrast, equalize, makeImage, posterize, rotate, shearX, shearY, solarize, translateX, translateY } = imageOps;
@@ -64,7 +64,49 @@ function randomImage(h: number, w: number, c: number, seed: number): U8Image {
   const rng = new Rng(seed);
   return makeImage(h, w, c, Uint8Array.from({ length: h * w * c }, () => rng.integer(0, 255)));
 }
-const opts = { severity: 3, width: 3, depth: -1, alpha: 1 };
+const opts: AugMixOptions = { severity: 3, width: 3, depth: -1, alpha: 1, posterizeBits: 4 };
+
+// The reference (google-research/augmix augmentations.py, which MedNAS's code uses):
+//   def posterize(pil_img, level):
+//     level = int_parameter(sample_level(level), 4)      # int(level * 4 / 10)
+//     return ImageOps.posterize(pil_img, 4 - level)
+const referenceBits = (level: number): number => 4 - Math.trunc((level * 4) / 10);
+
+test('posterize keeps 4 - int(level * 4 / 10) bits, as the reference; the legacy setting 8 - that', () => {
+  // Level bands: [0.1, 2.5) keeps 4 bits, [2.5, 5) 3, [5, 7.5) 2, [7.5, 10) 1, 10 keeps 0 (black).
+  const bands: [number, number][] = [[0.1, 4], [2.49, 4], [2.5, 3], [4.99, 3], [5, 2], [7.5, 1], [9.99, 1], [10, 0]];
+  for (const [level, bits] of bands) {
+    assert.is(posterizeBitsAt(level, 4), bits, `level ${level}`);
+    assert.is(posterizeBitsAt(level, 4), referenceBits(level), `level ${level}`);
+    assert.is(posterizeBitsAt(level, 8), bits + 4, `legacy, level ${level}`);
+  }
+  for (let level = 0.1; level <= 10; level += 0.037) assert.is(posterizeBitsAt(level, 4), referenceBits(level), `level ${level}`);
+  // The op itself: the image posterized to those bits (0 bits: every value 0, as PIL's mask ~255).
+  const im = randomImage(5, 5, 3, 11);
+  const rng = new Rng(1);
+  for (const level of [0.5, 3, 6, 8, 10]) {
+    assert.equal(px(AUG_OPS.posterize(im, level, rng, opts)), px(posterize(im, referenceBits(level))), `level ${level}`);
+  }
+  assert.ok(px(AUG_OPS.posterize(im, 10, rng, opts)).every((v) => v === 0));
+  assert.equal(px(AUG_OPS.posterize(im, 1, rng, { ...opts, posterizeBits: 8 })), px(im)); // legacy: 8 bits, unchanged
+});
+
+test('at severity 3 the legacy posterize leaves ~83% of images unchanged; the reference never keeps all 8 bits', () => {
+  // level ~ U(0.1, 3): 8 - k bits is 8 (the identity) whenever level < 2.5, probability 2.4 / 2.9.
+  const rng = new Rng(3);
+  const draws = 20_000;
+  let unchanged = 0;
+  for (let i = 0; i < draws; i++) {
+    const level = rng.range(0.1, 3);
+    if (posterizeBitsAt(level, 8) === 8) unchanged++;
+    assert.ok(posterizeBitsAt(level, 4) <= 4);
+  }
+  assert.ok(Math.abs(unchanged / draws - 2.4 / 2.9) < 0.01, `${unchanged / draws}`);
+});
+
+test('augmix refuses a posterizeBits other than 4 or 8', () => {
+  assert.throws(() => augmix(randomImage(4, 4, 1, 1), { ...opts, posterizeBits: 6 as 4 }, new Rng(1)), /posterizeBits must be 4 or 8/);
+});
 
 test('augmix: CHW output in [0, 1], for gray and RGB, 28 px and other sizes', () => {
   for (const [h, c] of [[28, 1], [28, 3], [64, 3], [9, 1]] as const) {

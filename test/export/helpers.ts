@@ -6,10 +6,11 @@ import type { Runtime } from '../../src/gpu/runtime.ts';
 import { BatchNorm2d } from '../../src/nn/layers.ts';
 import type { StateTensor } from '../../src/nn/state.ts';
 import { describeNetwork, stateEntrySpecs } from '../../src/export/network-spec.ts';
-import { buildNetwork } from '../../src/space/network.ts';
 import { presetConfig } from '../../src/train/config.ts';
 import { buildModelNetwork } from '../../src/train/evaluate-model.ts';
 import type { ModelFile, ModelNetwork } from '../../src/train/model-file.ts';
+import { toArchitecture, type ArchitectureInput } from '../../src/train/architecture.ts';
+import { buildArchitecture } from '../../src/train/build-architecture.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { noGrad, tidy } from '../../src/tensor/scope.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -18,11 +19,11 @@ import { randomArray } from '../gpu.ts';
 /** The paper's genotype and two seeded random live genotypes (randomGenotype(new Rng(37 | 53), { avoidDead: true })). */
 export const RANDOM_SEEDS = [37, 53] as const;
 
-/** A model file around `tensors` (best weights of epoch 1 when `best`, else a finished epoch 1's last weights). */
-export function modelFileOf(genotype: readonly number[], network: ModelNetwork, tensors: ReadonlyMap<string, StateTensor>, best = true): ModelFile {
+/** A model file of `architecture` (or a genotype's) around `tensors` (best weights of epoch 1 when `best`, else a finished epoch 1's last weights). */
+export function modelFileOf(architecture: ArchitectureInput, network: ModelNetwork, tensors: ReadonlyMap<string, StateTensor>, best = true): ModelFile {
   const config = { ...presetConfig('synthetic', 'quick'), initChannels: network.initChannels, epochs: 2 };
   return {
-    genotype: [...genotype],
+    architecture: toArchitecture(architecture),
     network,
     dataset: {
       name: 'synthetic', task: 'multi-class', sizePx: network.inputSize, channels: network.inChannels, classes: network.numClasses,
@@ -58,12 +59,12 @@ export function testImages(n: number, c: number, s: number, seed: number): Float
 }
 
 /**
- * A model file of `genotype` with PyTorch's default initial weights (seeded), BatchNorm scale and
- * shift drawn from [0.5, 1.5) and [-0.5, 0.5), and running statistics set to one calibration
- * batch's statistics (momentum 1, as mstf_torch.py's golden cases do) and then perturbed.
+ * A model file of `architecture` (or a genotype's) with PyTorch's default initial weights (seeded),
+ * BatchNorm scale and shift drawn from [0.5, 1.5) and [-0.5, 0.5), and running statistics set to one
+ * calibration batch's statistics (momentum 1, as mstf_torch.py's golden cases do) and then perturbed.
  */
-export async function calibratedModel(rt: Runtime, genotype: readonly number[], network: ModelNetwork, seed: number): Promise<ModelFile> {
-  const net = buildNetwork(genotype, { ...network }, { rt, seed });
+export async function calibratedModel(rt: Runtime, architecture: ArchitectureInput, network: ModelNetwork, seed: number): Promise<ModelFile> {
+  const net = buildArchitecture(toArchitecture(architecture), network, { rt, seed });
   try {
     const rng = new Rng(seed, 0xe4);
     const bns = [...net.namedModules()].filter((e): e is [string, BatchNorm2d] => e[1] instanceof BatchNorm2d);
@@ -89,7 +90,7 @@ export async function calibratedModel(rt: Runtime, genotype: readonly number[], 
         variance[i] *= rng.range(0.8, 1.25);
       }
     }
-    return modelFileOf(genotype, network, tensors);
+    return modelFileOf(architecture, network, tensors);
   } finally {
     net.dispose();
   }

@@ -23,7 +23,7 @@ head = f"{doc['format']}\\n{doc['version']}\\n{doc['encoding']}\\n".encode()
 assert zlib.crc32(doc['payload'], zlib.crc32(head)) == doc['crc32'], 'CRC-32 mismatch'
 value = msgpack.unpackb(doc['payload'])
 summary = {'format': doc['format'], 'version': doc['version'], 'keys': sorted(value.keys())}
-if doc['format'] == 'mednas-model': summary['epochs'] = value['config']['epochs']; summary['genes'] = len(value['genotype'])
+if doc['format'] == 'mednas-model': summary['epochs'] = value['config']['epochs']; summary['architecture'] = value['architecture']['kind']; summary['genes'] = len(value['architecture']['genotype'])
 if doc['format'] == 'mednas-search': summary['popSize'] = value['config']['popSize']; summary['archive'] = len(value['archive'])
 if doc['format'] == 'mednas-truth': summary['architectures'] = len(value['architectures']); summary['auc'] = value['runs'][0]['test']['auc']
 print(json.dumps(summary))
@@ -43,7 +43,7 @@ maybe('Python reads a model file and a search checkpoint the CLI wrote, CRC-32 c
   const train = await cli(['train', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--out', join(dir, 'train')]);
   assert.is(train.status, 0, train.stderr);
   const model = readWithPython(join(dir, 'train', 'model.mednas'));
-  assert.equal({ format: model.format, epochs: model.epochs, genes: model.genes }, { format: 'mednas-model', epochs: 1, genes: 42 });
+  assert.equal({ format: model.format, version: model.version, epochs: model.epochs, architecture: model.architecture, genes: model.genes }, { format: 'mednas-model', version: 2, epochs: 1, architecture: 'mstf', genes: 42 });
   const search = await cli(['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--no-report', '--out', join(dir, 'search')]);
   assert.is(search.status, 0, search.stderr);
   const ckpt = readWithPython(join(dir, 'search', 'checkpoint.mednas'));

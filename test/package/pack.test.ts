@@ -3,7 +3,7 @@
 // two entry points, and the `mednas` binary. Also: dist/index.js's import graph holds no Node
 // built-in (the core runs under Deno and in browsers).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -139,7 +139,11 @@ console.log(device.label, params, rho, isError(null), t);
   assert.is(bin.status, 0, bin.stderr);
   assert.match(bin.stdout, /synthetic is built in/);
   const version = spawnSync(join(app, 'node_modules', '.bin', 'mednas'), ['--version'], { cwd: app, encoding: 'utf8' });
-  assert.match(version.stdout, /^mednas\/0\.1\.0 /);
+  // tsup's define put package.json's version into the build.
+  const { version: packageVersion } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.is(version.stdout.split(' ')[0], `mednas/${packageVersion}`);
+  // No second copy of the shaders: dist/ inlines them.
+  assert.not.ok(existsSync(join(app, 'node_modules', 'mednas', 'shaders')), 'shaders/ is not shipped');
 });
 
 test.run();

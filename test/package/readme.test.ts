@@ -64,7 +64,8 @@ test("README commands work as written in a fresh checkout, and npx mednas after 
     }
     const npx = await run('npx --no-install mednas --version && npx --no-install mednas info --json', env);
     assert.is(npx.status, 0, npx.stderr);
-    assert.match(npx.stdout, /^mednas\/0\.1\.0 /);
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    assert.is(npx.stdout.split(' ')[0], `mednas/${version}`);
     assert.ok(JSON.parse(npx.stdout.trim().split('\n').pop()!).selfCheck.ok);
     assert.is(npx.stderr, '');
   } finally {

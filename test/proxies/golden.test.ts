@@ -10,6 +10,7 @@ import { batchFromArrays, batchJacobian, ScoringContext, scoreNetwork, type Batc
 import { buildNetwork } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
 import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
+import { GOLDEN_TOLERANCE } from './tolerances.ts';
 
 const rt = await testRuntime();
 
@@ -36,25 +37,9 @@ const fixture = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..',
   synflow: SynflowCase[];
 };
 
-// Tolerances: |ours - float64| <= atol + rtol |float64|. Worst errors measured on lavapipe in brackets.
-// - jacob_cov: f32 Jacobians carry ~1e-6 relative error; the score moves by O(1) per unit change of
-//   an eigenvalue at these spectra (smallest eigenvalues 0.05-0.5): atol 1e-4 [9.6e-6].
-// - jacob_cov_batchstats: as jacob_cov, plus the batch moments computed in f32: atol 5e-4 [9.0e-5].
-// - synflow (ln exact to ~1e-7 relative), snip, grad_norm, l2_norm, fisher: sums of non-negative
-//   terms, f32 rounding through ~40 layers: rtol 1e-5 [4.2e-7].
-// - plain: a signed sum whose terms' absolute sum is snip (50-230): atol 2e-5 [1.5e-6].
-// - grasp: finite difference of f32 gradients (grasp.ts): atol 5e-3 [1.7e-3 on values of 1.7-17].
-const TOLERANCE: Record<string, [number, number]> = {
-  jacob_cov: [1e-4, 0],
-  jacob_cov_batchstats: [5e-4, 0],
-  synflow: [0, 1e-5],
-  snip: [0, 1e-5],
-  grad_norm: [0, 1e-5],
-  l2_norm: [0, 1e-5],
-  fisher: [0, 1e-5],
-  plain: [2e-5, 0],
-  grasp: [5e-3, 0],
-};
+// Tolerances: |ours - float64| <= atol + rtol |float64|, and why each: test/proxies/tolerances.ts.
+const GOLDEN_PROXIES = ['jacob_cov', 'jacob_cov_batchstats', 'synflow', 'snip', 'grad_norm', 'l2_norm', 'fisher', 'plain', 'grasp'];
+const TOLERANCE: Record<string, [number, number]> = Object.fromEntries(GOLDEN_PROXIES.map((p) => [p, [GOLDEN_TOLERANCE[p].atol, GOLDEN_TOLERANCE[p].rtol]]));
 
 for (const c of fixture.cases) {
   test(`golden ${c.name}: every proxy within its f32 tolerance of PyTorch float64`, async () => {

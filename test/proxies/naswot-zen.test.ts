@@ -11,6 +11,7 @@ import { zen, ZEN_NOISE_SEED, ZEN_NOISE_STREAM, zenNoise } from '../../src/proxi
 import { buildNetwork, deadCells } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
 import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
+import { GOLDEN_TOLERANCE } from './tolerances.ts';
 
 const rt = await testRuntime();
 
@@ -34,15 +35,8 @@ function setup(c: Case): { net: ReturnType<typeof buildNetwork>; batch: ReturnTy
   return { net, batch };
 }
 
-// Tolerances, absolute on the scores (both are logarithms). Worst errors measured on lavapipe in brackets.
-// - naswot: K is assembled from exact integer counts, so f32 enters only through activations within
-//   rounding (~1e-7 relative) of 0 whose sign flips; each flip moves a few entries of K by 1 against
-//   entries ~1e4-1e5 and eigenvalues >= 1e4 (the golden cases), so log det K by ~1e-4 at most:
-//   atol 1e-3 [1.7e-5 on paper-c16; 0 on the other cases, whose K is the float64 one exactly].
-// - zen: ln of a sum of |f(x) - f(x + 0.01 eps)|, a difference of two f32 forwards of O(1) values
-//   that is ~1e-2 of them, so ~1e-5 relative error per element, averaging down over the sum; plus the
-//   BatchNorm term from f32 variances (~1e-6 relative): atol 1e-4 [1.5e-6].
-const TOLERANCE = { naswot: 1e-3, zen: 1e-4 };
+// Tolerances, absolute on the scores, and why each: test/proxies/tolerances.ts.
+const TOLERANCE = { naswot: GOLDEN_TOLERANCE.naswot.atol, zen: GOLDEN_TOLERANCE.zen.atol };
 
 test('zenNoise is the golden script\'s Gaussian noise', () => {
   assert.is(fixture.zenNoise.seed, ZEN_NOISE_SEED);

@@ -13,6 +13,7 @@ import { zicoFromLayerSums, zicoLayerSum, zicoParts } from '../../src/proxies/zi
 import { buildNetwork, deadCells, PAPER_GENOTYPE } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
 import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
+import { GOLDEN_TOLERANCE } from './tolerances.ts';
 
 const rt = await testRuntime();
 
@@ -30,17 +31,8 @@ const fixture = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..',
   cases: GoldenCase[];
 };
 
-// Tolerances: |ours - float64| <= atol. Worst errors measured on lavapipe in brackets.
-// - zico: its terms are (|g1| + |g2|) / |g1 - g2|, so a layer's sum is dominated by the few entries
-//   where the two halves' gradients nearly agree (ratios up to ~3e4 at C = 8). f32 gradients carry
-//   ~1e-6 relative error (PyTorch float32 against float64 on these cases: median 3e-7, max 5e-6 per
-//   entry), which moves such a term by up to ~5%, a layer's ln by up to 0.04 and the score (300-450)
-//   by a few hundredths: PyTorch's own float32 is off by 0.041 on paper-c8 and mixed-c8.
-//   atol 0.25 [6.7e-2, mixed-c8; 5.7e-3 to 5.3e-2 on the others].
-// - meco: smallest eigenvalues of correlation matrices from f32 Gram matrices (~1e-7 relative per
-//   entry, at most 32 x 32 full-rank ones here): ~1e-7 per term over ~180-220 terms (PyTorch's
-//   float32: 1.1e-5). atol 1e-4 [1.7e-5].
-const TOLERANCE = { zico: 0.25, meco: 1e-4 };
+// Tolerances, absolute on the scores, and why each: test/proxies/tolerances.ts.
+const TOLERANCE = { zico: GOLDEN_TOLERANCE.zico.atol, meco: GOLDEN_TOLERANCE.meco.atol };
 
 function goldenBatch(c: GoldenCase) {
   const labels = c.multiLabel ? Float32Array.from(c.labels) : Int32Array.from(c.labels);

@@ -80,6 +80,24 @@ test('resumed from the checkpoint of generation 1 or 2, the search ends exactly 
   }
 });
 
+test('a finished search resumed with more generations ends exactly as the uninterrupted longer search; fewer than done are refused', async () => {
+  // What a finished 2-generation search of these settings writes: the 3-generation run's second
+  // checkpoint under a 2-generation config (nothing else depends on the total; the CLI test
+  // test/cli/search-runs.test.ts extends a real 1-generation search).
+  const two: SearchCheckpoint = { ...baseline.checkpoints[1], config: { ...SMALL, generations: 2 }, finished: true };
+  const extended = await run(SMALL, { resumeFrom: decodeSearchCheckpoint(encodeSearchCheckpoint(two)) });
+  assert.equal(extended.checkpoints.map((c) => c.history.length), [3], 'only generation 3 is run');
+  assert.equal(withoutTimes(extended.result.checkpoint), withoutTimes(baseline.result.checkpoint));
+  assert.is(extended.result.chosen.record.key, baseline.result.chosen.record.key);
+  try {
+    await search({ config: { ...SMALL, generations: 1 }, dataset, rt: await testRuntime(), resumeFrom: two });
+    assert.unreachable('cut short');
+  } catch (e) {
+    assert.instance(e, CheckpointMismatchError);
+    assert.match((e as Error).message, /generations: 2 -> 1 \(2 are done already: a search can be extended, not cut short\)/);
+  }
+});
+
 test('MOEA/D: a small search, and its resume is exact too', async () => {
   const config: SearchConfig = { ...SMALL, algorithm: 'moead', popSize: 5 };
   const full = await run(config);
@@ -136,8 +154,8 @@ test('a checkpoint of another search is refused saying what differs; damaged byt
     assert.instance(e, CheckpointMismatchError);
   }
   // Another version of the format, and another format (a model file's envelope): refused, saying which.
-  const payload = decodeEnvelope(encodeSearchCheckpoint(from), { format: 'mednas-search', versions: [2], source: 'x' }).payload;
-  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 3, payload), 'next.mednas'), (e: unknown) => e instanceof FileFormatError && /version 3/.test((e as Error).message));
+  const payload = decodeEnvelope(encodeSearchCheckpoint(from), { format: 'mednas-search', versions: [3], source: 'x' }).payload;
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 4, payload), 'next.mednas'), (e: unknown) => e instanceof FileFormatError && /version 4/.test((e as Error).message));
   assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-model', 1, payload), 'model.mednas'), (e: unknown) => e instanceof FileFormatError && /mednas-model/.test((e as Error).message));
   const bytes = encodeSearchCheckpoint(from);
   for (const cut of [0, 10, bytes.length >> 1, bytes.length - 1]) {
@@ -158,10 +176,10 @@ test('rank objectives: f1 = -S_n, f2 = FLOPs_n, the population mean S_n recorded
   assert.is(full.checkpoints.length, 2);
   assert.equal(Object.keys(r.archive[0].values), ['synflow', 'jacob_cov', 'params', 'flops']);
   for (const g of r.history) {
-    assert.equal(Object.keys(g.best), ['mean S_n', 'synflow', 'jacob_cov', 'params', 'flops']);
-    assert.ok(g.best['mean S_n'] >= 0 && g.best['mean S_n'] <= 1, `mean S_n ${g.best['mean S_n']}`);
-    assert.ok(Math.abs(g.best['mean S_n'] - generationSpace(g.population, new Archive(r.archive), g.generation, objectiveDefinition(RANK)).own.reduce((a, f) => a - f[0] / g.population.length, 0)) < 1e-12);
-    assert.is(g.best.params, Math.min(...g.population.map((k) => r.archive.find((a) => a.key === k)!.params)), 'params: smaller is better');
+    assert.equal(Object.keys(g.bestPerProxy), ['mean S_n', 'synflow', 'jacob_cov', 'params', 'flops']);
+    assert.ok(g.bestPerProxy['mean S_n'] >= 0 && g.bestPerProxy['mean S_n'] <= 1, `mean S_n ${g.bestPerProxy['mean S_n']}`);
+    assert.ok(Math.abs(g.bestPerProxy['mean S_n'] - generationSpace(g.population, new Archive(r.archive), g.generation, objectiveDefinition(RANK)).own.reduce((a, f) => a - f[0] / g.population.length, 0)) < 1e-12);
+    assert.is(g.bestPerProxy.params, Math.min(...g.population.map((k) => r.archive.find((a) => a.key === k)!.params)), 'params: smaller is better');
     for (const f of g.objectives) assert.ok(f[0] >= -1 && f[0] <= 0 && f[1] >= 0 && f[1] <= 1, `objectives ${f}`);
   }
   // Over the final population: S_n of the chosen is the largest; f1 = -S_n, f2 = FLOPs_n.
@@ -189,17 +207,27 @@ test('rank objectives: f1 = -S_n, f2 = FLOPs_n, the population mean S_n recorded
   }
 });
 
+/** A generation as versions 1 and 2 stored it: `best`, not `bestPerProxy`. */
+const oldHistory = (c: SearchCheckpoint) => c.history.map(({ bestPerProxy, ...g }) => ({ ...g, best: bestPerProxy }));
+
+test('a version-2 checkpoint (each generation\'s `best`) loads with bestPerProxy; version 3 refuses the old name', () => {
+  const c = baseline.checkpoints[0];
+  const back = decodeSearchCheckpoint(encodeEnvelope('mednas-search', 2, { ...c, history: oldHistory(c) }), 'v2.mednas');
+  assert.equal(withoutTimes(back), withoutTimes(c));
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 3, { ...c, history: oldHistory(c) }), 'odd.mednas'), (e: unknown) => e instanceof FileFormatError && /bestPerProxy|best/.test((e as Error).message));
+});
+
 test('a version-1 checkpoint (written before objectives and refinement existed) loads as paper objectives and resumes', async () => {
   const c = baseline.checkpoints[0];
   const { objectives: _o, refine: _r, ...v1Config } = c.config;
   const { refine: _f, ...v1 } = c;
-  const back = decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, config: v1Config }), 'old.mednas');
+  const back = decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, history: oldHistory(c), config: v1Config }), 'old.mednas');
   assert.is(back.config.objectives, 'paper');
   assert.is(back.config.refine, null);
   assert.is(back.refine, null);
   assert.equal(withoutTimes(back), withoutTimes(c));
   // Version 1 has exactly its own fields: a version-2 config under version 1 is refused, naming the field.
-  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, config: c.config }), 'odd.mednas'), (e: unknown) => e instanceof FileFormatError && /objectives/.test((e as Error).message));
+  assert.throws(() => decodeSearchCheckpoint(encodeEnvelope('mednas-search', 1, { ...v1, history: oldHistory(c), config: c.config }), 'odd.mednas'), (e: unknown) => e instanceof FileFormatError && /objectives/.test((e as Error).message));
   const resumed = await run(SMALL, { resumeFrom: back });
   assert.equal(withoutTimes(resumed.result.checkpoint), withoutTimes(baseline.result.checkpoint));
 });

@@ -1,5 +1,6 @@
 // Model files: a round trip keeps every field and tensor bit for bit; a truncated, damaged, foreign
-// or mistyped file is a FileFormatError that names the file and the fault (no GPU needed).
+// or mistyped file is a FileFormatError that names the file and the fault; a version 1 file (a
+// genotype, before architectures) reads as an MSTF architecture (no GPU needed).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
@@ -16,7 +17,7 @@ function sample(): ModelFile {
     ['stem.1.running_var', { shape: [4], values: values(4, 2) }],
   ]);
   return {
-    genotype: [...PAPER_GENOTYPE],
+    architecture: { kind: 'mstf', genotype: [...PAPER_GENOTYPE] },
     network: { inChannels: 1, numClasses: 4, initChannels: 4, inputSize: 28 },
     dataset: { name: 'synthetic', task: 'multi-class', sizePx: 28, channels: 1, classes: 4, release: 'synthetic', counts: { train: 96, val: 96, test: 96 }, crc32: 0xdeadbeef },
     config: { ...presetConfig('synthetic', 'quick'), epochs: 3, initChannels: 4, maxImages: 96 },
@@ -46,7 +47,7 @@ function fault(fn: () => unknown, pattern: RegExp): void {
 test('a model file round-trips every field and every tensor bit', () => {
   const m = sample();
   const back = decodeModelFile(encodeModelFile(m), 'm.mednas');
-  assert.equal(back.genotype, m.genotype);
+  assert.equal(back.architecture, m.architecture);
   assert.equal(back.network, m.network);
   assert.equal(back.dataset, m.dataset);
   assert.equal(back.config, m.config);
@@ -58,7 +59,24 @@ test('a model file round-trips every field and every tensor bit', () => {
   }
   assert.equal(Array.from(back.momentum.get('stem.0.weight')!.values), Array.from(m.momentum.get('stem.0.weight')!.values));
   assert.equal(back.best!.val, { acc: 0.5, auc: 0.75 });
-  assert.is(decodeEnvelope(encodeModelFile(m), { format: MODEL_FORMAT, versions: [1], source: 'x' }).version, MODEL_VERSION);
+  assert.is(decodeEnvelope(encodeModelFile(m), { format: MODEL_FORMAT, versions: [MODEL_VERSION], source: 'x' }).version, 2);
+  const resnet: ModelFile = { ...m, architecture: { kind: 'resnet18' }, network: { ...m.network, initChannels: 64 } };
+  assert.equal(decodeModelFile(encodeModelFile(resnet), 'm.mednas').architecture, { kind: 'resnet18' });
+});
+
+test('a version 1 file (genotype, no architecture) reads as the genotype\'s MSTF architecture; its other fields as version 2', () => {
+  const m = sample();
+  const { architecture, ...rest } = decodeEnvelope(encodeModelFile(m), { format: MODEL_FORMAT, versions: [MODEL_VERSION], source: 'x' }).payload as Record<string, unknown>;
+  assert.equal(architecture, { kind: 'mstf', genotype: [...PAPER_GENOTYPE] });
+  const v1 = encodeEnvelope(MODEL_FORMAT, 1, { genotype: [...PAPER_GENOTYPE], ...rest });
+  const back = decodeModelFile(v1, 'm.mednas');
+  assert.equal(back.architecture, { kind: 'mstf', genotype: [...PAPER_GENOTYPE] });
+  assert.equal(back.config, m.config);
+  assert.equal(back.history, m.history);
+  // Each version has its own key: a version 1 file with `architecture`, or a version 2 file with `genotype`, is refused.
+  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 1, { architecture, ...rest }), 'm.mednas'), /no 'genotype' and unknown "architecture"/);
+  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 2, { genotype: [...PAPER_GENOTYPE], ...rest }), 'm.mednas'), /no 'architecture' and unknown "genotype"/);
+  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 1, { genotype: [1, 2, 3], ...rest }), 'm.mednas'), /genotype that is not in the search space/);
 });
 
 test('truncated, damaged, foreign, newer and mistyped files are refused with the fault named', () => {
@@ -69,9 +87,9 @@ test('truncated, damaged, foreign, newer and mistyped files are refused with the
   damaged[damaged.length >> 1] ^= 0x10;
   fault(() => decodeModelFile(damaged, 'm.mednas'), /damaged: its CRC-32/);
   fault(() => decodeModelFile(encodeEnvelope('mednas-state', 2, { tensors: {} }), 'm.mednas'), /is a mednas-state file, not mednas-model/);
-  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 2, {}), 'm.mednas'), /version 2.*upgrade mednas/);
+  fault(() => decodeModelFile(encodeEnvelope(MODEL_FORMAT, 3, {}), 'm.mednas'), /version 3.*upgrade mednas/);
   fault(() => decodeModelFile(new TextEncoder().encode('{"genotype": []}'), 'm.mednas'), /not a mednas file/);
-  const payload = () => decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: [1], source: 'x' }).payload as Record<string, unknown>;
+  const payload = () => decodeEnvelope(bytes, { format: MODEL_FORMAT, versions: [MODEL_VERSION], source: 'x' }).payload as Record<string, unknown>;
   const broken = (change: (p: Record<string, unknown>) => void) => {
     const p = payload();
     change(p);
@@ -80,7 +98,9 @@ test('truncated, damaged, foreign, newer and mistyped files are refused with the
   fault(() => decodeModelFile(broken((p) => (p.epochsDone = 'two')), 'm.mednas'), /epochsDone is the string "two", expected an integer/);
   fault(() => decodeModelFile(broken((p) => (p.epochsDone = 7)), 'm.mednas'), /epochsDone is the number 7, expected an integer in 0\.\.3/);
   fault(() => decodeModelFile(broken((p) => ((p.config as Record<string, unknown>).schedule = 'step')), 'm.mednas'), /config\.schedule .* one of cosine, exponential, constant/);
-  fault(() => decodeModelFile(broken((p) => (p.genotype = [1, 2, 3])), 'm.mednas'), /genotype that is not in the search space/);
+  fault(() => decodeModelFile(broken((p) => (p.architecture = { kind: 'mstf', genotype: [1, 2, 3] })), 'm.mednas'), /genotype that is not in the search space/);
+  fault(() => decodeModelFile(broken((p) => (p.architecture = { kind: 'vgg16' })), 'm.mednas'), /architecture\.kind .* one of mstf, resnet18/);
+  fault(() => decodeModelFile(broken((p) => (p.architecture = { kind: 'resnet18', genotype: [] })), 'm.mednas'), /architecture has unknown "genotype"/);
   fault(() => decodeModelFile(broken((p) => delete p.momentum), 'm.mednas'), /no 'momentum'/);
   fault(() => decodeModelFile(broken((p) => (p.history = [])), 'm.mednas'), /history .* expected 2 epoch records/);
   fault(() => decodeModelFile(broken((p) => {

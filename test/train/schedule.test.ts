@@ -44,10 +44,10 @@ test("the paper preset takes each subset's Table 1 row (lr, batch, AugMix; Pneum
     [pneumonia.initChannels, pneumonia.epochs, pneumonia.lr, pneumonia.batchSize, pneumonia.schedule, pneumonia.gamma],
     [128, 100, 0.0005, 128, 'exponential', 0.9],
   );
-  assert.equal(pneumonia.augmix, { severity: 10, width: 1, alpha: 1.5, depth: -1 });
+  assert.equal(pneumonia.augmix, { severity: 10, width: 1, alpha: 1.5, depth: -1, posterizeBits: 4 });
   const breast = presetConfig('BreastMNIST', 'paper');
   assert.equal([breast.initChannels, breast.epochs, breast.lr, breast.batchSize, breast.schedule], [128, 100, 0.001, 128, 'cosine']);
-  assert.equal(breast.augmix, { severity: 3, width: 3, alpha: 1.0, depth: -1 });
+  assert.equal(breast.augmix, { severity: 3, width: 3, alpha: 1.0, depth: -1, posterizeBits: 4 });
   // quick: C = 8, 15 epochs, one SGD recipe (batch 32, lr 0.025, cosine), the subset's AugMix.
   const quick = presetConfig('pneumoniamnist', 'quick');
   assert.equal([quick.initChannels, quick.epochs, quick.lr, quick.batchSize, quick.schedule, quick.gamma], [8, 15, 0.025, 32, 'cosine', null]);

@@ -10,12 +10,12 @@ import { datasetId } from '../../src/train/dataset-id.ts';
 import { DatasetMismatchError, NonFiniteLossError, TrainConfigError } from '../../src/train/errors.ts';
 import { decodeModelFile, type ModelFile } from '../../src/train/model-file.ts';
 import { resumeProblem, trainModel, type TrainEvent } from '../../src/train/trainer.ts';
-import type { MstfNetwork } from '../../src/space/network.ts';
+import type { ArchitectureNetwork } from '../../src/train/build-architecture.ts';
 import { testRuntime } from '../gpu.ts';
 
 const rt = await testRuntime();
 
-function poison(net: MstfNetwork): void {
+function poison(net: ArchitectureNetwork): void {
   const bias = net.classifier.bias!;
   rt.scheduler.write(bias.buffer, 0, new Float32Array(bias.size).fill(Number.NaN));
 }

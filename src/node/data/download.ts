@@ -1,20 +1,24 @@
-// Verified, atomic, resumable downloads over node:http/https.
+// Verified, atomic, resumable downloads over node:http/https, through the proxy that
+// HTTPS_PROXY / HTTP_PROXY name unless NO_PROXY lists the host (proxy.ts).
 // The bytes go to '<dest>.part'; only a file whose MD5 matches is renamed to '<dest>', so the real
 // name never holds a half or wrong file. A dropped connection resumes with an HTTP Range request
 // (and restarts from zero if the server ignores Range); a resumed file that then fails its MD5 is
 // downloaded once more from scratch, in case the old part came from a different file.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import http, { type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { isIP, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { connect as tlsConnect } from 'node:tls';
 import { ChecksumError, DownloadError } from '../../data/errors.ts';
 import { getMedMnistInfo, medMnistFileName, medMnistMd5, medMnistUrl, releaseByMd5 } from '../../data/registry.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
 import { md5OfFile } from './files.ts';
 import { lockDownload } from './lock.ts';
+import { proxyAddress, proxyAuthorization, proxyFor, type ProxyChoice, type ProxyEnv } from './proxy.ts';
 
 export interface DownloadProgress {
   readonly receivedBytes: number;
@@ -36,6 +40,11 @@ export interface DownloadOptions {
   /** Pause before automatic resume n (n x this, default 1000 ms). */
   readonly retryDelayMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and their lower-case forms) are read (default
+   * process.env); see proxy.ts for how they are matched.
+   */
+  readonly env?: ProxyEnv;
 }
 
 export interface DownloadResult {
@@ -52,11 +61,81 @@ class Interrupted extends Error {}
 /** A resume that the server answered from the wrong offset: the part is gone, start over once. */
 class WrongOffset extends Error {}
 
+/** The error for a request that failed before any response: what to do differs by cause. */
+function requestError(err: NodeJS.ErrnoException, url: string, proxy: ProxyChoice | null): Error {
+  if (err instanceof DownloadError || err instanceof Interrupted) return err;
+  // Nobody listening or no such host: retrying in a second will not help.
+  if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND') {
+    if (proxy) return new DownloadError(url, `could not connect to the proxy ${proxyAddress(proxy.url)} (${err.code}; from ${proxy.variable})`, `Check ${proxy.variable}, or list the host in NO_PROXY to connect directly.`);
+    return new DownloadError(url, `could not connect (${err.code})`);
+  }
+  // A certificate that does not verify will not verify in a second either.
+  if (err.code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(err.code)) {
+    return new DownloadError(
+      url,
+      `the server's TLS certificate is not trusted (${err.code})`,
+      'If a proxy or firewall re-signs TLS traffic, point NODE_EXTRA_CA_CERTS at its CA certificate (a PEM file) and run the same command again.',
+    );
+  }
+  return new Interrupted(err.message);
+}
+
+const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+
+/**
+ * A TCP connection to `target` through `proxy` (HTTP CONNECT, over TLS to an https:// proxy),
+ * ready for the TLS handshake with the target.
+ */
+function tunnel(target: URL, proxy: ProxyChoice, options: DownloadOptions): Promise<Socket> {
+  return new Promise((resolvePromise, reject) => {
+    const authority = `${target.hostname}:${portOf(target)}`;
+    const req = (proxy.url.protocol === 'https:' ? https : http).request({
+      host: proxy.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: portOf(proxy.url),
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority, ...proxyAuthorization(proxy.url) },
+      agent: false,
+      signal: options.signal,
+    });
+    req.setTimeout(options.idleTimeoutMs ?? 30_000, () => req.destroy(new Interrupted(`the proxy ${proxyAddress(proxy.url)} did not answer for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`)));
+    req.on('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+      req.setTimeout(0);
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        socket.destroy();
+        const advice = status === 407
+          ? `The proxy wants credentials: put them in ${proxy.variable} (http://user:password@host:port).`
+          : `Check ${proxy.variable}, or list the host in NO_PROXY to connect directly.`;
+        reject(new DownloadError(target.href, `the proxy ${proxyAddress(proxy.url)} (from ${proxy.variable}) refused the tunnel to ${authority}: HTTP ${status} ${res.statusMessage ?? ''}`.trim(), advice));
+        return;
+      }
+      if (head.length > 0) socket.unshift(head);
+      resolvePromise(socket);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => reject(requestError(err, target.href, proxy)));
+    req.end();
+  });
+}
+
+/**
+ * One GET of `url`, following redirects; through the proxy the environment names for it (see
+ * proxy.ts): http:// URLs as an absolute-form request to the proxy, https:// ones through a
+ * CONNECT tunnel with TLS end to end.
+ */
 function get(url: string, headers: Record<string, string>, options: DownloadOptions, redirectsLeft: number): Promise<IncomingMessage> {
   return new Promise((resolvePromise, reject) => {
     const mod = url.startsWith('https:') ? https : url.startsWith('http:') ? http : null;
     if (!mod) return reject(new DownloadError(url, 'only http:// and https:// URLs are supported', 'Give an http(s) URL.'));
-    const req = mod.get(url, { headers, signal: options.signal }, (res) => {
+    let target: URL;
+    let proxy: ProxyChoice | null;
+    try {
+      target = new URL(url);
+      proxy = proxyFor(target, options.env ?? process.env);
+    } catch (e) {
+      return reject(e instanceof TypeError ? new DownloadError(url, 'it is not a valid URL', 'Give a whole http(s) URL.') : e);
+    }
+    const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -65,14 +144,31 @@ function get(url: string, headers: Record<string, string>, options: DownloadOpti
         return;
       }
       resolvePromise(res);
-    });
-    req.setTimeout(options.idleTimeoutMs ?? 30_000, () => req.destroy(new Interrupted(`no data for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`)));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof DownloadError || err instanceof Interrupted) return reject(err);
-      // Nobody listening or no such host: retrying in a second will not help.
-      if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND') return reject(new DownloadError(url, `could not connect (${err.code})`));
-      reject(new Interrupted(err.message));
-    });
+    };
+    const watch = (req: ClientRequest, via: ProxyChoice | null) => {
+      req.setTimeout(options.idleTimeoutMs ?? 30_000, () => req.destroy(new Interrupted(`no data for ${(options.idleTimeoutMs ?? 30_000) / 1000} s`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(requestError(err, url, via)));
+    };
+    if (proxy === null) return watch(mod.get(url, { headers, signal: options.signal }, onResponse), null);
+    if (target.protocol === 'http:') {
+      const req = (proxy.url.protocol === 'https:' ? https : http).get({
+        host: proxy.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: portOf(proxy.url),
+        path: target.href,
+        headers: { ...headers, host: target.host, ...proxyAuthorization(proxy.url) },
+        signal: options.signal,
+      }, onResponse);
+      return watch(req, proxy);
+    }
+    const servername = isIP(target.hostname.replace(/^\[(.*)\]$/, '$1')) === 0 ? target.hostname : undefined;
+    tunnel(target, proxy, options).then((socket) => {
+      const req = https.get(url, {
+        headers,
+        signal: options.signal,
+        createConnection: () => tlsConnect({ socket, servername, host: target.hostname }),
+      }, onResponse);
+      watch(req, null);
+    }, reject);
   });
 }
 

@@ -10,11 +10,13 @@ import { parseCustomNpz, parseMedMnist } from '../../data/medmnist.ts';
 import {
   MEDMNIST_NAMES, SIZES_PX, getMedMnistInfo, medMnistFileName, releaseByMd5, type MedMnistSizePx,
 } from '../../data/registry.ts';
+import { lesionDataset, lesionSizeOf } from '../../data/lesions.ts';
 import { SYNTHETIC_NAME, syntheticDataset } from '../../data/synthetic.ts';
 import { readFileOrExplain } from '../files.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
 import { loadImageFolder } from './image-folder.ts';
 import { datasetSource } from './source.ts';
+import { verifyMedMnistFile } from './verify.ts';
 
 /** MD5 of a file, streamed (MedMNIST+ files reach several GB at 224 px). */
 export async function md5OfFile(path: string): Promise<string> {
@@ -54,6 +56,13 @@ export interface LoadDatasetOptions extends DataDirOptions {
   readonly onImageFolder?: (summary: ImageFolderSummary) => void;
   /** Image folders: called after each file is read. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * MedMNIST files: check the MD5 against the registry before use (default true; verify.ts: cached
+   * by size and modification time). false uses the file as it is (--no-verify).
+   */
+  readonly verify?: boolean;
+  /** MedMNIST files: called before a file is hashed for verification (large files take seconds). */
+  readonly onVerify?: (fileName: string, bytes: number) => void;
 }
 
 /**
@@ -67,15 +76,24 @@ export async function loadDataset(name: string = SYNTHETIC_NAME, options: LoadDa
   switch (source.kind) {
     case 'synthetic':
       return syntheticDataset({ sizePx: options.sizePx ?? 28 });
+    case 'lesions':
+      return lesionDataset({ size: lesionSizeOf(source.name)!, sizePx: options.sizePx ?? 28 });
     case 'medmnist': {
       const info = getMedMnistInfo(source.name);
       const sizePx = options.sizePx ?? 28;
       const path = join(resolveDataDir(options).path, medMnistFileName(info.name, sizePx));
       if ((await sizeOf(path)) === null) throw new DatasetNotFoundError(info.name, path);
+      if (options.verify !== false) await verifyMedMnistFile(path, info.name, sizePx, { onHash: options.onVerify });
       return loadMedMnistFile(path, info.name, sizePx);
     }
-    case 'medmnist-file':
+    case 'medmnist-file': {
+      // The size is the file name's (breastmnist_64.npz), else 28; --size must agree (parseMedMnist checks).
+      const named = Number(/_(\d+)\.npz$/i.exec(source.path!)?.[1] ?? 28);
+      if (options.verify !== false && (SIZES_PX as readonly number[]).includes(named)) {
+        await verifyMedMnistFile(source.path!, source.name, named, { onHash: options.onVerify });
+      }
       return loadMedMnistFile(source.path!, source.name, options.sizePx);
+    }
     case 'custom-npz': {
       const bytes = await readFileOrExplain(source.path!, 'dataset file');
       return parseCustomNpz(bytes, source.name, source.path!, options.sizePx);

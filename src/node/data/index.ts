@@ -4,3 +4,5 @@ export * from './files.ts';
 export * from './download.ts';
 export * from './image-folder.ts';
 export * from './source.ts';
+export * from './verify.ts';
+export * from './proxy.ts';

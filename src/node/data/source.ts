@@ -6,11 +6,12 @@ import { basename } from 'node:path';
 import { ImageFolderError, UnknownDatasetError } from '../../data/errors.ts';
 import { MEDMNIST_NAMES } from '../../data/registry.ts';
 import { datasetShape } from '../../data/shape.ts';
+import { LESION_DATASET_NAMES, lesionSizeOf } from '../../data/lesions.ts';
 import { SYNTHETIC_NAME } from '../../data/synthetic.ts';
 import { FileAccessError } from '../files.ts';
 import { imageFolderName } from './image-folder.ts';
 
-export type DatasetSourceKind = 'synthetic' | 'medmnist' | 'medmnist-file' | 'custom-npz' | 'image-folder';
+export type DatasetSourceKind = 'synthetic' | 'lesions' | 'medmnist' | 'medmnist-file' | 'custom-npz' | 'image-folder';
 
 export interface DatasetSource {
   /** The dataset's name: the registered one, or for the user's own data the file or folder name (lower case). */
@@ -40,7 +41,7 @@ function ownName(base: string): string {
   return isRegisteredDataset(name) ? `${name}${CUSTOM_NAME_SUFFIX}` : name;
 }
 
-const KNOWN = [SYNTHETIC_NAME, ...MEDMNIST_NAMES];
+const KNOWN = [SYNTHETIC_NAME, ...LESION_DATASET_NAMES, ...MEDMNIST_NAMES];
 const PATH_HINT = "or give the path of an .npz in MedMNIST's layout or of a folder of images (one subfolder per class)";
 
 /**
@@ -52,7 +53,7 @@ export function datasetSource(spec: string): DatasetSource {
   const text = spec.trim();
   if (isRegisteredDataset(text)) {
     const name = datasetShape(text).name;
-    return { name, kind: name === SYNTHETIC_NAME ? 'synthetic' : 'medmnist', path: null };
+    return { name, kind: name === SYNTHETIC_NAME ? 'synthetic' : lesionSizeOf(name) !== null ? 'lesions' : 'medmnist', path: null };
   }
   let kind: 'dir' | 'file' | 'other' | null;
   try {

@@ -1,0 +1,81 @@
+// `mednas truth simulate TABLE`: the search's pick replayed against a ground-truth table, without
+// training (issue 21, Fig 8): for each proxy pair of the paper's ablation as eq. 1's P1, P2 (and the
+// rank objectives), many seeded subsamples of the table each give a final population, the search's
+// pick rule chooses from it, and the pick's trained target is read from the table. Prints mean +-
+// std per objective beside a random pick and the oracle (the subset's best); --json one object per
+// row. No GPU (src/truth/simulate.ts).
+import { resolve } from 'node:path';
+import {
+  ARCHITECTURE_ORIGINS, PICK_RULES, parseObjectivesLabel, simulateSearchPicks, TRUTH_TARGETS,
+  type ArchitectureOrigin, type PickRule, type SimulatedRow, type TableSimulation, type TruthTarget,
+} from '../src/index.ts';
+import { readTruthTable } from '../src/node/index.ts';
+import { choiceValue, CliUsageError, intValue, listValue, optional, stringValue } from './options.ts';
+
+export interface SimulateFlags {
+  runs?: unknown;
+  subset?: unknown;
+  population?: unknown;
+  pick?: unknown;
+  objectives?: unknown;
+  target?: unknown;
+  seed?: unknown;
+  initSeedMode?: unknown;
+  origin?: unknown;
+  first?: unknown;
+  json?: boolean;
+}
+
+/** The flags only `truth simulate` takes (the other actions refuse them). */
+export const SIMULATE_ONLY_FLAGS: readonly (keyof SimulateFlags)[] = ['runs', 'subset', 'population', 'pick', 'objectives', 'target', 'seed', 'initSeedMode', 'origin', 'first'];
+
+const TARGET_WORDS: Record<TruthTarget, string> = {
+  auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC of the last 3 epochs',
+};
+
+const num = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+function describe(r: SimulatedRow): string {
+  if (r.kind !== 'search') return r.kind === 'random' ? 'random (a uniformly random member of the subset)' : 'oracle (the best target in the subset)';
+  return r.name;
+}
+
+function print(path: string, s: TableSimulation, seeds: readonly number[], initSeeds: readonly number[]): void {
+  const final = s.population < s.subset ? `, NSGA-II survival to ${s.population}` : '';
+  const proxies = s.initSeeds === 'mean' ? `mean over init seeds ${initSeeds.join(', ')}` : `run r at init seed r mod ${initSeeds.length}`;
+  console.log(`${path}: ${s.dataset}, ${s.candidates} candidates (a finished run and proxy values)`);
+  console.log(`${s.runs} runs, each a random subset of ${s.subset}${final}; pick rule ${s.pick}; proxies: ${proxies}; target: mean ${TARGET_WORDS[s.target]} over training seeds ${seeds.join(', ')}`);
+  const width = Math.max(24, ...s.rows.map((r) => describe(r).length)) + 2;
+  console.log(`${'objectives'.padEnd(width)}  ${'mean +- std'.padEnd(15)} regret  percentile  params`);
+  for (const r of s.rows) {
+    if (r.kind === 'random') console.log('');
+    console.log(`${describe(r).padEnd(width)}  ${`${num(r.mean)} +- ${num(r.std)}`.padEnd(15)} ${num(r.regret).padStart(6)}  ${num(r.percentile, 2).padStart(10)}  ${Math.round(r.params).toLocaleString('en-US').padStart(6)}`);
+  }
+  for (const k of s.skipped) console.log(`skipped ${k.name}: ${k.reason}`);
+  console.log("objectives: P1+P2, eq. 1 (f1 = -P1_n - FLOPs_n, f2 = -P2_n + FLOPs_n); rank:A+B+..., the rank aggregate S against FLOPs (--objectives rank)");
+  console.log('regret: the subset\'s best minus the pick, mean over runs; percentile: the pick\'s place in its subset by target, 0 the best, 1 the worst; params: the picks\' mean at the table\'s C');
+}
+
+export async function simulate(file: string, flags: SimulateFlags): Promise<number> {
+  const table = await readTruthTable(resolve(file));
+  const runs = optional(flags.runs, (v) => intValue(v, '--runs', { min: 1, max: 1_000_000 })) ?? 200;
+  const subset = optional(flags.subset, (v) => intValue(v, '--subset', { min: 2, max: 100_000 }));
+  const population = optional(flags.population, (v) => intValue(v, '--population', { min: 2, max: 100_000 }));
+  if (subset !== undefined && population !== undefined && population > subset) throw new CliUsageError(`--population ${population}: at most the --subset (${subset}); the population is what survives of the subset`);
+  const pick = optional(flags.pick, (v) => choiceValue<PickRule>(v, '--pick', PICK_RULES)) ?? 'score';
+  const target = optional(flags.target, (v) => choiceValue<TruthTarget>(v, '--target', TRUTH_TARGETS)) ?? 'auc';
+  const seed = optional(flags.seed, (v) => intValue(v, '--seed', { min: 0, max: 2 ** 32 - 1 })) ?? 0;
+  const initSeeds = optional(flags.initSeedMode, (v) => choiceValue<'mean' | 'cycle'>(v, '--init-seed-mode', ['mean', 'cycle'])) ?? 'mean';
+  const origins = optional(flags.origin, (v) => listValue(v, '--origin', (s, flag) => choiceValue<ArchitectureOrigin>(s, flag, ARCHITECTURE_ORIGINS)));
+  const first = optional(flags.first, (v) => intValue(v, '--first', { min: 2 }));
+  const objectives = optional(flags.objectives, (v) => listValue(v, '--objectives', (s, flag) => parseObjectivesLabel(stringValue(s, flag))));
+  const s = simulateSearchPicks(table, { runs, subset, population, pick, target, seed, initSeeds, origins, first, objectives });
+  if (flags.json) {
+    const head = { table: file, dataset: s.dataset, target: s.target, pick: s.pick, candidates: s.candidates, subset: s.subset, population: s.population, runs: s.runs, initSeeds: s.initSeeds, seed };
+    for (const r of s.rows) console.log(JSON.stringify({ ...head, ...r }));
+    for (const k of s.skipped) console.log(JSON.stringify({ ...head, name: k.name, skipped: k.reason }));
+    return 0;
+  }
+  print(file, s, table.protocol.seeds, table.protocol.initSeeds);
+  return 0;
+}

@@ -1,0 +1,60 @@
+// The coordinator plugged into the core's own loops, each through the hook the loop already has:
+// a search's batch scorer (a generation's new architectures as score jobs), a table build's unit
+// runner (its missing units as proxies and train jobs) and refinement's candidate trainer (one
+// refine job per candidate). The loops then store every result exactly as they store their own.
+// A later runner (the reproduction's) adds its job kind to jobs.ts and an adapter here.
+import type { BatchScorer, ScoreOutcome } from '../../search/search.ts';
+import type { CandidateTrainer } from '../../search/refinement.ts';
+import type { TruthUnit, TruthUnitResult, TruthUnitRunner } from '../../truth/build.ts';
+import { MEDNAS_VERSION } from '../../version.ts';
+import type { QueueCoordinator } from './coordinator.ts';
+import { errorFromWire } from './errors.ts';
+import { JOB_FORMAT, JOB_VERSION, type DatasetRef, type ProxiesJob, type RefineJob, type ScoreJob, type ScoreJobResult, type TrainJob } from './jobs.ts';
+
+const header = { format: JOB_FORMAT, version: JOB_VERSION, mednasVersion: MEDNAS_VERSION } as const;
+
+function outcome(r: ScoreJobResult): ScoreOutcome {
+  return r.ok ? { ok: true, values: r.values, logValues: r.logValues, reasons: r.reasons, timesMs: r.timesMs } : { ok: false, error: errorFromWire(r.error) };
+}
+
+/** A search's batch scorer: score jobs on `dataset` (the search's data, as loaded by the coordinator). */
+export function queuedScorer(coordinator: QueueCoordinator, dataset: DatasetRef): BatchScorer {
+  return async (genotypes, { batch, config, proxies }, onOutcome) => {
+    const jobs: ScoreJob[] = genotypes.map((genotype) => ({
+      ...header, kind: 'score', dataset, genotype: [...genotype],
+      batch: { size: config.proxyBatch, seed: config.seed, id: batch.id }, proxies: [...proxies], initChannels: config.initChannels, seed: config.seed,
+    }));
+    const results = await coordinator.run(jobs, (i, r) => onOutcome(i, outcome(r), r.ms));
+    return results.map(outcome);
+  };
+}
+
+/** A table build's unit runner: proxies and train jobs on `dataset` (the whole dataset the coordinator loaded). */
+export function queuedTruthRunner(coordinator: QueueCoordinator, dataset: DatasetRef): TruthUnitRunner {
+  return async (units, { protocol, data, batch }, onResult) => {
+    const subset = { trainImages: protocol.trainImages, sampleSeed: protocol.sampleSeed };
+    const job = (u: TruthUnit): ProxiesJob | TrainJob =>
+      u.kind === 'proxies'
+        ? {
+            ...header, kind: 'proxies', dataset, genotype: [...u.genotype], subset,
+            // protocolBatch's size: the protocol's N, or the whole training subset when smaller.
+            batch: { size: Math.min(protocol.proxyBatch, data.splits.train.count), seed: protocol.proxyBatchSeed, id: batch.id },
+            proxies: [...u.proxies], initChannels: protocol.train.initChannels, initSeed: u.initSeed,
+          }
+        : { ...header, kind: 'train', dataset, genotype: [...u.genotype], subset, config: { ...protocol.train, seed: u.seed } };
+    await coordinator.run(units.map(job), async (i, r) => {
+      const result: TruthUnitResult = r.kind === 'proxies' ? { kind: 'proxies', result: r.result, seconds: r.seconds } : { kind: 'train', result: r.result, seconds: r.result.seconds };
+      await onResult(i, result);
+    });
+  };
+}
+
+/** Refinement's candidate trainer: one refine job per candidate on `dataset` (the search's data). */
+export function queuedCandidateTrainer(coordinator: QueueCoordinator, dataset: DatasetRef): CandidateTrainer {
+  return async ({ genotype, config }) => {
+    const job: RefineJob = { ...header, kind: 'refine', dataset, genotype: [...genotype], config };
+    const [r] = await coordinator.run([job]);
+    if (!r.ok) throw errorFromWire(r.error); // a NaN loss or out of memory: refinement records the candidate as failed
+    return { bestEpoch: r.bestEpoch, val: r.val, test: r.test };
+  };
+}

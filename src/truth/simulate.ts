@@ -1,0 +1,286 @@
+// A search's choice replayed against a ground-truth table, without training (issue 21, Fig 8: which
+// proxy pair as f1 / f2 picks the architecture that trains best). The candidates are the table's
+// architectures with a finished run, each with its stored proxy values (the mean over the table's
+// init seeds, or one init seed per run) and its trained target (the mean over training seeds).
+// One simulated run, for a seed:
+//   1. draw `subset` candidates uniformly without replacement (the architectures a search meets);
+//   2. with `population` < `subset`, keep `population` of them by NSGA-II's elitist survival
+//      (non-dominated fronts in order, the last front cut by crowding distance, most isolated first,
+//      ties to the earlier), the objectives normalised over the subset as NSGA-II normalises over
+//      parents + offspring; otherwise the subset is the final population;
+//   3. normalise over the final population and apply the search's pick rule exactly as a search
+//      does (src/search/pick.ts: finalPopulation, pickIndex);
+//   4. the result is the pick's trained target. The same subset serves every objective of the run
+//      (paired), beside two baselines: a uniformly random member (`random`) and the best target in
+//      the subset (`oracle`, what a perfect proxy would reach).
+// Several runs give mean and standard deviation per objective, the mean regret (oracle - pick), the
+// pick's mean percentile in its subset (0: the best, 1: the worst) and the picks' mean parameters.
+// The subsample stands in for the search's trajectory: a table of 60 architectures cannot hold the
+// genotypes an optimiser would breed, so what is measured is the selection, not the exploration.
+import { crowdingDistance, nonDominatedSort } from '../moo/dominance.ts';
+import { getProxy } from '../proxies/registry.ts';
+import type { ArchitectureRecord } from '../search/archive.ts';
+import { COST_PROXY, objectiveDefinition, type PickRule } from '../search/config.ts';
+import { mstfObjectives, type ObjectiveKind, type SearchObjectives, type SynflowScale } from '../search/objectives.ts';
+import { finalPopulation, pickIndex } from '../search/pick.ts';
+import { Rng } from '../util/rng.ts';
+import { runTarget, type TruthTarget } from './correlate.ts';
+import { TruthConfigError } from './errors.ts';
+import type { ArchitectureOrigin } from './sample.ts';
+import type { TruthTable } from './table.ts';
+
+/** Objectives a simulated search uses: eq. 1 over a proxy pair, or the rank aggregate of k proxies (f2 = FLOPs either way). */
+export interface SimulatedObjectives {
+  readonly objectives: ObjectiveKind;
+  readonly proxies: readonly string[];
+}
+
+/** The paper's ablation (Table 8 / Fig 8): every pair of fisher, grad_norm, jacob_cov and synflow as P1, P2 of eq. 1. */
+export const PAPER_ABLATION_PAIRS: readonly SimulatedObjectives[] = [
+  ['jacob_cov', 'synflow'], ['fisher', 'synflow'], ['grad_norm', 'synflow'],
+  ['fisher', 'jacob_cov'], ['grad_norm', 'jacob_cov'], ['fisher', 'grad_norm'],
+].map((proxies) => ({ objectives: 'paper' as const, proxies }));
+
+/** Rank objectives (`--objectives rank`) simulated by default beside the pairs. */
+export const RANK_OBJECTIVE_SETS: readonly SimulatedObjectives[] = [
+  ['jacob_cov', 'synflow'], ['naswot', 'zico', 'meco'], ['az_expressivity', 'az_progressivity', 'az_trainability'], ['grasp'],
+].map((proxies) => ({ objectives: 'rank' as const, proxies }));
+
+export const DEFAULT_SIMULATED_OBJECTIVES: readonly SimulatedObjectives[] = [...PAPER_ABLATION_PAIRS, ...RANK_OBJECTIVE_SETS];
+
+/** 'jacob_cov+synflow' (eq. 1) or 'rank:naswot+zico+meco'. */
+export function objectivesLabel(o: SimulatedObjectives): string {
+  return `${o.objectives === 'rank' ? 'rank:' : ''}${o.proxies.join('+')}`;
+}
+
+/** The inverse of objectivesLabel: 'P1+P2' is eq. 1's pair, 'rank:A+B+...' the rank aggregate. Checks the names. */
+export function parseObjectivesLabel(text: string): SimulatedObjectives {
+  const t = text.trim();
+  const rank = t.startsWith('rank:');
+  const proxies = (rank ? t.slice(5) : t).split('+').map((p) => p.trim()).filter((p) => p !== '');
+  const out: SimulatedObjectives = { objectives: rank ? 'rank' : 'paper', proxies };
+  checkObjectives(out);
+  return out;
+}
+
+function checkObjectives(o: SimulatedObjectives): void {
+  const label = objectivesLabel(o);
+  if (o.objectives === 'paper' && o.proxies.length !== 2) {
+    throw new TruthConfigError(`'${label}': eq. 1 takes exactly two proxies, P1+P2 (e.g. jacob_cov+synflow); rank:A+B+C takes any number`);
+  }
+  if (o.proxies.length === 0) throw new TruthConfigError(`'${label}' names no proxy`);
+  for (const p of o.proxies) {
+    getProxy(p);
+    if (p === COST_PROXY) throw new TruthConfigError(`'${label}': ${COST_PROXY} is already the cost term (f2); name other proxies`);
+  }
+  if (new Set(o.proxies).size !== o.proxies.length) throw new TruthConfigError(`'${label}' names a proxy twice`);
+}
+
+export interface SimulateOptions {
+  /** Objectives to simulate (default DEFAULT_SIMULATED_OBJECTIVES; those whose proxies the table lacks are reported as skipped). */
+  readonly objectives?: readonly SimulatedObjectives[];
+  /** Simulated runs (seeds 0..runs-1 of `seed`'s stream; default 200). */
+  readonly runs?: number;
+  /** Candidates drawn per run (default 16, the quick search's population; at most the candidates there are). */
+  readonly subset?: number;
+  /** Final population kept by NSGA-II survival from the subset (default: the whole subset). */
+  readonly population?: number;
+  readonly pick?: PickRule;
+  readonly target?: TruthTarget;
+  readonly synflowScale?: SynflowScale;
+  /** 'mean': every proxy's mean over the table's init seeds; 'cycle': run r uses init seed r mod k alone, as one search uses one seed. */
+  readonly initSeeds?: 'mean' | 'cycle';
+  readonly seed?: number;
+  /** Only architectures of these origins / only the table's first K (as correlate). */
+  readonly origins?: readonly ArchitectureOrigin[];
+  readonly first?: number;
+}
+
+export interface SimulatedRow {
+  /** objectivesLabel for a search; 'random' or 'oracle' for the baselines. */
+  readonly name: string;
+  readonly kind: 'search' | 'random' | 'oracle';
+  readonly objectives: ObjectiveKind | null;
+  readonly proxies: readonly string[];
+  /** Runs (the pick's target is finite in each). */
+  readonly runs: number;
+  /** Mean and sample standard deviation over runs of the pick's target. */
+  readonly mean: number;
+  readonly std: number;
+  /** Mean of oracle - pick over runs (0 for the oracle). */
+  readonly regret: number;
+  /** Mean position of the pick among its subset by target, 0 the best and 1 the worst (ties share the mean). */
+  readonly percentile: number;
+  /** Mean parameters of the picks (at the table's C). */
+  readonly params: number;
+  /** Per run, the table index of the pick. */
+  readonly picks: readonly number[];
+}
+
+export interface TableSimulation {
+  readonly dataset: string;
+  readonly target: TruthTarget;
+  readonly pick: PickRule;
+  /** Candidates: architectures with a finished run and a proxy row. */
+  readonly candidates: number;
+  readonly subset: number;
+  readonly population: number;
+  readonly runs: number;
+  readonly initSeeds: 'mean' | 'cycle';
+  /** Searches, then random, then oracle. */
+  readonly rows: readonly SimulatedRow[];
+  /** Objectives left out, with the reason (a proxy the table does not hold). */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+const SIMULATE_STREAM = 0x51a1;
+
+const mean = (v: readonly number[]): number => (v.length === 0 ? NaN : v.reduce((s, x) => s + x, 0) / v.length);
+const sampleStd = (v: readonly number[]): number => {
+  if (v.length < 2) return NaN;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1));
+};
+
+interface Candidate {
+  readonly arch: number;
+  readonly target: number;
+  readonly params: number;
+  /** Per init seed (table order), then the mean over them at index k. */
+  readonly raws: readonly { values: Record<string, number>; logValues: Record<string, number> }[];
+}
+
+function meanValues(rows: readonly Record<string, number>[]): Record<string, number> {
+  const names = new Set(rows.flatMap((r) => Object.keys(r)));
+  const out: Record<string, number> = {};
+  for (const n of names) {
+    const v = rows.map((r) => r[n]).filter((x) => x !== undefined && Number.isFinite(x));
+    out[n] = v.length === 0 ? NaN : mean(v);
+  }
+  return out;
+}
+
+function candidates(table: TruthTable, options: SimulateOptions, target: TruthTarget): Candidate[] {
+  const limit = options.first ?? table.architectures.length;
+  const seeds = table.protocol.initSeeds;
+  const out: Candidate[] = [];
+  table.architectures.forEach((a, arch) => {
+    if (arch >= limit || (options.origins && !options.origins.includes(a.origin))) return;
+    const t = mean(table.runs.filter((r) => r.arch === arch).map((r) => runTarget(r, target, table.dataset.counts)).filter(Number.isFinite));
+    if (!Number.isFinite(t)) return;
+    const rows = seeds.map((s) => table.proxies.find((r) => r.arch === arch && r.initSeed === s));
+    if (rows.every((r) => r === undefined)) return;
+    // FLOPs are analytic: the architecture's own count stands in where a row lacks it.
+    const raw = (r: (typeof rows)[number]) => ({ values: { [COST_PROXY]: a.flops, ...(r?.values ?? {}) }, logValues: { ...(r?.logValues ?? {}) } });
+    const perSeed = rows.map(raw);
+    const present = perSeed.filter((_, i) => rows[i] !== undefined);
+    out.push({
+      arch, target: t, params: a.params,
+      raws: [...perSeed, { values: meanValues(present.map((r) => r.values)), logValues: meanValues(present.map((r) => r.logValues)) }],
+    });
+  });
+  return out;
+}
+
+/** NSGA-II's survival of `keep` out of F's rows (indices, in the order chosen). */
+function survive(F: readonly (readonly number[])[], keep: number): number[] {
+  const chosen: number[] = [];
+  for (const front of nonDominatedSort(F)) {
+    const room = keep - chosen.length;
+    if (room <= 0) break;
+    if (front.length <= room) {
+      chosen.push(...front);
+      continue;
+    }
+    const d = crowdingDistance(front.map((i) => F[i]));
+    const order = front.map((_, t) => t).sort((p, q) => d[q] - d[p] || front[p] - front[q]);
+    for (let t = 0; t < room; t++) chosen.push(front[order[t]]);
+  }
+  return chosen;
+}
+
+/** The position of `value` among `all` (higher is better), 0 the best and 1 the worst; ties share their mean place. */
+function percentile(value: number, all: readonly number[]): number {
+  if (all.length < 2) return 0;
+  const better = all.filter((x) => x > value).length;
+  const equal = all.filter((x) => x === value).length;
+  return (better + (equal - 1) / 2) / (all.length - 1);
+}
+
+function record(c: Candidate, table: TruthTable, seedIndex: number): ArchitectureRecord {
+  const a = table.architectures[c.arch];
+  const raw = c.raws[seedIndex];
+  return {
+    key: a.key, genotype: a.genotype, generation: 1, values: raw.values, logValues: raw.logValues,
+    reasons: {}, timesMs: {}, params: a.params, flops: a.flops, failure: null,
+  };
+}
+
+/** Which proxies of `o` no candidate holds a value of (the objective cannot be simulated on this table). */
+function missingProxies(o: SimulatedObjectives, cands: readonly Candidate[]): string[] {
+  return o.proxies.filter((p) => !cands.some((c) => c.raws.some((r) => p in r.values)));
+}
+
+/**
+ * Replays the search's pick against `table` over many seeded subsamples (see the file comment).
+ * Throws TruthConfigError for settings out of range or a table with fewer than 2 candidates.
+ */
+export function simulateSearchPicks(table: TruthTable, options: SimulateOptions = {}): TableSimulation {
+  const target = options.target ?? 'auc';
+  const pick = options.pick ?? 'score';
+  const runs = options.runs ?? 200;
+  const initSeeds = options.initSeeds ?? 'mean';
+  const synflowScale = options.synflowScale ?? 'log';
+  const cands = candidates(table, options, target);
+  if (cands.length < 2) throw new TruthConfigError(`${table.protocol.dataset}: ${cands.length} architecture(s) with a finished run and proxy values; a pick needs at least 2`);
+  const subset = Math.min(options.subset ?? 16, cands.length);
+  const population = Math.min(options.population ?? subset, subset);
+  if (!Number.isInteger(runs) || runs < 1) throw new TruthConfigError(`runs must be a whole number >= 1, got ${runs}`);
+  if (!Number.isInteger(subset) || subset < 2) throw new TruthConfigError(`the subset must be a whole number >= 2, got ${options.subset}`);
+  if (!Number.isInteger(population) || population < 2) throw new TruthConfigError(`the population must be a whole number >= 2, got ${options.population}`);
+
+  const skipped: { name: string; reason: string }[] = [];
+  const defs: { o: SimulatedObjectives; def: SearchObjectives }[] = [];
+  for (const o of options.objectives ?? DEFAULT_SIMULATED_OBJECTIVES) {
+    checkObjectives(o);
+    const missing = missingProxies(o, cands);
+    if (missing.length > 0) skipped.push({ name: objectivesLabel(o), reason: `the table holds no ${missing.join(', ')}` });
+    else defs.push({ o, def: objectiveDefinition({ objectives: o.objectives, proxies: o.proxies, synflowScale }) });
+  }
+
+  const picks = defs.map(() => [] as { arch: number; target: number; regret: number; percentile: number; params: number }[]);
+  const random: typeof picks[number] = [];
+  const oracle: typeof picks[number] = [];
+  const k = table.protocol.initSeeds.length;
+  for (let run = 0; run < runs; run++) {
+    const rng = new Rng(options.seed ?? 0, SIMULATE_STREAM, run);
+    const members = rng.permutation(cands.length).slice(0, subset).map((i) => cands[i]);
+    const targets = members.map((m) => m.target);
+    const best = Math.max(...targets);
+    const outcome = (m: Candidate) => ({ arch: m.arch, target: m.target, regret: best - m.target, percentile: percentile(m.target, targets), params: m.params });
+    const seedIndex = initSeeds === 'mean' ? k : run % k;
+    const records = members.map((m) => record(m, table, seedIndex));
+    defs.forEach(({ def }, d) => {
+      let final = members.map((_, i) => i);
+      if (population < subset) final = survive(mstfObjectives(records, def), population);
+      const chosen = pickIndex(finalPopulation(final.map((i) => records[i]), def), pick);
+      picks[d].push(outcome(members[final[chosen]]));
+    });
+    random.push(outcome(members[rng.integer(0, subset - 1)]));
+    oracle.push(outcome(members[targets.indexOf(best)]));
+  }
+
+  const row = (name: string, kind: SimulatedRow['kind'], o: SimulatedObjectives | null, list: typeof random): SimulatedRow => {
+    const t = list.map((x) => x.target);
+    return {
+      name, kind, objectives: o?.objectives ?? null, proxies: o?.proxies ?? [], runs: list.length,
+      mean: mean(t), std: sampleStd(t), regret: mean(list.map((x) => x.regret)), percentile: mean(list.map((x) => x.percentile)),
+      params: mean(list.map((x) => x.params)), picks: list.map((x) => x.arch),
+    };
+  };
+  return {
+    dataset: table.protocol.dataset, target, pick, candidates: cands.length, subset, population, runs, initSeeds,
+    rows: [...defs.map(({ o }, d) => row(objectivesLabel(o), 'search', o, picks[d])), row('random', 'random', null, random), row('oracle', 'oracle', null, oracle)],
+    skipped,
+  };
+}

@@ -1,0 +1,48 @@
+// `mednas truth simulate` as a child process on a hand-made table: the terminal table, --json rows
+// equal to the library's, and flags refused where they do not belong.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { simulateSearchPicks, parseObjectivesLabel } from '../../src/truth/simulate.ts';
+import { encodeTruthTable } from '../../src/truth/table.ts';
+import { fakeTable } from '../truth/helpers.ts';
+import { cli } from './helpers.ts';
+
+const table = fakeTable({
+  count: 12,
+  auc: (a, s) => 0.6 + 0.02 * a + 0.01 * s,
+  proxies: (a) => ({ jacob_cov: a, synflow: 12 - a, fisher: (a * 7) % 12, grad_norm: a % 3, flops: 1000 + a }),
+});
+const path = join(mkdtempSync(join(tmpdir(), 'mednas-simulate-')), 'fake.mednas');
+writeFileSync(path, encodeTruthTable(table));
+
+test('truth simulate: a row per objective, the baselines, the skipped; --json equals the library', async () => {
+  const text = await cli(['truth', 'simulate', path, '--runs', '20', '--subset', '6']);
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /12 candidates/);
+  assert.match(text.stdout, /20 runs, each a random subset of 6; pick rule score/);
+  assert.match(text.stdout, /^jacob_cov\+synflow\s+0\.\d{3} \+- 0\.\d{3}/m);
+  assert.match(text.stdout, /^oracle .* 0\.000\s+0\.00/m);
+  assert.match(text.stdout, /skipped rank:naswot\+zico\+meco: the table holds no naswot, zico, meco/);
+  const json = await cli(['truth', 'simulate', path, '--runs', '20', '--subset', '6', '--population', '4', '--objectives', 'fisher+grad_norm,rank:synflow', '--json']);
+  assert.is(json.status, 0, json.stderr);
+  const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; mean: number; picks: number[]; population: number });
+  const lib = simulateSearchPicks(table, { runs: 20, subset: 6, population: 4, objectives: [parseObjectivesLabel('fisher+grad_norm'), parseObjectivesLabel('rank:synflow')] });
+  assert.equal(rows.map((r) => r.name), ['fisher+grad_norm', 'rank:synflow', 'random', 'oracle']);
+  assert.equal(rows.map((r) => r.picks), lib.rows.map((r) => r.picks));
+  assert.is(rows[0].mean, lib.rows[0].mean);
+  assert.is(rows[0].population, 4);
+});
+
+test('truth simulate: bad objectives and misplaced flags are refused with what to do', async () => {
+  const one = await cli(['truth', 'simulate', path, '--objectives', 'synflow']);
+  assert.is(one.status, 1);
+  assert.match(one.stderr, /exactly two proxies/);
+  const show = await cli(['truth', 'show', path, '--runs', '5']);
+  assert.is(show.status, 1);
+  assert.match(show.stderr, /--runs is an option of `truth simulate`/);
+});
+
+test.run();

@@ -1,0 +1,100 @@
+// `mednas reproduce` (issue 21) as child processes on the synthetic set with tiny settings: an
+// uninterrupted run, and another SIGKILLed in the middle of a search then resumed, end equal in
+// every number but the times; a finished file is never overwritten; `show` and --results-json
+// print and write the means. The summary's rules (median and best-by-validation of the random
+// architectures, sample std over seeds) on handmade results.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  decodeReproduction, encodeReproduction, reproductionProtocol, reproductionUnits, summarise,
+  type ReproductionResults, type ReproductionRun,
+} from '../../src/reproduce/index.ts';
+import { mstfArchitecture, RESNET18 } from '../../src/train/architecture.ts';
+import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
+import { FileFormatError } from '../../src/util/file-format-error.ts';
+import { cli } from '../cli/helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mednas-reproduce-'));
+/** One seed, 2 random architectures; 1 epoch on 32 images per split at C = 4; searches of 4 x 2 at C = 4 on 8 images. */
+const TINY = [
+  'reproduce', 'run', '--seeds', '1', '--random', '2', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--resnet-width', '4',
+  '--pop', '4', '--gens', '2', '--search-init-channels', '4', '--proxy-batch', '8',
+];
+const results = (name: string): ReproductionResults => decodeReproduction(new Uint8Array(readFileSync(join(dir, name, 'results.mednas'))), name);
+
+function withoutTimes(r: ReproductionResults): unknown {
+  return JSON.parse(JSON.stringify({ ...r, elapsedSeconds: 0, sessions: 0 }, (k, v) => (k === 'seconds' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
+}
+
+test('an uninterrupted run: both searches, their picks, the paper genotype, ResNet-18 and the random architectures', async () => {
+  const run = await cli([...TINY, '--out', join(dir, 'a'), '--json', '--results-json', join(dir, 'medmnist.json')]);
+  assert.is(run.status, 0, run.stderr);
+  const r = results('a');
+  assert.equal(r.searches.map((s) => s.method), ['search-paper', 'search-best']);
+  assert.equal(r.runs.map((x) => `${x.method}/${x.index}`), ['search-paper/0', 'search-best/0', 'paper-genotype/0', 'resnet18/0', 'random/0', 'random/1']);
+  assert.ok(r.runs.every((x) => x.test !== null && x.test.auc >= 0 && x.test.auc <= 1 && x.params > 0));
+  assert.equal(r.runs[0].architecture, mstfArchitecture(r.searches[0].genotype), 'the search-paper run trains its pick');
+  assert.is(r.runs[3].architecture.kind, 'resnet18');
+  assert.equal(r.protocol.searchBest.objectives, 'rank');
+  const doc = JSON.parse(readFileSync(join(dir, 'medmnist.json'), 'utf8')) as { runs: unknown[]; means: { method: string; dataset: string; seeds: number }[] };
+  assert.is(doc.runs.length, 6);
+  assert.equal(doc.means.map((m) => m.method), ['search-paper', 'search-best', 'paper-genotype', 'resnet18', 'random-median', 'random-best']);
+  assert.ok(doc.means.every((m) => m.dataset === 'synthetic' && m.seeds === 1));
+});
+
+test('SIGKILL in the middle of a search, then --resume: the same results as the uninterrupted run', async () => {
+  // Unit 3 is search-best's search: killed after its first generation (its checkpoint is kept).
+  const killed = await cli([...TINY, '--out', join(dir, 'b')], { env: { MEDNAS_TEST_KILL_IN_UNIT: '3' } });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
+  assert.is(results('b').searches.length, 1, 'the finished search is kept');
+  assert.ok(existsSync(join(dir, 'b', 'searches', 'search-best-s0.mednas')), "the search in progress left its checkpoint");
+  const again = await cli([...TINY, '--out', join(dir, 'b')]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /already holds a reproduction: add --resume/);
+  const resumed = await cli(['reproduce', 'run', '--out', join(dir, 'b'), '--resume']);
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(withoutTimes(results('b')), withoutTimes(results('a')));
+  const other = await cli([...TINY.map((v) => (v === '--epochs' ? '--epochs' : v === '1' ? '2' : v)), '--out', join(dir, 'b'), '--resume']);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /another protocol \(.*epochs/);
+  const shown = await cli(['reproduce', 'show', join(dir, 'b')]);
+  assert.is(shown.status, 0, shown.stderr);
+  assert.match(shown.stdout, /resnet18 +1 {2}\d\.\d{3} \+- 0\.000/);
+});
+
+function run(method: ReproductionRun['method'], seed: number, index: number, auc: number, valAuc: number): ReproductionRun {
+  return {
+    method, seed, index, architecture: method === 'resnet18' ? RESNET18 : mstfArchitecture(PAPER_GENOTYPE), params: 100, macs: 1000, bestEpoch: 0,
+    val: { acc: 0.5, auc: valAuc }, test: { acc: auc - 0.1, auc }, failure: null, seconds: 1, adapter: 'test', mednasVersion: '0',
+  };
+}
+
+test('the summary: random-median is the middle test AUC of a seed, random-best the best by validation; std over seeds (n - 1)', () => {
+  const protocol = reproductionProtocol({ dataset: 'synthetic', seeds: 2, methods: ['resnet18', 'random'] });
+  assert.is(reproductionUnits(protocol).length, 8);
+  const r: ReproductionResults = {
+    mednasVersion: '0', protocol, dataset: { name: 'synthetic', task: 'multi-class', sizePx: 28, channels: 1, classes: 4, release: null, counts: { train: 1, val: 1, test: 1 }, crc32: 1 } as never,
+    searches: [],
+    runs: [
+      run('resnet18', 0, 0, 0.8, 0.8), run('resnet18', 1, 0, 0.9, 0.9),
+      run('random', 0, 0, 0.6, 0.9), run('random', 0, 1, 0.7, 0.1), run('random', 0, 2, 0.8, 0.2),
+      run('random', 1, 0, 0.5, 0.3), run('random', 1, 1, 0.4, 0.2), run('random', 1, 2, 0.3, 0.8),
+    ],
+    elapsedSeconds: 1, sessions: 1,
+  };
+  const s = Object.fromEntries(summarise(r).map((m) => [m.method, m]));
+  assert.equal(Object.keys(s), ['resnet18', 'random-median', 'random-best']);
+  assert.ok(Math.abs(s.resnet18.aucMean - 0.85) < 1e-12 && Math.abs(s.resnet18.aucStd - Math.sqrt(0.005)) < 1e-12);
+  assert.ok(Math.abs(s['random-median'].aucMean - (0.7 + 0.4) / 2) < 1e-12, 'the medians 0.7 and 0.4');
+  assert.ok(Math.abs(s['random-best'].aucMean - (0.6 + 0.3) / 2) < 1e-12, 'best by validation: 0.6 (val 0.9) and 0.3 (val 0.8)');
+  const back = decodeReproduction(encodeReproduction(r), 'mem');
+  assert.equal(back.runs, r.runs);
+  const damaged = encodeReproduction(r);
+  damaged[damaged.length - 5] ^= 0xff;
+  assert.throws(() => decodeReproduction(damaged, 'damaged.mednas'), (e: unknown) => e instanceof FileFormatError && /damaged\.mednas/.test((e as Error).message));
+});
+
+test.run();
