@@ -8,13 +8,14 @@ import * as host from '../../bench/host.ts';
 import * as kernels from '../../bench/kernels.ts';
 import * as moo from '../../bench/moo.ts';
 import * as proxies from '../../bench/proxies.ts';
+import * as queue from '../../bench/queue.ts';
 import * as search from '../../bench/search.ts';
 import * as space from '../../bench/space.ts';
 import * as train from '../../bench/train.ts';
 import * as training from '../../bench/training.ts';
 import { runCases, type BenchCase } from '../../bench/util.ts';
 
-const modules: { cases?: BenchCase[] }[] = [engine, conv, kernels, train, space, proxies, host, search, training, data, moo];
+const modules: { cases?: BenchCase[] }[] = [engine, conv, kernels, train, space, proxies, host, search, training, data, moo, queue];
 const [outFile, ...words] = process.argv.slice(2);
 if (!outFile) {
   console.error('usage: node bench.mjs OUT_FILE [WORD...]');
