@@ -106,7 +106,10 @@ function pooledFeatures(copy: MstfNetwork, x: Tensor): Tensor {
     return classify(features);
   };
   try {
-    tidy(() => copy.forward(x));
+    // The logits are not needed: a tidy that returns nothing frees them with the rest.
+    tidy(() => {
+      copy.forward(x);
+    });
   } finally {
     copy.classifier.forward = classify;
   }
