@@ -217,3 +217,18 @@ export function shellQuote(text: string): string {
 export function countOf(n: number, word: string, plural = `${word}s`): string {
   return `${n} ${n === 1 ? word : plural}`;
 }
+
+/** C for an MSTF network from a flag: a multiple of 4 (each reduction cell splits C into 4 branches). */
+export function initChannelsValue(v: unknown, flag = '--init-channels'): number {
+  const c = intValue(v, flag, { min: 4, max: 4096 });
+  if (c % 4 !== 0) throw new CliUsageError(`${flag}: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
+  return c;
+}
+
+/** Seconds as "1h02m" or "3m05s", for long runs' progress lines. */
+export function hoursMinutes(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}

@@ -18,7 +18,7 @@ import {
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 
 interface ReproduceFlags {
   dataset?: unknown;
@@ -53,12 +53,6 @@ interface ReproduceFlags {
 /** Test hook: SIGKILL in the middle of this process's Nth unit (1-based; a training after its first epoch, a search after its first generation). */
 const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_UNIT';
 
-function channels(v: unknown, flag: string): number {
-  const c = intValue(v, flag, { min: 4, max: 4096 });
-  if (c % 4 !== 0) throw new CliUsageError(`${flag}: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
-  return c;
-}
-
 /** The protocol the flags ask for, over `base` (a resumed run's: unset flags keep its values) or over the defaults. */
 function protocolFromFlags(f: ReproduceFlags, dataset: string, base: ReproductionProtocol | null): ReproductionProtocol {
   const train: Partial<Omit<TrainConfig, 'seed'>> = {};
@@ -66,14 +60,14 @@ function protocolFromFlags(f: ReproduceFlags, dataset: string, base: Reproductio
     if (v !== undefined) train[k] = v;
   };
   set('epochs', optional(f.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
-  set('initChannels', optional(f.initChannels, (v) => channels(v, '--init-channels')));
+  set('initChannels', optional(f.initChannels, (v) => initChannelsValue(v)));
   set('batchSize', optional(f.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
   set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
   set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
   const search: Record<string, number> = {};
   const pop = optional(f.pop, (v) => intValue(v, '--pop', { min: 2, max: 10_000 }));
   const gens = optional(f.gens, (v) => intValue(v, '--gens', { min: 1, max: 10_000 }));
-  const sc = optional(f.searchInitChannels, (v) => channels(v, '--search-init-channels'));
+  const sc = optional(f.searchInitChannels, (v) => initChannelsValue(v, '--search-init-channels'));
   const pb = optional(f.proxyBatch, (v) => intValue(v, '--proxy-batch', { min: 2, max: 100_000 }));
   if (pop !== undefined) search.popSize = pop;
   if (gens !== undefined) search.generations = gens;
@@ -96,13 +90,6 @@ function protocolFromFlags(f: ReproduceFlags, dataset: string, base: Reproductio
   });
 }
 
-function hms(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
-}
-
 function reporter(json: boolean, killAt: number | null): (e: ReproductionEvent) => void {
   let unitsHere = 0;
   const kill = () => killAt !== null && unitsHere === killAt && process.kill(process.pid, 'SIGKILL');
@@ -121,7 +108,7 @@ function reporter(json: boolean, killAt: number | null): (e: ReproductionEvent) 
     } else if (json) {
       console.log(JSON.stringify({ event: 'unit-done', ...e.unit, done: e.done, units: e.units, seconds: e.seconds, summary: e.summary }));
     } else {
-      console.log(`    ${e.summary} (${hms(e.seconds)})`);
+      console.log(`    ${e.summary} (${hoursMinutes(e.seconds)})`);
     }
   };
 }
@@ -133,7 +120,7 @@ function fmt(mean: number, sd: number): string {
 function printSummary(r: ReproductionResults, path: string): void {
   const { units, done } = reproductionProgress(r);
   const t = r.protocol.train;
-  console.log(`${path}: ${r.protocol.dataset}${r.protocol.trainImages === null ? '' : ` (training on ${r.protocol.trainImages} images)`}, ${done} of ${units} units, ${hms(r.elapsedSeconds)} of work; C = ${t.initChannels} (ResNet-18 width ${r.protocol.resnetWidth}), ${t.epochs} epochs, seeds ${r.protocol.seeds.join(', ')}`);
+  console.log(`${path}: ${r.protocol.dataset}${r.protocol.trainImages === null ? '' : ` (training on ${r.protocol.trainImages} images)`}, ${done} of ${units} units, ${hoursMinutes(r.elapsedSeconds)} of work; C = ${t.initChannels} (ResNet-18 width ${r.protocol.resnetWidth}), ${t.epochs} epochs, seeds ${r.protocol.seeds.join(', ')}`);
   console.log('method           seeds  test ACC          test AUC          params     train s  search s');
   for (const m of summarise(r)) {
     console.log(`${m.method.padEnd(16)} ${String(m.seeds).padStart(5)}  ${fmt(m.accMean, m.accStd)}   ${fmt(m.aucMean, m.aucStd)}   ${String(m.params).padStart(9)}  ${m.trainSeconds.toFixed(0).padStart(7)}  ${m.searchSeconds.toFixed(0).padStart(8)}`);

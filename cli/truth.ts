@@ -14,7 +14,7 @@ import {
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { meanRunMetrics } from './truth-format.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 import { datasetRef, queuedTruthRunner } from '../src/node/queue/index.ts';
@@ -51,12 +51,6 @@ interface TruthFlags extends SimulateFlags {
 /** Test hook: SIGKILL in the middle of this process's Nth training unit (1-based), after its first epoch. */
 const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_TRAINING';
 
-function channels(v: unknown): number {
-  const c = intValue(v, '--init-channels', { min: 4, max: 4096 });
-  if (c % 4 !== 0) throw new CliUsageError(`--init-channels: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
-  return c;
-}
-
 /** The protocol the flags ask for, over `base` (a resumed table's) or over the defaults. */
 function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol | null): TruthProtocol {
   const train: Partial<Omit<TrainConfig, 'seed'>> = {};
@@ -64,7 +58,7 @@ function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol |
     if (v !== undefined) train[k] = v;
   };
   set('epochs', optional(f.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
-  set('initChannels', optional(f.initChannels, channels));
+  set('initChannels', optional(f.initChannels, (v) => initChannelsValue(v)));
   set('batchSize', optional(f.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
   set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
   set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
@@ -105,13 +99,6 @@ function describeTable(t: TruthTable): string {
   return `${t.protocol.dataset}, ${t.protocol.count} architectures x ${t.protocol.seeds.length} seeds, ${done} of ${units} units${truthTableFinished(t) ? ', finished' : ''}`;
 }
 
-function hms(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
-}
-
 function reporter(json: boolean, killAt: number | null): (e: TruthEvent) => void {
   let trainedHere = 0;
   return (e) => {
@@ -133,7 +120,7 @@ function reporter(json: boolean, killAt: number | null): (e: TruthEvent) => void
       console.log(JSON.stringify({ event: 'unit', kind: e.kind, arch: e.arch, seed: e.seed, seconds: e.seconds, done: e.done, units: e.units, etaSeconds: e.etaSeconds, test: e.run?.test ?? null, failure: e.run?.failure ?? null }));
       return;
     }
-    const eta = e.etaSeconds === null ? '' : `, about ${hms(e.etaSeconds)} left`;
+    const eta = e.etaSeconds === null ? '' : `, about ${hoursMinutes(e.etaSeconds)} left`;
     if (e.kind === 'proxies') console.log(`[${e.done}/${e.units}] architecture ${e.arch + 1}: proxies at init seed ${e.seed} (${e.seconds.toFixed(1)} s)${eta}`);
     else {
       const r = e.run!;
@@ -184,7 +171,7 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
       ...(coordinator ? { runUnits: queuedTruthRunner(coordinator, datasetRef(dataset, source, { skipBad: f.skipBad })) } : {}),
     }).finally(() => coordinator?.close());
     if (f.json) console.log(JSON.stringify({ event: 'done', table: path, finished: truthTableFinished(table), elapsedSeconds: table.elapsedSeconds }));
-    else console.log(`done: ${describeTable(table)}, ${hms(table.elapsedSeconds)} of work in all. \`mednas correlate ${shellQuote(path)}\` ranks the proxies against it.`);
+    else console.log(`done: ${describeTable(table)}, ${hoursMinutes(table.elapsedSeconds)} of work in all. \`mednas correlate ${shellQuote(path)}\` ranks the proxies against it.`);
     return 0;
   } finally {
     await unlock();
@@ -202,7 +189,7 @@ async function show(file: string, f: TruthFlags): Promise<number> {
     for (const r of rows) console.log(JSON.stringify({ event: 'architecture', ...r }));
     return 0;
   }
-  console.log(`${file}: ${describeTable(t)}; ${hms(t.elapsedSeconds)} of work over ${t.sessions} session(s); mednas ${t.mednasVersion}`);
+  console.log(`${file}: ${describeTable(t)}; ${hoursMinutes(t.elapsedSeconds)} of work over ${t.sessions} session(s); mednas ${t.mednasVersion}`);
   console.log('  #  origin   params     MFLOPs  runs  test AUC (sd)    test ACC  genotype');
   for (const r of rows) {
     const auc = Number.isNaN(r.testAuc) ? '      -        ' : `${r.testAuc.toFixed(3)} (${Number.isNaN(r.testAucSd) ? '  -  ' : r.testAucSd.toFixed(3)})`;
