@@ -63,8 +63,9 @@ export function cosineRows(a: Float32Array, b: Float32Array, n: number, f: numbe
   return out;
 }
 
-/** The batch with its images replaced by their coarse view at block size s (the id says so). */
+/** The batch with its images replaced by their coarse view at block size s (the id says so); s = 1: the batch itself. */
 export function coarseBatch(batch: ProxyBatch, s: number): ProxyBatch {
+  if (s === 1) return batch;
   return { ...batch, id: `${batch.id}/coarse${s}`, images: coarseView(batch.images, batch.shape, s) };
 }
 

@@ -5,6 +5,7 @@
 import { readDatasetId, type DatasetId } from '../train/dataset-id.ts';
 import { readTrainConfig } from '../train/model-file.ts';
 import { readSearchConfig } from '../search/checkpoint.ts';
+import { readMetrics, readSeeds } from '../truth/table.ts';
 import { readArchitecture, encodeArchitecture, type Architecture } from '../train/architecture.ts';
 import type { Metrics } from '../train/metrics.ts';
 import { encodeEnvelope, decodeEnvelope } from '../util/envelope.ts';
@@ -66,17 +67,8 @@ export function encodeReproduction(r: ReproductionResults): Uint8Array {
   });
 }
 
-function choice<T extends string>(f: FieldChecker, v: unknown, where: string, allowed: readonly T[]): T {
-  const s = f.string(v, where);
-  if (!(allowed as readonly string[]).includes(s)) f.fail(where, `one of ${allowed.join(', ')}`, v);
-  return s as T;
-}
-
 function metrics(f: FieldChecker, v: unknown, where: string): Metrics | null {
-  if (v === null) return null;
-  const r = f.record(v, where);
-  f.keys(r, where, ['acc', 'auc']);
-  return { acc: f.anyNumber(r.acc, `${where}.acc`), auc: f.anyNumber(r.auc, `${where}.auc`) };
+  return v === null ? null : readMetrics(f, v, where);
 }
 
 function protocol(f: FieldChecker, v: unknown): ReproductionProtocol {
@@ -86,10 +78,10 @@ function protocol(f: FieldChecker, v: unknown): ReproductionProtocol {
     dataset: f.string(p.dataset, 'protocol.dataset'),
     train: readTrainConfig(f, p.train, 'protocol.train'),
     resnetWidth: f.integer(p.resnetWidth, 'protocol.resnetWidth', 1),
-    seeds: f.integers(p.seeds, 'protocol.seeds', 0, 2 ** 32 - 1),
+    seeds: readSeeds(f, p.seeds, 'protocol.seeds'),
     trainImages: p.trainImages === null ? null : f.integer(p.trainImages, 'protocol.trainImages', 2),
     randomCount: f.integer(p.randomCount, 'protocol.randomCount', 1),
-    methods: f.array(p.methods, 'protocol.methods').map((m, i) => choice(f, m, `protocol.methods[${i}]`, REPRODUCTION_METHODS)),
+    methods: f.array(p.methods, 'protocol.methods').map((m, i) => f.choice(m, `protocol.methods[${i}]`, REPRODUCTION_METHODS)),
     searchPaper: readSearchConfig(f, p.searchPaper),
     searchBest: readSearchConfig(f, p.searchBest),
   };
@@ -105,7 +97,7 @@ function searchPick(f: FieldChecker, v: unknown, where: string): SearchPick {
   const r = f.record(v, where);
   f.keys(r, where, ['method', 'seed', 'genotype', 'evaluated', 'seconds', 'adapter', 'mednasVersion']);
   return {
-    method: choice(f, r.method, `${where}.method`, ['search-paper', 'search-best'] as const),
+    method: f.choice(r.method, `${where}.method`, ['search-paper', 'search-best'] as const),
     seed: f.integer(r.seed, `${where}.seed`, 0, 2 ** 32 - 1),
     genotype: f.integers(r.genotype, `${where}.genotype`, 0, 1000),
     evaluated: f.integer(r.evaluated, `${where}.evaluated`),
@@ -119,7 +111,7 @@ function run(f: FieldChecker, v: unknown, where: string): ReproductionRun {
   const r = f.record(v, where);
   f.keys(r, where, ['method', 'seed', 'index', 'architecture', 'params', 'macs', 'bestEpoch', 'val', 'test', 'failure', 'seconds', 'adapter', 'mednasVersion']);
   return {
-    method: choice(f, r.method, `${where}.method`, REPRODUCTION_METHODS),
+    method: f.choice(r.method, `${where}.method`, REPRODUCTION_METHODS),
     seed: f.integer(r.seed, `${where}.seed`, 0, 2 ** 32 - 1),
     index: f.integer(r.index, `${where}.index`),
     architecture: readArchitecture(f, r.architecture, `${where}.architecture`),

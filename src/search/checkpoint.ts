@@ -60,12 +60,6 @@ export function encodeSearchCheckpoint(c: SearchCheckpoint): Uint8Array {
   return encodeEnvelope(SEARCH_FORMAT, SEARCH_VERSION, c);
 }
 
-function choice<T extends string>(f: FieldChecker, v: unknown, where: string, choices: readonly T[]): T {
-  const s = f.string(v, where);
-  if (!choices.includes(s as T)) f.fail(where, `one of ${choices.join(', ')}`, v);
-  return s as T;
-}
-
 const CONFIG_KEYS_V1 = ['preset', 'dataset', 'algorithm', 'popSize', 'generations', 'proxies', 'proxyBatch', 'initChannels', 'seed', 'synflowScale', 'pick'];
 const CONFIG_KEYS = [...CONFIG_KEYS_V1, 'objectives', 'refine'];
 
@@ -83,14 +77,14 @@ function refineSettings(f: FieldChecker, v: unknown): RefineSettings | null {
 function config(f: FieldChecker, v: unknown, version: number): SearchConfig {
   const c = f.record(v, 'config');
   f.keys(c, 'config', version === 1 ? CONFIG_KEYS_V1 : CONFIG_KEYS);
-  const objectives = version === 1 ? 'paper' : choice<ObjectiveKind>(f, c.objectives, 'config.objectives', OBJECTIVE_KINDS);
+  const objectives = version === 1 ? 'paper' : f.choice<ObjectiveKind>(c.objectives, 'config.objectives', OBJECTIVE_KINDS);
   const proxies = f.array(c.proxies, 'config.proxies').map((p, i) => f.string(p, `config.proxies[${i}]`));
   if (objectives === 'paper' && proxies.length !== 2) f.fail('config.proxies', 'two proxy names (the paper\'s objectives)', c.proxies);
   if (proxies.length < 1) f.fail('config.proxies', 'at least one proxy name', c.proxies);
   const out: SearchConfig = {
-    preset: c.preset === null ? null : choice<SearchPresetName>(f, c.preset, 'config.preset', SEARCH_PRESETS),
+    preset: c.preset === null ? null : f.choice<SearchPresetName>(c.preset, 'config.preset', SEARCH_PRESETS),
     dataset: f.string(c.dataset, 'config.dataset'),
-    algorithm: choice<AlgorithmName>(f, c.algorithm, 'config.algorithm', ALGORITHMS),
+    algorithm: f.choice<AlgorithmName>(c.algorithm, 'config.algorithm', ALGORITHMS),
     popSize: f.integer(c.popSize, 'config.popSize', 2),
     generations: f.integer(c.generations, 'config.generations', 1),
     objectives,
@@ -98,8 +92,8 @@ function config(f: FieldChecker, v: unknown, version: number): SearchConfig {
     proxyBatch: f.integer(c.proxyBatch, 'config.proxyBatch', 1),
     initChannels: f.integer(c.initChannels, 'config.initChannels', 4),
     seed: f.integer(c.seed, 'config.seed', 0, 2 ** 32 - 1),
-    synflowScale: choice<SynflowScale>(f, c.synflowScale, 'config.synflowScale', SYNFLOW_SCALES),
-    pick: choice<PickRule>(f, c.pick, 'config.pick', PICK_RULES),
+    synflowScale: f.choice<SynflowScale>(c.synflowScale, 'config.synflowScale', SYNFLOW_SCALES),
+    pick: f.choice<PickRule>(c.pick, 'config.pick', PICK_RULES),
     refine: version === 1 ? null : refineSettings(f, c.refine),
   };
   try {

@@ -108,12 +108,6 @@ function nullable<T>(v: unknown, read: (v: unknown) => T): T | null {
   return v === null ? null : read(v);
 }
 
-function choice<T extends string>(f: FieldChecker, v: unknown, where: string, choices: readonly T[]): T {
-  const s = f.string(v, where);
-  if (!choices.includes(s as T)) f.fail(where, `one of ${choices.join(', ')}`, v);
-  return s as T;
-}
-
 function posterizeBits(f: FieldChecker, v: unknown, where: string): PosterizeBits {
   if (!POSTERIZE_BITS.includes(v as PosterizeBits)) f.fail(where, 'one of 4, 8', v);
   return v as PosterizeBits;
@@ -131,18 +125,18 @@ export function readTrainConfig(f: FieldChecker, v: unknown, where = 'config'): 
   const c = f.record(v, where);
   f.keys(c, where, CONFIG_KEYS, OPTIONAL_CONFIG_KEYS);
   return {
-    preset: nullable(c.preset, (p) => choice<PresetName>(f, p, `${where}.preset`, PRESET_NAMES)),
+    preset: nullable(c.preset, (p) => f.choice<PresetName>(p, `${where}.preset`, PRESET_NAMES)),
     epochs: f.integer(c.epochs, `${where}.epochs`, 1),
     initChannels: f.integer(c.initChannels, `${where}.initChannels`, 4),
     batchSize: f.integer(c.batchSize, `${where}.batchSize`, 1),
     lr: f.number(c.lr, `${where}.lr`),
-    schedule: choice<ScheduleKind>(f, c.schedule, `${where}.schedule`, ['cosine', 'exponential', 'constant']),
+    schedule: f.choice<ScheduleKind>(c.schedule, `${where}.schedule`, ['cosine', 'exponential', 'constant']),
     gamma: nullable(c.gamma, (g) => f.number(g, `${where}.gamma`)),
     warmupEpochs: f.integer(c.warmupEpochs, `${where}.warmupEpochs`, 0),
     momentum: f.number(c.momentum, `${where}.momentum`),
     nesterov: f.boolean(c.nesterov, `${where}.nesterov`),
     weightDecay: f.number(c.weightDecay, `${where}.weightDecay`),
-    weightDecayOn: 'weightDecayOn' in c ? choice<WeightDecayOn>(f, c.weightDecayOn, `${where}.weightDecayOn`, WEIGHT_DECAY_ON) : LEGACY_CONFIG.weightDecayOn,
+    weightDecayOn: 'weightDecayOn' in c ? f.choice<WeightDecayOn>(c.weightDecayOn, `${where}.weightDecayOn`, WEIGHT_DECAY_ON) : LEGACY_CONFIG.weightDecayOn,
     maxGradNorm: nullable(c.maxGradNorm, (g) => f.number(g, `${where}.maxGradNorm`)),
     augmix: nullable(c.augmix, (a) => {
       const r = f.record(a, `${where}.augmix`);

@@ -83,13 +83,15 @@ export function encodeTruthTable(t: TruthTable): Uint8Array {
   return encodeEnvelope(TRUTH_FORMAT, TRUTH_VERSION, t);
 }
 
-function metrics(f: FieldChecker, v: unknown, where: string): Metrics {
+/** ACC and AUC at `where` (results files share this reader). */
+export function readMetrics(f: FieldChecker, v: unknown, where: string): Metrics {
   const r = f.record(v, where);
   f.keys(r, where, ['acc', 'auc']);
   return { acc: f.anyNumber(r.acc, `${where}.acc`), auc: f.anyNumber(r.auc, `${where}.auc`) };
 }
 
-function seeds(f: FieldChecker, v: unknown, where: string): number[] {
+/** Distinct seeds at `where`. */
+export function readSeeds(f: FieldChecker, v: unknown, where: string): number[] {
   const s = f.integers(v, where, 0, 2 ** 32 - 1);
   if (new Set(s).size !== s.length) f.fail(where, 'distinct seeds', v);
   return s;
@@ -101,13 +103,13 @@ function protocol(f: FieldChecker, v: unknown): TruthProtocol {
   const out: TruthProtocol = {
     dataset: f.string(p.dataset, 'protocol.dataset'),
     train: readTrainConfig(f, p.train, 'protocol.train'),
-    seeds: seeds(f, p.seeds, 'protocol.seeds'),
+    seeds: readSeeds(f, p.seeds, 'protocol.seeds'),
     count: f.integer(p.count, 'protocol.count', 1),
     sampleSeed: f.integer(p.sampleSeed, 'protocol.sampleSeed', 0, 2 ** 32 - 1),
     trainImages: p.trainImages === null ? null : f.integer(p.trainImages, 'protocol.trainImages', 2),
     proxyBatch: f.integer(p.proxyBatch, 'protocol.proxyBatch', 1),
     proxyBatchSeed: f.integer(p.proxyBatchSeed, 'protocol.proxyBatchSeed', 0, 2 ** 32 - 1),
-    initSeeds: seeds(f, p.initSeeds, 'protocol.initSeeds'),
+    initSeeds: readSeeds(f, p.initSeeds, 'protocol.initSeeds'),
   };
   try {
     checkProtocol(out);
@@ -158,7 +160,7 @@ function trainingRun(f: FieldChecker, v: unknown, where: string, archs: readonly
     const w = `${where}.epochs[${i}]`;
     const x = f.record(e, w);
     f.keys(x, w, ['trainLoss', 'val', 'test', 'seconds']);
-    return { trainLoss: f.anyNumber(x.trainLoss, `${w}.trainLoss`), val: metrics(f, x.val, `${w}.val`), test: metrics(f, x.test, `${w}.test`), seconds: f.number(x.seconds, `${w}.seconds`) };
+    return { trainLoss: f.anyNumber(x.trainLoss, `${w}.trainLoss`), val: readMetrics(f, x.val, `${w}.val`), test: readMetrics(f, x.test, `${w}.test`), seconds: f.number(x.seconds, `${w}.seconds`) };
   });
   const failure = r.failure === null ? null : f.string(r.failure, `${where}.failure`);
   const bestEpoch = failure === null ? f.integer(r.bestEpoch, `${where}.bestEpoch`, 0, Math.max(0, epochs.length - 1)) : f.integer(r.bestEpoch, `${where}.bestEpoch`, -1, -1) ;
@@ -167,8 +169,8 @@ function trainingRun(f: FieldChecker, v: unknown, where: string, archs: readonly
     seed: f.integer(r.seed, `${where}.seed`, 0, 2 ** 32 - 1),
     epochs,
     bestEpoch,
-    val: r.val === null ? null : metrics(f, r.val, `${where}.val`),
-    test: r.test === null ? null : metrics(f, r.test, `${where}.test`),
+    val: r.val === null ? null : readMetrics(f, r.val, `${where}.val`),
+    test: r.test === null ? null : readMetrics(f, r.test, `${where}.test`),
     failure,
     seconds: f.number(r.seconds, `${where}.seconds`),
     adapter: f.string(r.adapter, `${where}.adapter`),

@@ -85,6 +85,13 @@ export class FieldChecker {
     return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, this.string(x, `${where}.${k}`)]));
   }
 
+  /** One of `choices` (a string field with a fixed set of values). */
+  choice<T extends string>(value: unknown, where: string, choices: readonly T[]): T {
+    const s = this.string(value, where);
+    if (!(choices as readonly string[]).includes(s)) this.fail(where, `one of ${choices.join(', ')}`, value);
+    return s as T;
+  }
+
   boolean(value: unknown, where: string): boolean {
     if (typeof value !== 'boolean') this.fail(where, 'true or false', value);
     return value;
