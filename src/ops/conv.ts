@@ -31,7 +31,8 @@ import depthwiseWeightGradWgsl from '../../shaders/conv2d_depthwise_weight_grad.
 import depthwiseWeightGradColumnsWgsl from '../../shaders/conv2d_depthwise_weight_grad_columns.wgsl';
 import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
 import tiledWgsl from '../../shaders/conv2d_tiled.wgsl';
-import { grid1d, type Runtime } from '../gpu/runtime.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import {
@@ -43,7 +44,6 @@ import { binaryKernel } from '../kernels/elementwise.ts';
 import { relu } from './elementwise.ts';
 import { sum, sumToShape } from './reduce.ts';
 import {
-  GROUP,
   FORWARD_BLOCK,
   SUBGROUP_FORWARD_BLOCK,
   SUBGROUP_INPUT_GRAD_BLOCK,
@@ -87,6 +87,8 @@ const DEPTHWISE_INPUT_GRAD = { name: 'conv2d_depthwise_input_grad', code: depthw
 const DEPTHWISE_WEIGHT_GRAD = { name: 'conv2d_depthwise_weight_grad', code: depthwiseWeightGradWgsl };
 const DEPTHWISE_WEIGHT_GRAD_COLUMNS = { name: 'conv2d_depthwise_weight_grad_columns', code: depthwiseWeightGradColumnsWgsl };
 const BIAS_ADD = { name: 'conv2d_bias_add', code: biasAddWgsl };
+/** conv2d_bias_add.wgsl: out[n, k, :] += bias[k] over `count` elements, K channels of `plane` pixels. */
+export const BIAS_ADD_PARAMS = ['count', 'K', 'plane'] as const;
 /** One kernel for the three tiled implicit GEMMs; MODE picks the gathers (see its header). */
 const TILED = { name: 'conv2d_tiled', code: tiledWgsl };
 const TiledMode = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
@@ -99,8 +101,8 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
     const hw = g.H * g.W;
     const out = pointwise(rt, rowMajor(w, g.K, g.C, false), x, g.K, g.C, g.N, hw, outShape);
     if (bias) {
-      const [gx, gy] = grid1d(out.size, 256, rt.limits.maxComputeWorkgroupsPerDimension);
-      rt.run(BIAS_ADD, { buffers: [bias.binding(), out.binding()], params: [out.size, g.K, hw], workgroups: [gx, gy] });
+      const params = packUniform(BIAS_ADD_PARAMS, { count: out.size, K: g.K, plane: hw });
+      rt.run(BIAS_ADD, { buffers: [bias.binding(), out.binding()], params, invocations: out.size });
     }
     return out;
   }
@@ -143,12 +145,12 @@ function forward(rt: Runtime, g: ConvGeometry, x: Tensor, w: Tensor, bias: Tenso
   }
   const count = g.N * g.OH * strips;
   const blocks = Math.ceil(g.coutG / (kernels === 'subgroup' ? SUBGROUP_FORWARD_BLOCK : FORWARD_BLOCK));
-  const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(kernels === 'subgroup' ? FORWARD_SUBGROUP : FORWARD, {
     constants: { ...taps(g), HAS_BIAS: bias !== null },
     buffers,
     params: params(g, blocks, count),
-    workgroups: [gx, gy, g.groups * blocks],
+    invocations: count,
+    layers: g.groups * blocks,
   });
   return out;
 }
@@ -210,12 +212,12 @@ function inputGrad(rt: Runtime, g: ConvGeometry, dy: Tensor, w: Tensor): Tensor 
   const sub = kernels === 'subgroup';
   // Input channels per invocation: CIB in the subgroup kernel, 4 in the plain one.
   const blocks = Math.ceil(g.cinG / (sub ? SUBGROUP_INPUT_GRAD_BLOCK : PLAIN_BLOCK));
-  const [gx, gy] = grid1d(count, GROUP, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(sub ? INPUT_GRAD_SUBGROUP : INPUT_GRAD, {
     constants: taps(g),
     buffers: [dy.binding(), w.binding(), dx.binding()],
     params: params(g, blocks, count),
-    workgroups: [gx, gy, g.groups * blocks],
+    invocations: count,
+    layers: g.groups * blocks,
   });
   return dx;
 }
@@ -325,13 +327,11 @@ function runColumns(
   rt: Runtime, kernel: KernelSource, g: ConvGeometry, walk: ColumnWalk, buffers: readonly BufferBinding[],
   constants: OverrideConstants,
 ): void {
-  const wg = planeGroup(walk.count);
-  const [gx, gy] = grid1d(walk.count, wg, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.run(kernel, {
-    constants: { WG: wg, KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, ...constants },
+    constants: { WG: planeGroup(walk.count), KH: g.KH, KW: g.KW, SW: g.SW, DH: g.DH, DW: g.DW, SC: walk.SC, ...constants },
     buffers,
     params: columnWalkParams(g, walk),
-    workgroups: [gx, gy],
+    invocations: walk.count,
   });
 }
 

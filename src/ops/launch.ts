@@ -1,9 +1,8 @@
-// Small helpers shared by op families: strides, dimension collapsing, 1-D launches.
+// Small helpers shared by op families: strides, dimension collapsing.
 import type { Runtime } from '../gpu/runtime.ts';
 import { MAX_BROADCAST_RANK } from '../kernels/elementwise.ts';
 import { ShapeError, type Shape } from '../tensor/tensor.ts';
 
-export { ELEMENTWISE_GROUP, launch1d } from '../kernels/launch.ts';
 /** Kernels with per-dimension arrays in their uniform (binary, copy_strided) support this many dimensions. */
 export const MAX_KERNEL_RANK = MAX_BROADCAST_RANK;
 
@@ -45,13 +44,6 @@ export function collapseDims(shape: Shape, strideLists: number[][]): { shape: nu
     throw new ShapeError(`shape [${shape.join(', ')}] needs more than ${MAX_KERNEL_RANK} dimensions after collapsing`);
   }
   return { shape: outShape, strides: outStrides };
-}
-
-/** Pads a per-dimension list to the kernel's fixed array of MAX_KERNEL_RANK words. */
-export function padDims(values: readonly number[]): number[] {
-  const out = new Array<number>(MAX_KERNEL_RANK).fill(0);
-  values.forEach((v, i) => (out[i] = v));
-  return out;
 }
 
 export function assertSameRuntime(op: string, ...tensors: { rt: Runtime }[]): Runtime {

@@ -1,14 +1,18 @@
 // Sum and mean over axes (PyTorch's torch.sum / torch.mean with dim and keepdim), and sumToShape,
 // the reduction that undoes broadcasting in gradients.
 import reduceSumWgsl from '../../shaders/reduce_sum.wgsl';
-import { f32Bits } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { launch1d } from './launch.ts';
 import { affine } from './elementwise.ts';
 import { expand } from './shape.ts';
 
 const REDUCE_SUM = { name: 'reduce_sum', code: reduceSumWgsl };
+/**
+ * The uniform of reduce_sum.wgsl: sums [outer, reduced, inner] over the middle axis in `chunks`
+ * chunks of `chunk` terms, times `scale`.
+ */
+export const REDUCE_SUM_PARAMS = ['outer', 'reduced', 'inner', 'chunk', 'chunks', 'scale:f32'] as const;
 /** Reductions longer than this with little parallelism outside them run in two passes. */
 const TWO_PASS_MIN_LENGTH = 2048;
 const CHUNK_LENGTH = 512;
@@ -30,13 +34,15 @@ function reduceMiddle(x: Tensor, outer: number, reduced: number, inner: number, 
     const chunks = Math.ceil(reduced / CHUNK_LENGTH);
     const partial = Tensor.empty([outer * chunks * inner], rt);
     const n = outer * chunks * inner;
-    launch1d(rt, REDUCE_SUM, n, [x.binding(), partial.binding()], [outer, reduced, inner, CHUNK_LENGTH, chunks, f32Bits(1)]);
+    const params = packUniform(REDUCE_SUM_PARAMS, { outer, reduced, inner, chunk: CHUNK_LENGTH, chunks, scale: 1 });
+    rt.run(REDUCE_SUM, { buffers: [x.binding(), partial.binding()], params, invocations: n });
     const out = reduceMiddle(partial, outer, chunks, inner, scale);
     partial.dispose();
     return out;
   }
   const out = Tensor.empty([outer * inner], rt);
-  launch1d(rt, REDUCE_SUM, outer * inner, [x.binding(), out.binding()], [outer, reduced, inner, reduced, 1, f32Bits(scale)]);
+  const params = packUniform(REDUCE_SUM_PARAMS, { outer, reduced, inner, chunk: reduced, chunks: 1, scale });
+  rt.run(REDUCE_SUM, { buffers: [x.binding(), out.binding()], params, invocations: outer * inner });
   return out;
 }
 

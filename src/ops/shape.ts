@@ -4,10 +4,15 @@ import copyStridedWgsl from '../../shaders/copy_strided.wgsl';
 import { shapeSize, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import { zeros } from './elementwise.ts';
-import { assertSameRuntime, collapseDims, contiguousStrides, launch1d, padDims } from './launch.ts';
+import { packUniform } from '../gpu/uniforms.ts';
+import { assertSameRuntime, collapseDims, contiguousStrides } from './launch.ts';
 import { sumToShape } from './reduce.ts';
 
 const COPY_STRIDED = { name: 'copy_strided', code: copyStridedWgsl };
+/** The uniform of copy_strided.wgsl: the collapsed dimensions (at most MAX_KERNEL_RANK) and both sides' offsets and strides. */
+export const COPY_STRIDED_PARAMS = [
+  'n', 'rank', 'src_offset', 'dst_offset', 'shape:u32[8]', 'src_strides:u32[8]', 'dst_strides:u32[8]',
+] as const;
 
 /** dst[dstOffset + c.dstStrides] = src[srcOffset + c.srcStrides] for every coordinate c of `shape`. */
 function copyStrided(
@@ -22,8 +27,11 @@ function copyStrided(
   const n = shapeSize(shape);
   if (n === 0) return;
   const dims = collapseDims(shape, [srcStrides, dstStrides]);
-  const params = [n, dims.shape.length, srcOffset, dstOffset, ...padDims(dims.shape), ...padDims(dims.strides[0]), ...padDims(dims.strides[1])];
-  launch1d(src.rt, COPY_STRIDED, n, [src.binding(), dst.binding()], params);
+  const params = packUniform(COPY_STRIDED_PARAMS, {
+    n, rank: dims.shape.length, src_offset: srcOffset, dst_offset: dstOffset,
+    shape: dims.shape, src_strides: dims.strides[0], dst_strides: dims.strides[1],
+  });
+  src.rt.run(COPY_STRIDED, { buffers: [src.binding(), dst.binding()], params, invocations: n });
 }
 
 function describe(shape: Shape): string {
