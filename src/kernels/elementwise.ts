@@ -1,6 +1,7 @@
-// The raw elementwise kernels (fill, unary functions, binary arithmetic) on buffer bindings: no
-// tensors, no tape. The differentiable ops in src/ops/elementwise.ts are built on these, and so is
-// the tape's gradient accumulation (src/tensor/tape.ts), which must not depend on those ops.
+// The raw elementwise kernels (fill, unary functions, binary arithmetic, mean of k inputs) on buffer
+// bindings: no tensors, no tape. The tape's gradient accumulation (src/tensor/tape.ts) launches
+// these, since the tensor layer may not import src/ops; the tensor-level primitives of
+// src/ops/primitives/elementwise.ts wrap them for the op families.
 import fillWgsl from '../../shaders/fill.wgsl';
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';

@@ -33,12 +33,11 @@ import biasAddWgsl from '../../shaders/conv2d_bias_add.wgsl';
 import tiledWgsl from '../../shaders/conv2d_tiled.wgsl';
 import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import {
   blockedMatmulKernel, convKernels, convWeightGradKernel, depthwiseColumnWalk, depthwiseInputGradWalk,
 } from './kernel-choice.ts';
-import { assertSameRuntime } from './launch.ts';
 import { matmulInto, rowMajor, transposed, type MatrixLayout } from './matmul.ts';
 import { binaryKernel } from '../kernels/elementwise.ts';
 import { relu } from './elementwise.ts';

@@ -11,7 +11,8 @@ import { packUniform } from '../gpu/uniforms.ts';
 import { tensor } from '../tensor/create.ts';
 import { sameShape, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { kernels, mul } from './elementwise.ts';
+import { mul } from './elementwise.ts';
+import { binary, unary } from './primitives/elementwise.ts';
 import { mean, sum } from './reduce.ts';
 
 const XENT = { name: 'softmax_xent', code: xentWgsl };
@@ -102,7 +103,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor | Float32Array): T
         invocations: n,
       });
     }
-    const dy = y.requiresGrad ? kernels.unary(kernels.binary(x, g, 'mul'), 'affine', -1 / n) : null;
+    const dy = y.requiresGrad ? unary(binary(x, g, 'mul'), 'affine', -1 / n) : null;
     return [dx, dy];
   });
   if (y !== targets) y.dispose();
@@ -126,6 +127,6 @@ export function softmax(x: Tensor): Tensor {
   });
   return recordOp(out, 'softmax', [x], [out], (g, [y]) => {
     const dot = sum(mul(g, y), x.rank - 1, true);
-    return [mul(y, kernels.binary(g, dot, 'sub'))];
+    return [mul(y, binary(g, dot, 'sub'))];
   });
 }

@@ -17,10 +17,9 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import type { MatmulKernel } from '../gpu/policy.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
-import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import { blockedMatmulKernel, matmulKernel } from './kernel-choice.ts';
-import { assertSameRuntime } from './launch.ts';
 import { sum } from './reduce.ts';
 import { planeGroup } from './conv-geometry.ts';
 

@@ -16,9 +16,8 @@ import evalGradWgsl from '../../shaders/batchnorm_eval_grad.wgsl';
 import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { assertSameRuntime } from './launch.ts';
 
 const BN_STATS = { name: 'batchnorm_stats', code: statsWgsl };
 const BN_CHANNEL = { name: 'batchnorm_channel', code: channelWgsl };

@@ -8,6 +8,14 @@
 //  3. Rules run under noGrad inside tidy(): their temporaries are freed as they go; the tensors a
 //     node saved are freed as it finishes, unless retainGraph is asked for.
 // Accumulation uses the raw add kernel (src/kernels), not the differentiable ops built on this file.
+//
+// Why tensor.ts and this file import each other (the one circle of value imports src/ allows; see
+// test/ops/import-graph.test.ts): `t.backward()`, PyTorch's spelling that users and tests call, is a
+// Tensor method that runs backward() here, and backward() makes gradient tensors (Tensor.empty).
+// Neither module touches the other's bindings while it is evaluated, only inside functions called
+// later, so the order of evaluation cannot bite. Breaking the pair would take a registration hook (a
+// function slot tensor.ts exposes and this file fills on import), which hides the dependency
+// instead of removing it, or dropping the method.
 import { binaryKernel, fillKernel } from '../kernels/elementwise.ts';
 import { isGradEnabled, keep, noGrad, tidy } from './scope.ts';
 import { sameShape, ShapeError, Tensor } from './tensor.ts';
