@@ -16,6 +16,7 @@ override U_INPUT: bool = false;
 override RELU: bool = false;
 override MASK: bool = false;
 
+// Params: BN_PLANE_PARAMS in src/ops/norm.ts
 struct Params { C: u32, hw: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

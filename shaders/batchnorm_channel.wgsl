@@ -12,6 +12,7 @@ override TRAIN: bool = true;
 override UPDATE_RUNNING: bool = true;
 override AFFINE: bool = true;
 
+// Params: BN_CHANNEL_PARAMS in src/ops/norm.ts
 struct Params { C: u32, N: u32, hw: u32, momentum: f32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

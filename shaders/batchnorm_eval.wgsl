@@ -16,6 +16,7 @@ override VEC4: bool = true;
 override AFFINE: bool = true;
 override RELU: bool = false;
 
+// Params: BN_EVAL_PARAMS in src/ops/norm.ts
 struct Params { C: u32, hw: u32, eps: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

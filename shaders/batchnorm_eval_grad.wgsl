@@ -9,6 +9,7 @@ override VEC4: bool = true;
 override AFFINE: bool = true;
 override MASK: bool = false;
 
+// Params: BN_PLANE_PARAMS in src/ops/norm.ts
 struct Params { C: u32, hw: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

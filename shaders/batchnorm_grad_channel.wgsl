@@ -8,6 +8,7 @@ override WG: u32 = 64u;
 override TRAIN: bool = true;
 override AFFINE: bool = true;
 
+// Params: BN_GRAD_CHANNEL_PARAMS in src/ops/norm.ts
 struct Params { C: u32, N: u32, hw: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -6,6 +6,7 @@ override VEC4: bool = true;
 // Backward of relu(batch_norm(x)): dy taken only where the forward's output y > 0 (y bound at m, m4).
 override MASK: bool = false;
 
+// Params: BN_GRAD_STATS_PARAMS in src/ops/norm.ts
 struct Params { planes: u32, hw: u32, C: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -8,6 +8,7 @@
 override WG: u32 = 64u;
 override VEC4: bool = true;
 
+// Params: BN_STATS_PARAMS in src/ops/norm.ts
 struct Params { planes: u32, hw: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

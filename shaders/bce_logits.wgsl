@@ -3,6 +3,7 @@
 // nothing overflows for any finite logit.
 override WG: u32 = 256u;
 
+// Params: BCE_PARAMS in src/ops/loss.ts
 struct Params { n: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

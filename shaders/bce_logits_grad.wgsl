@@ -3,6 +3,7 @@
 // exp(-|x|) so it never overflows.
 override WG: u32 = 256u;
 
+// Params: BCE_GRAD_PARAMS in src/ops/loss.ts
 struct Params { n: u32, scale: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

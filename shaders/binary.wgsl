@@ -15,9 +15,12 @@ const MIN = 5u;  // mirrors BinaryOp.min in src/kernels/elementwise.ts
 const MASK_POSITIVE = 6u;  // mirrors BinaryOp.maskPositive in src/kernels/elementwise.ts; a where b > 0, else 0 (gradient through relu / max)
 const POW = 7u;  // mirrors BinaryOp.pow in src/kernels/elementwise.ts
 
+// Params: BINARY_PARAMS in src/kernels/elementwise.ts
 struct Params {
   n: u32,
   rank: u32,
+  _a: u32,
+  _b: u32,
   shape: array<vec4u, 2>,
   a_strides: array<vec4u, 2>,
   b_strides: array<vec4u, 2>,

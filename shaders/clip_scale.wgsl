@@ -2,6 +2,7 @@
 // writes [norm, scale] with PyTorch's clip_grad_norm_ rule, scale = min(1, max_norm / (norm + 1e-6)).
 // The SGD kernel multiplies each gradient by `scale`, so clipping needs no readback. A few thousand
 // partials (one per 512 gradient values) take one invocation well under a millisecond.
+// Params: CLIP_SCALE_PARAMS in src/train/clip.ts
 struct Params { count: u32, max_norm: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,6 +1,7 @@
 // y[n, k, i] += bias[k] in place: the bias of convolutions computed as a matrix product (1x1).
 override WG: u32 = 256u;
 
+// Params: BIAS_ADD_PARAMS in src/ops/conv-pointwise.ts
 struct Params { count: u32, K: u32, plane: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -24,7 +24,7 @@ override PL: u32 = 0u;
 override PB: u32 = (PL + 3u) / 4u;
 override NB: u32 = (4u * PB - PL + SPAN + 3u) / 4u;
 const MAX_BLOCKS = 9u;  // (3 + SPAN + 3) / 4 with SPAN <= 32
-const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-depthwise.ts
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 

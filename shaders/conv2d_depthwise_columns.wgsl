@@ -12,7 +12,7 @@
 // 7.4 -> 3.2 ms. Wider strips (14 columns) or 64-lane groups changed nothing beyond noise; fewer
 // rows per invocation (10-14) were slower. 7x7 p3 at 5 columns: 14x14 7.0 -> 2.0 ms, 28x28 18.6 ->
 // 5.6 ms; but at 7 columns (343 multiply-adds per row) 14x14 took 11 ms and at 6 (294) 28x28 took
-// 34 ms, hence MAX_ROW_TERMS in src/ops/conv-geometry.ts. bench conv.dw* (median of 8 runs each,
+// 34 ms, hence MAX_ROW_TERMS in src/ops/conv-depthwise.ts. bench conv.dw* (median of 8 runs each,
 // alternating with the old kernel): 3x3 4.8 -> 3.2 ms, 5x5 11.8 -> 3.9 ms, 3x3 d2 6.2 -> 3.6 ms.
 // Every array here must be indexed by constants once the fixed-count loops unroll: the first
 // version shifted the accumulator ring in a `k--` loop that was not unrolled, which put the ring in
@@ -26,25 +26,25 @@ override DH: u32 = 1u;
 override DW: u32 = 1u;
 override HAS_BIAS: bool = false;
 // The filter rotated by 180 degrees (taps in reverse order): the input gradient of a stride-1
-// depthwise convolution is this convolution of dy (src/ops/conv.ts).
+// depthwise convolution is this convolution of dy (src/ops/conv-depthwise.ts).
 override FLIP: bool = false;
 // ReLU fused into the input loads: the forward of conv2d(relu(x)) (reluConv2d in src/ops/conv.ts).
 override IN_RELU: bool = false;
 // The output multiplied by aux > 0: the input gradient of reluConv2d, masked by the ReLU's input
 // (aux then holds x, not a bias).
 override MASK: bool = false;
-// Output columns per invocation (columnWalk in src/ops/conv-geometry.ts picks it per width).
+// Output columns per invocation (columnWalk in src/ops/conv-depthwise.ts picks it per width).
 override SC: u32 = 7u;
 // Input columns under SC adjacent outputs.
 override SPAN: u32 = (SC - 1u) * SW + (KW - 1u) * DW + 1u;
 // Output rows in flight: those that the current input row feeds.
 override RING: u32 = (KH - 1u) * DH + 1u;
-const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-geometry.ts
+const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-depthwise.ts
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-geometry.ts
+const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-depthwise.ts
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
-// Params: COLUMN_WALK_PARAMS in src/ops/conv-geometry.ts
+// Params: COLUMN_WALK_PARAMS in src/ops/conv-depthwise.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

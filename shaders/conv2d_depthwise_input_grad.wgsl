@@ -15,7 +15,7 @@ override DW: u32 = 1u;
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
 // dy rows (before dividing by the stride) under ROWS adjacent inputs.
 override RSPAN: u32 = ROWS + (KH - 1u) * DH;
-const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-depthwise.ts
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 

@@ -1,5 +1,5 @@
 // Gradient of a depthwise convolution with respect to its filters, as partial sums that
-// src/ops/conv.ts adds up afterwards:
+// src/ops/conv-depthwise.ts adds up afterwards:
 //   part[chunk, block, c, ky, kx] = sum over n in the chunk and the block's outputs (oy, ox) of
 //                                   dy[n, c, oy, ox] * x[n, c, iy, ix]
 // Laid out like conv2d_depthwise.wgsl (loads, not arithmetic, bound these kernels on CPU adapters):
@@ -16,7 +16,7 @@ override DW: u32 = 1u;
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
 // Input rows under ROWS adjacent outputs.
 override RSPAN: u32 = (ROWS - 1u) * SH + (KH - 1u) * DH + 1u;
-const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-geometry.ts
+const ROWS = 4u;  // mirrors DEPTHWISE_ROWS in src/ops/conv-depthwise.ts
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 

@@ -1,9 +1,9 @@
 // Gradient of a depthwise convolution (groups = C = K) with respect to its filters, for CPU
 // adapters, rows at stride 1 (SH = 1; any column stride, padding, dilation), as partial sums that
-// src/ops/conv.ts adds up afterwards:
+// src/ops/conv-depthwise.ts adds up afterwards:
 //   part[c, n, chunk, strip, ky, kx] = sum over the strip's outputs (oy, ox) in the chunk's rows of
 //                                      dy[n, c, oy, ox] * x[n, c, oy + ky*DH - pt, ox*SW + kx*DW - pl]
-// The walk of conv2d_depthwise_columns.wgsl (same split: columnWalk in src/ops/conv-geometry.ts):
+// The walk of conv2d_depthwise_columns.wgsl (same split: columnWalk in src/ops/conv-depthwise.ts):
 // each invocation walks down a strip of SC output columns of one (n, c) plane, loading every input
 // row under the strip once. Input row i meets output row i - ky * DH through filter row ky, so the dy
 // rows of the last RING = (KH - 1) * DH + 1 output rows stay in registers (a ring, each step takes in
@@ -21,12 +21,12 @@ override SC: u32 = 7u;
 override IN_RELU: bool = false;
 override SPAN: u32 = (SC - 1u) * SW + (KW - 1u) * DW + 1u;
 override RING: u32 = (KH - 1u) * DH + 1u;
-const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-geometry.ts
+const MAX_SC = 8u;  // mirrors MAX_COLUMNS in src/ops/conv-depthwise.ts
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-geometry.ts
+const MAX_RING = 13u;  // mirrors MAX_RING in src/ops/conv-depthwise.ts
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 
-// Params: COLUMN_WALK_PARAMS in src/ops/conv-geometry.ts
+// Params: COLUMN_WALK_PARAMS in src/ops/conv-depthwise.ts
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   K: u32, OH: u32, OW: u32, cin_g: u32,

@@ -16,7 +16,7 @@ override HAS_BIAS: bool = false;
 // Input columns under one row of 4 outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const COB = 8u;  // mirrors FORWARD_BLOCK in src/ops/conv-geometry.ts; output channels per invocation
+const COB = 8u;  // mirrors FORWARD_BLOCK in src/ops/conv-direct.ts; output channels per invocation
 
 // Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {

@@ -23,7 +23,7 @@ override HAS_BIAS: bool = false;
 // Input columns under one row of 4 outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const COB = 16u;  // mirrors SUBGROUP_FORWARD_BLOCK in src/ops/conv-geometry.ts; output channels per invocation
+const COB = 16u;  // mirrors SUBGROUP_FORWARD_BLOCK in src/ops/conv-direct.ts; output channels per invocation
 const LANES = 8u;  // lanes that load weights: lane l those of channels l and l + 8
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 

@@ -19,7 +19,7 @@ override DW: u32 = 1u;
 // dy columns (before dividing by the stride) under 4 adjacent inputs: 3 plus the dilated kernel width.
 override SPAN: u32 = 3u + (KW - 1u) * DW + 1u;
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const CIB = 16u;  // mirrors SUBGROUP_INPUT_GRAD_BLOCK in src/ops/conv-geometry.ts; input channels per invocation
+const CIB = 16u;  // mirrors SUBGROUP_INPUT_GRAD_BLOCK in src/ops/conv-direct.ts; input channels per invocation
 const LANES = 8u;  // lanes that load weights: lane l those of channels l and l + 8
 const MAX_TAPS = 49u;  // mirrors MAX_TAPS in src/ops/conv-geometry.ts
 

@@ -18,7 +18,7 @@
 //   such zeros; splitting by stride phase would skip them, but the search space's strided
 //   convolutions are few (reduction cells), so this stays one mode.
 // WEIGHT_GRAD, a reduction over (image, output pixel) split into chunks of per_chunk terms
-// (workgroup_id.z = chunk * groups + g; src/ops/conv.ts sums the chunks afterwards):
+// (workgroup_id.z = chunk * groups + g; src/ops/conv-direct.ts sums the chunks afterwards):
 //   part[chunk, g*cout_g + k, e] = sum over r in the chunk of A[k, r] * B[r, e]
 //   A[k, r] = dy[n, g*cout_g + k, oy, ox]                       (r = (n, oy, ox), contiguous in dy)
 //   B[r, e] = x[n, g*cin_g + c, oy*SH + ky*DH - pt, ox*SW + kx*DW - pl], 0 in the padding
@@ -51,8 +51,8 @@ override TAPS: u32 = KH * KW;
 const FORWARD = 0u;
 const INPUT_GRAD = 1u;
 const WEIGHT_GRAD = 2u;
-const TILE = 64u;  // mirrors TILE in src/ops/conv-geometry.ts
-const TK = 16u;  // mirrors TILE_K in src/ops/conv-geometry.ts
+const TILE = 64u;  // mirrors TILE in src/ops/conv-direct.ts
+const TK = 16u;  // mirrors TILE_K in src/ops/conv-direct.ts
 
 // Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {

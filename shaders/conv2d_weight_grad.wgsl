@@ -1,5 +1,5 @@
 // Gradient of conv2d with respect to its weight, any stride/padding/dilation/groups, as partial sums
-// over chunks of the batch (summed afterwards in src/ops/conv.ts):
+// over chunks of the batch (summed afterwards in src/ops/conv-direct.ts):
 //   part[chunk, k, c, ky, kx] = sum over (n in chunk, oy, ox) of dy[n, k, oy, ox] * x[n, g*cin_g + c, iy, ix]
 // with iy = oy * SH + ky * DH - pt (same for x). For CPU adapters: each invocation keeps 4 output
 // channels x 4 weight entries (c, ky, kx) in registers; the 4 output channels are shared by the

@@ -2,7 +2,7 @@ enable subgroups;
 
 // Gradient of conv2d with respect to its weight for filters one tap wide (KW = 1: the 7x1 half of
 // dual_conv_7x7), for adapters with subgroups of at least 8 lanes (llvmpipe), as partial sums over
-// chunks of the batch (summed afterwards in src/ops/conv.ts):
+// chunks of the batch (summed afterwards in src/ops/conv-direct.ts):
 //   part[chunk, k, c, ky, 0] = sum over (n in chunk, oy, ox) of dy[n, k, oy, ox] * x[n, g*cin_g + c, iy, ix]
 // with iy = oy * SH + ky * DH - pt, ix = ox * SW - pl. Laid out as a matrix product whose reduction
 // runs over the output pixels (matmul_subgroup.wgsl's layout): each invocation owns KB = 16 output
@@ -18,8 +18,8 @@ override KH: u32 = 7u;
 override SH: u32 = 1u;
 override SW: u32 = 1u;
 override DH: u32 = 1u;
-const TB = 4u;  // mirrors RUN_TAPS in src/ops/conv-geometry.ts; taps per run
-const KB = 16u;  // mirrors RUNS_CHANNEL_BLOCK in src/ops/conv-geometry.ts; output channels per invocation
+const TB = 4u;  // mirrors RUN_TAPS in src/ops/conv-direct.ts; taps per run
+const KB = 16u;  // mirrors RUNS_CHANNEL_BLOCK in src/ops/conv-direct.ts; output channels per invocation
 const LANES = 8u;  // pixels per dy load: lane l loads pixel p0 + l
 override RUNS: u32 = (KH + TB - 1u) / TB;  // runs per filter
 

@@ -1,7 +1,7 @@
 enable subgroups;
 
 // Gradient of conv2d with respect to its weight, for adapters with subgroups of at least 8 lanes
-// (llvmpipe), as partial sums over chunks of the batch (summed afterwards in src/ops/conv.ts):
+// (llvmpipe), as partial sums over chunks of the batch (summed afterwards in src/ops/conv-direct.ts):
 //   part[chunk, k, c, ky, kx] = sum over (n in chunk, oy, ox) of dy[n, k, oy, ox] * x[n, g*cin_g + c, iy, ix]
 // with iy = oy * SH + ky * DH - pt (same for x). On llvmpipe loads cost per lane, even from one
 // address, and bound this kernel, so:
@@ -22,8 +22,8 @@ override DW: u32 = 1u;
 // Input columns under 4 adjacent outputs: 3 strides plus the dilated kernel width.
 override SPAN: u32 = 3u * SW + (KW - 1u) * DW + 1u;
 const MAX_SPAN = 32u;  // mirrors MAX_SPAN in src/ops/conv-geometry.ts
-const KB = 8u;  // mirrors SUBGROUP_BLOCK in src/ops/conv-geometry.ts; output channels per invocation = lanes that load dy
-const MAX_KW = 7u;  // mirrors MAX_WEIGHT_GRAD_KW in src/ops/conv-geometry.ts
+const KB = 8u;  // mirrors SUBGROUP_BLOCK in src/ops/conv-direct.ts; output channels per invocation = lanes that load dy
+const MAX_KW = 7u;  // mirrors MAX_WEIGHT_GRAD_KW in src/ops/conv-direct.ts
 
 // Params: CONV_PARAMS in src/ops/conv-geometry.ts
 struct Params {

@@ -3,6 +3,7 @@
 // Transpose, permute, slice, concat and their gradients are all this one kernel.
 override WG: u32 = 256u;
 
+// Params: COPY_STRIDED_PARAMS in src/ops/primitives/copy.ts
 struct Params {
   n: u32,
   rank: u32,

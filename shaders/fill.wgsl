@@ -2,6 +2,7 @@
 // y into x so that large tensors fit the dispatch limits.
 override WG: u32 = 256u;
 
+// Params: FILL_PARAMS in src/kernels/elementwise.ts
 struct Params { n: u32, value: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -3,6 +3,7 @@
 // dispatch per parameter writes disjoint slots; clip_scale.wgsl adds them all up.
 override WG: u32 = 256u;
 
+// Params: GRAD_SUMSQ_PARAMS in src/train/clip.ts
 struct Params { n: u32, chunk: u32, offset: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,9 +1,10 @@
-// A dispatch that does nothing but depend on up to 8 buffers: while profiling, the scheduler runs it
-// after each kernel inside the kernel's timed pass, bound to the kernel's buffers, so that the
-// barrier Dawn puts before it makes the pass's end timestamp wait for the kernel. Without it
-// lavapipe writes the end timestamp while the kernel's threads still run, and the time lands on the
-// next kernel that depends on its output. Unused slots are bound to a 16-byte stand-in. Nothing is
-// written: arrayLength is never 0xffffffff.
+// A dispatch that does nothing but depend on up to 8 buffers: while profiling (ProfileFence in
+// src/gpu/profiler.ts, for the scheduler and the user-kernel timer) it runs after each kernel inside
+// the kernel's timed pass, bound to the kernel's buffers, so that the barrier Dawn puts before it
+// makes the pass's end timestamp wait for the kernel. Without it lavapipe writes the end timestamp
+// while the kernel's threads still run, and the time lands on the next kernel that depends on its
+// output. Unused slots are bound to a 16-byte stand-in. Nothing is written: arrayLength is never
+// 0xffffffff.
 @group(0) @binding(0) var<storage, read_write> b0: array<u32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<u32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<u32>;

@@ -3,6 +3,7 @@
 // a first pass whose partial sums a second dispatch adds (long reductions stay parallel and accurate).
 override WG: u32 = 256u;
 
+// Params: REDUCE_SUM_PARAMS in src/ops/primitives/reduce.ts
 struct Params { outer: u32, reduced: u32, inner: u32, chunk: u32, chunks: u32, scale: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -8,6 +8,7 @@
 // Fused so that a step costs one dispatch per parameter instead of five or six elementwise ops.
 override WG: u32 = 256u;
 
+// Params: SGD_STEP_PARAMS in src/train/sgd.ts
 struct Params {
   n: u32,
   lr: f32,

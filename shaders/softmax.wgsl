@@ -2,6 +2,7 @@
 // logits never overflow.
 override WG: u32 = 64u;
 
+// Params: SOFTMAX_PARAMS in src/ops/loss.ts
 struct Params { rows: u32, K: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

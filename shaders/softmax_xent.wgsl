@@ -6,6 +6,7 @@
 // already range-checked on the host.
 override WG: u32 = 64u;
 
+// Params: XENT_PARAMS in src/ops/loss.ts
 struct Params { B: u32, K: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

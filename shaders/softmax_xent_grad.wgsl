@@ -4,6 +4,7 @@
 // x - max is exact, so huge logits keep full precision.
 override WG: u32 = 256u;
 
+// Params: XENT_GRAD_PARAMS in src/ops/loss.ts
 struct Params { n: u32, K: u32, scale: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -19,6 +19,7 @@ const SQUARE = 10u;  // mirrors UnaryOp.square in src/kernels/elementwise.ts
 const RECIPROCAL = 11u;  // mirrors UnaryOp.reciprocal in src/kernels/elementwise.ts
 const STEP = 12u;  // mirrors UnaryOp.step in src/kernels/elementwise.ts; 1 where x > 0, else 0 (relu's derivative)
 
+// Params: UNARY_PARAMS in src/kernels/elementwise.ts
 struct Params { n: u32, alpha: f32, beta: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,6 +1,8 @@
-// Shared helpers for the gpu, tensor and ops tests: plain-TS float64 references of every op ("Host" tensors),
-// tolerance checks that say where and by how much they fail, central finite differences, and a
-// gradient check that runs an op forward and backward on the GPU and compares both with the host.
+// The test helpers (one module): plain-TS float64 references of every op ("Host" tensors), host<->GPU
+// round trips, tolerance checks that say where and by how much they fail, central finite
+// differences, and a gradient check that runs an op forward and backward on the GPU and compares
+// both with the host. The shared GPU runtime itself is test/gpu.ts (a file that imports no engine
+// code but the Node edge, so that any test may take it without loading the ops).
 //
 // Why float64 on the host: the inputs are f32 values (made with Float32Array), so the host sees the
 // very numbers the GPU sees; computing the reference in float64 makes its own error negligible
@@ -8,6 +10,7 @@
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/util/rng.ts';
 import { mul, sum } from '../src/ops/index.ts';
+import type { Runtime } from '../src/gpu/runtime.ts';
 import { tensor } from '../src/tensor/create.ts';
 import { tidy } from '../src/tensor/scope.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
@@ -181,6 +184,20 @@ export function toGpu(h: Host): Tensor {
   return tensor(Float32Array.from(h.data), h.shape);
 }
 
+/** A leaf tensor that records gradients. */
+export function param(rt: Runtime, values: ArrayLike<number>, shape: readonly number[]): Tensor {
+  return tensor(values, shape, rt).setRequiresGrad();
+}
+
+/** Reads a gradient and frees it, so tests do not leak buffers across cases. */
+export async function takeGrad(t: Tensor): Promise<Float32Array> {
+  if (!t.grad) throw new Error(`${t.toString()} has no gradient`);
+  const g = await t.grad.data();
+  t.grad.dispose();
+  t.grad = null;
+  return g;
+}
+
 // ---- checks ----------------------------------------------------------------------------------------
 
 export interface Tolerance {
@@ -241,25 +258,31 @@ export function thrown(fn: () => unknown, what: string): unknown {
 }
 
 /**
- * Central finite differences of a scalar host function, in float64. With step h = 1e-6 the
- * truncation error is ~h^2 |f'''| / 6 (~1e-12 for our smooth functions on inputs of size ~1) and the
- * rounding error ~1e-16 |f| / h (~1e-10): both far below the f32 tolerances they are compared with.
+ * Central finite differences of a scalar host function f: R^n -> R at x, in float64. With step
+ * h = 1e-6 the truncation error is ~h^2 |f'''| / 6 (~1e-12 for our smooth functions on inputs of
+ * size ~1) and the rounding error ~1e-16 |f| / h (~1e-10): both far below the f32 tolerances they
+ * are compared with.
  */
-export function finiteDifferences(f: (xs: Host[]) => number, xs: readonly Host[], h = 1e-6): Float64Array[] {
-  const work = xs.map((x) => ({ shape: x.shape, data: Float64Array.from(x.data) }));
-  return work.map((x) => {
-    const g = new Float64Array(x.data.length);
-    for (let i = 0; i < x.data.length; i++) {
-      const v = x.data[i];
-      x.data[i] = v + h;
-      const up = f(work);
-      x.data[i] = v - h;
-      const down = f(work);
-      x.data[i] = v;
-      g[i] = (up - down) / (2 * h);
-    }
-    return g;
-  });
+export function finiteDifferences(f: (x: Float64Array) => number, x: ArrayLike<number>, h = 1e-6): Float64Array {
+  const at = Float64Array.from(x);
+  const out = new Float64Array(at.length);
+  for (let i = 0; i < at.length; i++) {
+    const v = at[i];
+    at[i] = v + h;
+    const up = f(at);
+    at[i] = v - h;
+    const down = f(at);
+    at[i] = v;
+    out[i] = (up - down) / (2 * h);
+  }
+  return out;
+}
+
+/** sum_i a_i b_i (the scalar loss L = sum(y * r) whose gradient wrt y is r). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
 }
 
 export interface GradCheck {
@@ -304,13 +327,10 @@ export async function checkGradients(c: GradCheck): Promise<void> {
   loss.backward();
   assertClose(await out.data(), expected.data, c.forwardTol ?? { atol: 1e-5, rtol: 1e-5 }, `${c.name} forward`);
 
-  const objective = (hs: Host[]): number => {
-    const y = c.cpu(hs);
-    let s = 0;
-    for (let i = 0; i < y.data.length; i++) s += y.data[i] * w.data[i];
-    return s;
-  };
-  const numeric = finiteDifferences(objective, c.inputs);
+  // L as a function of input k alone, the others held at their values.
+  const objective = (k: number) => (data: Float64Array): number =>
+    dot(c.cpu(c.inputs.map((h, i) => (i === k ? { shape: h.shape, data } : h))).data, w.data);
+  const numeric = c.inputs.map((h, k) => finiteDifferences(objective(k), h.data));
   for (let i = 0; i < xs.length; i++) {
     const g = xs[i].grad;
     if (!needs[i]) {

@@ -6,6 +6,7 @@
 // so that the end timestamp waits for the kernel: ~0.1-0.5 ms on lavapipe, more than a small kernel
 // takes): the scheduler times CALIBRATION_PASSES empty passes first, and every kernel's total is
 // reported less that median cost per dispatch.
+import fenceWgsl from '../../shaders/profile_fence.wgsl';
 import { BUFFER_USAGE } from './buffers.ts';
 
 const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
@@ -17,6 +18,52 @@ export const CALIBRATION_PASSES = 24;
  * start-up cost, which would otherwise be charged to the submit's first kernel (see the scheduler).
  */
 export const SUBMIT_START_LABEL = '(submit start)';
+
+/** Bindings of profile_fence.wgsl. */
+const FENCE_SLOTS = 8;
+
+/**
+ * The fence of a timed pass: one workgroup of profile_fence.wgsl, recorded after the kernel in the
+ * kernel's own pass and bound read-write to the buffers the kernel touched, so that Dawn puts a
+ * barrier before it and the pass's end timestamp waits for the kernel (lavapipe otherwise writes
+ * it while the kernel's threads still run). Both timers use it: the scheduler's kernel profile and
+ * the user-kernel timer (src/profile/timed-dispatch.ts).
+ */
+export class ProfileFence {
+  private readonly pipeline: GPUComputePipeline;
+  private readonly layout: GPUBindGroupLayout;
+  /** One stand-in per slot: a buffer may not be bound writable twice in one dispatch. */
+  private readonly standIns: GPUBuffer[];
+  /** The last bind group and its buffers: the user-kernel timer fences the same buffers every repeat. */
+  private last: { buffers: GPUBuffer[]; bindGroup: GPUBindGroup } | null = null;
+
+  constructor(private readonly device: GPUDevice) {
+    const module = device.createShaderModule({ code: fenceWgsl, label: 'profile_fence' });
+    this.pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: 'profile_fence' });
+    this.layout = this.pipeline.getBindGroupLayout(0);
+    this.standIns = Array.from({ length: FENCE_SLOTS }, () =>
+      device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'profile-fence-stand-in' }),
+    );
+  }
+
+  /** Records the fence into `pass`, bound to `buffers` (each once, the first FENCE_SLOTS of them). */
+  encode(pass: GPUComputePassEncoder, buffers: readonly GPUBuffer[]): void {
+    const unique = [...new Set(buffers)].slice(0, FENCE_SLOTS);
+    const slots = this.standIns.map((standIn, i) => unique[i] ?? standIn);
+    if (!this.last || this.last.buffers.some((b, i) => b !== slots[i])) {
+      const entries = slots.map((buffer, binding) => ({ binding, resource: { buffer } }));
+      this.last = { buffers: slots, bindGroup: this.device.createBindGroup({ layout: this.layout, entries, label: 'profile_fence' }) };
+    }
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.last.bindGroup);
+    pass.dispatchWorkgroups(1);
+  }
+
+  destroy(): void {
+    this.last = null;
+    for (const b of this.standIns) b.destroy();
+  }
+}
 
 export interface KernelTiming {
   kernel: string;

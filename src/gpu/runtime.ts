@@ -8,15 +8,36 @@ import { PipelineCache, type KernelSource, type OverrideConstants } from './pipe
 import { adapterPolicy, type KernelPolicy } from './policy.ts';
 import { Scheduler, type BufferBinding } from './scheduler.ts';
 
-export interface KernelLaunch {
+interface LaunchBindings {
   /** Override constants that specialise the kernel (workgroup size, op selector, tile shape). */
   constants?: OverrideConstants;
   /** Storage buffers, bound at @binding(1), @binding(2), ... in this order. */
   buffers: readonly BufferBinding[];
-  /** u32 words for the uniform at @binding(0) (floats via `f32Bits`). */
+  /** The u32 words of the uniform at @binding(0), as packUniform (uniforms.ts) writes them. */
   params?: ArrayLike<number>;
+}
+
+/** A launch over a workgroup grid the op worked out itself (tiles, planes, channels). */
+export interface GridLaunch extends LaunchBindings {
   workgroups: readonly [number, number?, number?];
 }
+
+/**
+ * A launch over a 1-D range: one invocation per item of `invocations`, in workgroups of the
+ * kernel's `WG` override (constants.WG, else ELEMENTWISE_GROUP; the kernel gets it either way, so
+ * the grid and the kernel cannot disagree on the group). Past the per-dimension limit the groups
+ * fold into y: kernels rebuild the index as gid.x + gid.y * (nwg.x * WG). `layers` repeats the
+ * range along z (blocks of channels, say).
+ */
+export interface RangeLaunch extends LaunchBindings {
+  invocations: number;
+  layers?: number;
+}
+
+export type KernelLaunch = GridLaunch | RangeLaunch;
+
+/** The workgroup size of range launches whose kernel names none. */
+export const ELEMENTWISE_GROUP = 256;
 
 export class Runtime {
   readonly pool: BufferPool;
@@ -74,17 +95,29 @@ export class Runtime {
     return result;
   }
 
-  /** The single dispatch path: fetch (or compile) the pipeline and record one dispatch. */
+  /**
+   * The single dispatch path: fetch (or compile) the pipeline and record one dispatch, over the
+   * grid given or, for a range launch, the grid folded from it here (the one place that does).
+   */
   run(kernel: KernelSource, launch: KernelLaunch): void {
     const maxGroups = this.limits.maxComputeWorkgroupsPerDimension;
-    for (const n of launch.workgroups) {
+    let constants = launch.constants;
+    let workgroups: readonly [number, number?, number?];
+    if ('invocations' in launch) {
+      const group = typeof constants?.WG === 'number' ? constants.WG : ELEMENTWISE_GROUP;
+      constants = { ...constants, WG: group };
+      workgroups = [...foldRange(launch.invocations, group, maxGroups), launch.layers ?? 1];
+    } else {
+      workgroups = launch.workgroups;
+    }
+    for (const n of workgroups) {
       if (n !== undefined && n > maxGroups) {
         throw new GpuLimitError(`kernel '${kernel.name}': ${n} workgroups exceed the limit of ${maxGroups} per dimension`);
       }
     }
-    if (launch.workgroups.some((n) => n === 0)) return; // empty tensor: nothing to do
-    const pipeline = this.pipelines.get(kernel, launch.constants);
-    this.scheduler.dispatch(pipeline, kernel.name, launch.buffers, launch.params, launch.workgroups);
+    if (workgroups.some((n) => n === 0)) return; // empty tensor: nothing to do
+    const pipeline = this.pipelines.get(kernel, constants);
+    this.scheduler.dispatch(pipeline, kernel.name, launch.buffers, launch.params, workgroups);
   }
 
   /** Waits for all submitted work and throws any GPU error that occurred. */
@@ -114,17 +147,11 @@ export function currentRuntime(): Runtime {
   return defaultRuntime;
 }
 
-/** The bit pattern of an f32, for passing floats in a u32 uniform word. */
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-export function f32Bits(x: number): number {
-  f32Scratch[0] = x;
-  return u32Scratch[0];
-}
-
-/** Workgroup grid for a 1-D range of `count` invocations in groups of `groupSize`, kept within the
- * per-dimension limit by folding into y. Kernels rebuild the index as gid.x + gid.y * (nwg.x * size). */
-export function grid1d(count: number, groupSize: number, maxPerDim = 65535): [number, number] {
+/**
+ * The (x, y) workgroups of a range of `count` invocations in groups of `groupSize`, kept within the
+ * per-dimension limit by folding into y (see RangeLaunch).
+ */
+export function foldRange(count: number, groupSize: number, maxPerDim: number): [number, number] {
   const groups = Math.ceil(count / groupSize);
   if (groups <= maxPerDim) return [groups, 1];
   const y = Math.ceil(groups / maxPerDim);

@@ -5,10 +5,9 @@
 import { BUFFER_USAGE, sizeClassBytes } from './buffers.ts';
 import { GpuDeviceLostError, GpuError, GpuOutOfMemoryError, GpuValidationError } from './errors.ts';
 import {
-  CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, SUBMIT_START_LABEL, type DispatchTiming, type KernelTiming,
+  CALIBRATION_LABEL, CALIBRATION_PASSES, KernelProfiler, ProfileFence, SUBMIT_START_LABEL, type DispatchTiming, type KernelTiming,
 } from './profiler.ts';
 import { BindGroupCache } from './bindgroups.ts';
-import fenceWgsl from '../../shaders/profile_fence.wgsl';
 
 const MAX_DISPATCHES_PER_BATCH = 256;
 /** Per-dispatch uniform parameters are packed into one buffer per batch; each slot is 256 bytes. */
@@ -38,7 +37,7 @@ export class Scheduler {
   private profiler: KernelProfiler | null = null;
   private lastOverheadMs = 0;
   private lastSubmitStartMs = 0;
-  private fence: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; standIns: GPUBuffer[] } | null = null;
+  private fence: ProfileFence | null = null;
   private lastDispatches: DispatchTiming[] = [];
   /** getBindGroupLayout returns a new object per call (a round trip into Dawn): ask once per pipeline. */
   private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
@@ -133,22 +132,8 @@ export class Scheduler {
 
   /** While profiling: a dispatch bound to `buffers` whose barrier makes the pass end after the kernel. */
   private dispatchFence(pass: GPUComputePassEncoder, buffers: readonly BufferBinding[]): void {
-    if (!this.fence) {
-      const module = this.device.createShaderModule({ code: fenceWgsl, label: 'profile_fence' });
-      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: 'profile_fence' });
-      // One stand-in per slot: a buffer may not be bound writable twice.
-      const standIns = Array.from({ length: 8 }, () =>
-        this.device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'profile-fence-stand-in' }),
-      );
-      this.fence = { pipeline, layout: pipeline.getBindGroupLayout(0), standIns };
-    }
-    // Each buffer once (a buffer may not be bound writable twice), whole.
-    const unique = [...new Set(buffers.map((b) => b.buffer))].slice(0, 8);
-    const entries: GPUBindGroupEntry[] = [];
-    for (let i = 0; i < 8; i++) entries.push({ binding: i, resource: { buffer: unique[i] ?? this.fence.standIns[i] } });
-    pass.setPipeline(this.fence.pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: this.fence.layout, entries, label: 'profile_fence' }));
-    pass.dispatchWorkgroups(1);
+    this.fence ??= new ProfileFence(this.device);
+    this.fence.encode(pass, buffers.map((b) => b.buffer));
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches around it. */

@@ -1,14 +1,14 @@
-// The raw elementwise kernels (fill, unary functions, binary arithmetic) on buffer bindings: no
-// tensors, no tape. The differentiable ops in src/ops/elementwise.ts are built on these, and so is
-// the tape's gradient accumulation (src/tensor/tape.ts), which must not depend on those ops.
+// The raw elementwise kernels (fill, unary functions, binary arithmetic, mean of k inputs) on buffer
+// bindings: no tensors, no tape. The tape's gradient accumulation (src/tensor/tape.ts) launches
+// these, since the tensor layer may not import src/ops; the tensor-level primitives of
+// src/ops/primitives/elementwise.ts wrap them for the op families.
 import fillWgsl from '../../shaders/fill.wgsl';
 import unaryWgsl from '../../shaders/unary.wgsl';
 import binaryWgsl from '../../shaders/binary.wgsl';
 import meanOfWgsl from '../../shaders/mean_of.wgsl';
-import { f32Bits, type Runtime } from '../gpu/runtime.ts';
+import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { launch1d } from './launch.ts';
 
 const FILL = { name: 'fill', code: fillWgsl };
 const UNARY = { name: 'unary', code: unaryWgsl };
@@ -34,22 +34,32 @@ export interface BroadcastDims {
 /** These kernels handle one vec4 (4 elements) per invocation; bindings are padded to 16 bytes. */
 const vec4Count = (n: number): number => Math.ceil(n / 4);
 
-const padDims = (values: readonly number[]): number[] => {
-  const out = new Array<number>(MAX_BROADCAST_RANK).fill(0);
-  values.forEach((v, i) => (out[i] = v));
-  return out;
-};
+/** The uniform of fill.wgsl. */
+export const FILL_PARAMS = ['n', 'value:f32'] as const;
+/** The uniform of unary.wgsl: alpha and beta are the op's constants (affine's scale and shift, pow's exponent). */
+export const UNARY_PARAMS = ['n', 'alpha:f32', 'beta:f32'] as const;
+/**
+ * The uniform of binary.wgsl: the output's element count, then the collapsed broadcast dimensions
+ * (at most MAX_BROADCAST_RANK, in two vec4s each; `_a`, `_b` pad the scalars to the arrays' 16-byte
+ * alignment).
+ */
+export const BINARY_PARAMS = ['n', 'rank', '_a', '_b', 'shape:u32[8]', 'a_strides:u32[8]', 'b_strides:u32[8]'] as const;
 
 /** out[i] = value for i < count. */
 export function fillKernel(rt: Runtime, out: BufferBinding, count: number, value: number): void {
-  launch1d(rt, FILL, vec4Count(count), [out], [count, f32Bits(value)]);
+  rt.run(FILL, { buffers: [out], params: packUniform(FILL_PARAMS, { n: count, value }), invocations: vec4Count(count) });
 }
 
 /** out[i] = op(x[i]) for i < count (affine: alpha * x + beta; pow: x ^ alpha). */
 export function unaryKernel(
   rt: Runtime, x: BufferBinding, out: BufferBinding, count: number, op: keyof typeof UnaryOp, alpha = 0, beta = 0,
 ): void {
-  launch1d(rt, UNARY, vec4Count(count), [x, out], [count, f32Bits(alpha), f32Bits(beta)], { OP: UnaryOp[op] });
+  rt.run(UNARY, {
+    constants: { OP: UnaryOp[op] },
+    buffers: [x, out],
+    params: packUniform(UNARY_PARAMS, { n: count, alpha, beta }),
+    invocations: vec4Count(count),
+  });
 }
 
 /**
@@ -63,10 +73,14 @@ export function binaryKernel(
   if (dims && dims.shape.length > MAX_BROADCAST_RANK) {
     throw new RangeError(`binary kernel: ${dims.shape.length} broadcast dimensions, at most ${MAX_BROADCAST_RANK}`);
   }
-  const params = dims
-    ? [count, dims.shape.length, 0, 0, ...padDims(dims.shape), ...padDims(dims.aStrides), ...padDims(dims.bStrides)]
-    : [count, 1, 0, 0, ...padDims([count]), ...padDims([1]), ...padDims([1])];
-  launch1d(rt, BINARY, vec4Count(count), [a, b, out], params, { OP: BinaryOp[op], BROADCAST: dims !== undefined });
+  // Same shapes: one dimension of `count` elements (the kernel skips the index arithmetic anyway).
+  const { shape, aStrides, bStrides } = dims ?? { shape: [count], aStrides: [1], bStrides: [1] };
+  rt.run(BINARY, {
+    constants: { OP: BinaryOp[op], BROADCAST: dims !== undefined },
+    buffers: [a, b, out],
+    params: packUniform(BINARY_PARAMS, { n: count, rank: shape.length, shape, a_strides: aStrides, b_strides: bStrides }),
+    invocations: vec4Count(count),
+  });
 }
 
 /** The uniform of mean_of.wgsl. */
@@ -84,5 +98,5 @@ export function meanOfKernel(rt: Runtime, inputs: readonly BufferBinding[], out:
   // Slots past k are bound to the first input (never read: the override N drops their loads).
   const slots = Array.from({ length: MEAN_OF_MAX_INPUTS }, (_, i) => inputs[i] ?? inputs[0]);
   const params = packUniform(MEAN_OF_PARAMS, { n: count, scale: 1 / k });
-  launch1d(rt, MEAN_OF, vec4Count(count), [...slots, out], params, { N: k });
+  rt.run(MEAN_OF, { constants: { N: k }, buffers: [...slots, out], params, invocations: vec4Count(count) });
 }

@@ -22,6 +22,7 @@ export { Nsga2 } from './nsga2.ts';
 export type { Nsga2Options, Nsga2State } from './nsga2.ts';
 export { Moead } from './moead.ts';
 export type { MoeadOptions, MoeadState } from './moead.ts';
+export type { OptimiserName, OptimiserState } from './optimiser-state.ts';
 export { dasDennis, neighbourhoods, pbi, tchebycheff } from './decomposition.ts';
 export type { Decomposition } from './decomposition.ts';
 export { gd, hypervolume, igd } from './indicators.ts';

@@ -1,54 +1,15 @@
-// conv2d's geometry: argument checks and resolved sizes, the uniform and override constants every
-// conv2d_*.wgsl kernel shares, which path (pointwise, depthwise, general) a call takes, and the
-// limits of the kernels' register arrays. Which kernel variant runs on an adapter is decided in
-// kernel-choice.ts; the kernels and the forward/backward pair are in conv.ts.
+// What every conv2d path shares: argument checks and resolved sizes (PyTorch's rules), the uniform
+// and override constants of the conv2d_*.wgsl kernels, which path a call takes (pointwise,
+// depthwise, the direct general path), the limits of the kernels' register arrays that decide it,
+// and the sizing of invocations and batch chunks. Each path's kernels and constants are in
+// conv-pointwise.ts, conv-depthwise.ts and conv-direct.ts; conv.ts chooses between them, and
+// kernel-choice.ts chooses the kernel variant within a path.
 import { packUniform } from '../gpu/uniforms.ts';
 import { ShapeError, type Tensor } from '../tensor/tensor.ts';
+import { sumToShape } from './primitives/reduce.ts';
 
+/** Workgroup size of the direct kernels, and the largest group planeGroup picks. */
 export const GROUP = 64;
-/** Output channels per invocation in conv2d_forward.wgsl (COB there). */
-export const FORWARD_BLOCK = 8;
-/**
- * ...and in conv2d_forward_subgroup.wgsl (COB there); input channels per invocation of
- * conv2d_input_grad_subgroup.wgsl (CIB there). Each of the 8 lanes loads the taps of two channels.
- */
-export const SUBGROUP_FORWARD_BLOCK = 16;
-export const SUBGROUP_INPUT_GRAD_BLOCK = 16;
-/**
- * Output channels per invocation of conv2d_weight_grad_subgroup.wgsl (KB there): one per lane of
- * llvmpipe's 8 that loads dy.
- */
-export const SUBGROUP_BLOCK = 8;
-/** ...and of their plain kernels, whose 4 channels are unrolled by hand (acc0..acc3 there). */
-export const PLAIN_BLOCK = 4;
-/** Output channels per invocation of conv2d_weight_grad_runs.wgsl (KB there). */
-export const RUNS_CHANNEL_BLOCK = 16;
-/** ...and the filter taps per run there (TB): 4 adjacent ky, the sums of one vec4 per channel. */
-export const RUN_TAPS = 4;
-/** Widest filter the subgroup weight-gradient kernel holds in registers (MAX_KW there). */
-export const MAX_WEIGHT_GRAD_KW = 7;
-/** Output rows per invocation in conv2d_depthwise.wgsl (ROWS there). */
-export const DEPTHWISE_ROWS = 4;
-/** Output columns per invocation of conv2d_depthwise_columns.wgsl, at most (MAX_SC there). */
-export const MAX_COLUMNS = 8;
-/**
- * Output rows in flight there, (KH - 1) * DH + 1, at most (MAX_RING there): 7x7 at dilation 2.
- * Larger ones take conv2d_depthwise*.wgsl.
- */
-export const MAX_RING = 13;
-/**
- * Output rows one invocation of conv2d_depthwise_columns.wgsl walks, at most: a 28-row plane in one
- * walk (2 halo rows per 28); chunks of 10-14 rows measured slower. Taller planes go in chunks.
- */
-const COLUMN_ROWS = 32;
-/** ...but shorter chunks until about this many invocations run, so a small batch fills the threads. */
-const COLUMN_MIN_INVOCATIONS = 512;
-/**
- * Multiply-adds per input row there (KH * KW * SC), at most. Past some size the tap loops stop
- * unrolling and the arrays go to memory: 7x7 at 5 columns (245) ran 5.6 ms, at 6 columns (294)
- * 34 ms (N = 64, C = 32, 28x28; the row-block kernel conv2d_depthwise took 18.6 ms).
- */
-const MAX_ROW_TERMS = 245;
 /**
  * Filter taps that the subgroup and depthwise kernels hold in registers (MAX_TAPS there); larger
  * filters use the plain general kernels.
@@ -62,16 +23,6 @@ export const MAX_TAPS = 49;
 export const MAX_SPAN = 32;
 /** Weight-gradient kernels split the batch into chunks until about this many invocations run. */
 const WEIGHT_GRAD_INVOCATIONS = 4096;
-/** Output tile edge of conv2d_tiled.wgsl (TILE there) and its reduction step (TK there). */
-export const TILE = 64;
-export const TILE_K = 16;
-/**
- * The tiled weight gradient splits its reduction (N * OH * OW terms) into chunks until about this
- * many workgroups run: a few per multiprocessor of a large GPU. A guess, not measured.
- */
-export const TILED_WEIGHT_GRAD_GROUPS = 512;
-/** ...but keeps at least this many terms per chunk, so summing the chunks stays a small extra pass. */
-export const TILED_MIN_CHUNK = 1024;
 
 export type Pair = number | readonly [number, number];
 export type Padding = Pair | readonly [number, number, number, number];
@@ -148,34 +99,19 @@ export const CONV_PARAMS = [
   'N', 'C', 'H', 'W', 'K', 'OH', 'OW', 'cin_g',
   'cout_g', 'pt:i32', 'pl:i32', 'blocks', 'count', 'per_chunk', '_a', '_b',
 ] as const;
-/** conv2d_depthwise_columns.wgsl's: the same geometry, then its split of the plane. */
-export const COLUMN_WALK_PARAMS = [
-  'N', 'C', 'H', 'W', 'K', 'OH', 'OW', 'cin_g',
-  'cout_g', 'pt:i32', 'pl:i32', 'rows', 'count', '_a', 'strips', 'chunks',
-] as const;
-
-const sizes = (g: ConvGeometry) => ({
+/** The geometry fields of CONV_PARAMS, as every conv2d uniform starts. */
+export const convSizes = (g: ConvGeometry) => ({
   N: g.N, C: g.C, H: g.H, W: g.W, K: g.K, OH: g.OH, OW: g.OW, cin_g: g.cinG, cout_g: g.coutG, pt: g.pt, pl: g.pl,
 });
 
 /** CONV_PARAMS for a launch: `blocks` of channels per invocation, `count` invocations, batch chunks of `perChunk`. */
 export function params(g: ConvGeometry, blocks: number, count: number, perChunk = 0): number[] {
-  return packUniform(CONV_PARAMS, { ...sizes(g), blocks, count, per_chunk: perChunk });
-}
-
-/** COLUMN_WALK_PARAMS for a launch of conv2d_depthwise_columns.wgsl. */
-export function columnWalkParams(g: ConvGeometry, walk: ColumnWalk): number[] {
-  return packUniform(COLUMN_WALK_PARAMS, { ...sizes(g), rows: walk.rows, count: walk.count, strips: walk.strips, chunks: walk.chunks });
+  return packUniform(CONV_PARAMS, { ...convSizes(g), blocks, count, per_chunk: perChunk });
 }
 
 /** Override constants: the tap geometry, so the kernels' tap loops unroll. */
 export function taps(g: ConvGeometry, wg = GROUP): Record<string, number> {
   return { WG: wg, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
-}
-
-/** Override constants of conv2d_tiled.wgsl: the tap geometry (its workgroup is fixed at 16x16). */
-export function tileTaps(g: ConvGeometry): Record<string, number> {
-  return { KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, DH: g.DH, DW: g.DW };
 }
 
 /** 1x1 over the whole image, unpadded (OH = H also rules out bottom/right padding): a matrix product. */
@@ -184,57 +120,6 @@ export const isPointwise = (g: ConvGeometry): boolean =>
   g.OH === g.H && g.OW === g.W;
 /** The depthwise kernels hold the filter in registers (MAX_TAPS there); larger ones take the general path. */
 export const isDepthwise = (g: ConvGeometry): boolean => g.groups === g.C && g.K === g.C && g.KH * g.KW <= MAX_TAPS;
-
-/**
- * The geometry whose forward is the input gradient of a stride-1 depthwise convolution g: dy
- * (OH x OW) correlated with the filter rotated by 180 degrees, padded so that the output is H x W:
- * dx[iy, ix] = sum of w[KH-1-a, KW-1-b] dy[iy - pt' + a DH, ix - pl' + b DW] with
- * pt' = (KH - 1) DH - pt (same for columns). Null for strides, and for paddings so wide that
- * pt' < 0 (a pad beyond the dilated filter).
- */
-export function depthwiseInputGradGeometry(g: ConvGeometry): ConvGeometry | null {
-  if (g.SH !== 1 || g.SW !== 1) return null;
-  const pt = (g.KH - 1) * g.DH - g.pt;
-  const pl = (g.KW - 1) * g.DW - g.pl;
-  if (pt < 0 || pl < 0) return null;
-  return { ...g, H: g.OH, W: g.OW, OH: g.H, OW: g.W, pt, pl };
-}
-
-/** How conv2d_depthwise_columns.wgsl splits the output: SC columns by `rows` rows per invocation. */
-export interface ColumnWalk {
-  SC: number;
-  rows: number;
-  strips: number;
-  chunks: number;
-  /** Invocations: N * C * chunks * strips. */
-  count: number;
-}
-
-/**
- * conv2d_depthwise_columns.wgsl's split of a depthwise forward, or null where that kernel does not
- * apply: a row stride (it walks rows one by one) or more than MAX_RING rows in flight. The strip
- * width minimises the elements loaded and stored per output row, (span + SC) per strip, ties going
- * to the wider strip (3x3 at width 28 -> 7 columns, 13 -> 7, 3 -> 3), within MAX_ROW_TERMS (7x7: at
- * most 5 columns).
- */
-export function columnWalk(g: ConvGeometry): ColumnWalk | null {
-  if (g.SH !== 1 || (g.KH - 1) * g.DH + 1 > MAX_RING) return null;
-  let SC = 1;
-  let best = Infinity;
-  for (let sc = 1; sc <= MAX_COLUMNS; sc++) {
-    const span = (sc - 1) * g.SW + (g.KW - 1) * g.DW + 1;
-    if (span > MAX_SPAN || g.KH * g.KW * sc > MAX_ROW_TERMS) break;
-    const cost = Math.ceil(g.OW / sc) * (span + sc);
-    if (cost <= best) [SC, best] = [sc, cost];
-  }
-  const strips = Math.ceil(g.OW / SC);
-  const planes = g.N * g.C;
-  let chunks = Math.ceil(g.OH / COLUMN_ROWS);
-  while (chunks < g.OH && planes * strips * chunks < COLUMN_MIN_INVOCATIONS) chunks++;
-  const rows = Math.ceil(g.OH / chunks);
-  chunks = Math.ceil(g.OH / rows);
-  return { SC, rows, strips, chunks, count: planes * strips * chunks };
-}
 
 /**
  * Workgroup size for per-plane kernels: a multiple of llvmpipe's 8 lanes up to 64 that wastes the
@@ -256,4 +141,18 @@ export function chunking(N: number, invocations: number): { chunks: number; perC
   const wanted = Math.min(N, Math.max(1, Math.ceil(WEIGHT_GRAD_INVOCATIONS / invocations)));
   const perChunk = Math.ceil(N / wanted);
   return { chunks: Math.ceil(N / perChunk), perChunk };
+}
+
+/** Sums partial results over their first axis into `shape` (no copy when there is one chunk). */
+export function sumChunks(part: Tensor, shape: readonly number[]): Tensor {
+  if (part.shape[0] === 1) {
+    const out = part.alias(shape);
+    part.dispose();
+    return out;
+  }
+  const summed = sumToShape(part, part.shape.slice(1));
+  part.dispose();
+  const out = summed.alias(shape);
+  summed.dispose();
+  return out;
 }

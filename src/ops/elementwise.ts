@@ -1,22 +1,17 @@
 // Elementwise ops: fill, unary functions, broadcasting binary arithmetic. Forward and backward side
-// by side; PyTorch semantics (broadcasting as torch.broadcast_shapes; d/dx relu(0) = 0). The kernels
-// themselves are launched by src/kernels/elementwise.ts.
-import { currentRuntime, type Runtime } from '../gpu/runtime.ts';
-import {
-  binaryKernel, fillKernel, MEAN_OF_MAX_INPUTS, meanOfKernel, unaryKernel, type BinaryOp, type UnaryOp,
-} from '../kernels/elementwise.ts';
-import { sameShape, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+// by side; PyTorch semantics (broadcasting as torch.broadcast_shapes; d/dx relu(0) = 0). Each op is
+// a tape-free primitive (./primitives/elementwise.ts) plus its record on the tape; backward rules
+// use the primitives alone.
+import type { Runtime } from '../gpu/runtime.ts';
+import { MEAN_OF_MAX_INPUTS, meanOfKernel } from '../kernels/elementwise.ts';
+import { assertSameRuntime, sameShape, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { assertSameRuntime, collapseDims, contiguousStrides } from './launch.ts';
-import { sumToShape } from './reduce.ts';
+import { binary, full, unary } from './primitives/elementwise.ts';
+import { sumToShape } from './primitives/reduce.ts';
+
+export { broadcastShapes, full } from './primitives/elementwise.ts';
 
 // ---- creation by fill ------------------------------------------------------------------------------
-
-export function full(shape: Shape, value: number, rt: Runtime = currentRuntime()): Tensor {
-  const out = Tensor.empty(shape, rt);
-  fillKernel(rt, out.binding(), out.size, value);
-  return out;
-}
 
 export const zeros = (shape: Shape, rt?: Runtime): Tensor => full(shape, 0, rt);
 export const ones = (shape: Shape, rt?: Runtime): Tensor => full(shape, 1, rt);
@@ -24,12 +19,6 @@ export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.rt);
 export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.rt);
 
 // ---- unary -----------------------------------------------------------------------------------------
-
-function unary(x: Tensor, op: keyof typeof UnaryOp, alpha = 0, beta = 0): Tensor {
-  const out = Tensor.empty(x.shape, x.rt);
-  unaryKernel(x.rt, x.binding(), out.binding(), x.size, op, alpha, beta);
-  return out;
-}
 
 // Backward rules run inside a tidy() scope under noGrad (see tensor/tape.ts): temporaries they
 // create are freed automatically, only the returned gradients survive.
@@ -98,42 +87,6 @@ export const step = (x: Tensor): Tensor => unary(x, 'step');
 
 
 // ---- binary with broadcasting ----------------------------------------------------------------------
-
-export function broadcastShapes(a: Shape, b: Shape): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`shapes [${a.join(', ')}] and [${b.join(', ')}] cannot be broadcast together`);
-    }
-    out.push(da === 1 ? db : da);
-  }
-  return out;
-}
-
-/** Strides of `shape` read as `outShape` (right-aligned), 0 on broadcast dimensions. */
-function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const own = contiguousStrides(shape);
-  const offset = outShape.length - shape.length;
-  return outShape.map((_, d) => (d < offset || shape[d - offset] === 1 ? 0 : own[d - offset]));
-}
-
-function binary(a: Tensor, b: Tensor, op: keyof typeof BinaryOp): Tensor {
-  const rt = assertSameRuntime(op, a, b);
-  const outShape = broadcastShapes(a.shape, b.shape);
-  const out = Tensor.empty(outShape, rt);
-  if (sameShape(a.shape, b.shape)) {
-    binaryKernel(rt, a.binding(), b.binding(), out.binding(), out.size, op);
-    return out;
-  }
-  const dims = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-  binaryKernel(rt, a.binding(), b.binding(), out.binding(), out.size, op, {
-    shape: dims.shape, aStrides: dims.strides[0], bStrides: dims.strides[1],
-  });
-  return out;
-}
 
 export function add(a: Tensor, b: Tensor): Tensor {
   return recordOp(binary(a, b, 'add'), 'add', [a, b], [], (g) => [
@@ -206,9 +159,3 @@ export function meanOf(xs: readonly Tensor[]): Tensor {
     return xs.map((x) => (x.requiresGrad ? share : null));
   });
 }
-
-/** Raw broadcasting kernels for callers that manage gradients themselves (optimisers, metrics). */
-export const kernels = {
-  binary,
-  unary,
-};

@@ -9,9 +9,9 @@
 // 'gpu' profile) the opposite holds: tiles staged through workgroup memory, many small threads.
 import { GpuError } from '../gpu/errors.ts';
 import type { KernelPolicy, MatmulKernel } from '../gpu/policy.ts';
-import {
-  columnWalk, depthwiseInputGradGeometry, MAX_TAPS, MAX_WEIGHT_GRAD_KW, type ColumnWalk, type ConvGeometry,
-} from './conv-geometry.ts';
+import { columnWalk, depthwiseInputGradGeometry, type ColumnWalk, type TransposedWalk } from './conv-depthwise.ts';
+import { MAX_WEIGHT_GRAD_KW } from './conv-direct.ts';
+import { MAX_TAPS, type ConvGeometry } from './conv-geometry.ts';
 import { heldCols, heldRows, MAX_HELD_COLS, MAX_HELD_ROWS, type PoolGeometry } from './pool-geometry.ts';
 
 /** The subgroup kernels exchange values between 8 lanes. */
@@ -99,7 +99,7 @@ export function depthwiseColumnWalk(p: KernelPolicy, g: ConvGeometry): ColumnWal
  * The depthwise input gradient as the column walk's forward of dy with the rotated filter (strides
  * 1 on CPU adapters), or null: conv2d_depthwise_input_grad.wgsl.
  */
-export function depthwiseInputGradWalk(p: KernelPolicy, g: ConvGeometry): { geometry: ConvGeometry; walk: ColumnWalk } | null {
+export function depthwiseInputGradWalk(p: KernelPolicy, g: ConvGeometry): TransposedWalk | null {
   const geometry = p.profile === 'cpu' ? depthwiseInputGradGeometry(g) : null;
   const walk = geometry && columnWalk(geometry);
   return walk ? { geometry: geometry!, walk } : null;

@@ -2,10 +2,9 @@
 // PyTorch does. W^T and the transposes in backward are strided layouts of the matmul kernel, not
 // copies; the bias is a broadcast add, its gradient a column sum.
 import type { Runtime } from '../gpu/runtime.ts';
-import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { kernels } from './elementwise.ts';
-import { assertSameRuntime } from './launch.ts';
+import { binary } from './primitives/elementwise.ts';
 import { matmulInto, rowMajor, transposed } from './matmul.ts';
 import { sum } from './reduce.ts';
 
@@ -33,7 +32,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const product = matmulWT(rt, x, weight, rows, inF, outF);
   let out: Tensor;
   if (bias) {
-    const withBias = kernels.binary(product, bias, 'add');
+    const withBias = binary(product, bias, 'add');
     product.dispose();
     out = withBias.alias(outShape);
     withBias.dispose();

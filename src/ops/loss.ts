@@ -7,12 +7,12 @@ import xentGradWgsl from '../../shaders/softmax_xent_grad.wgsl';
 import softmaxWgsl from '../../shaders/softmax.wgsl';
 import bceWgsl from '../../shaders/bce_logits.wgsl';
 import bceGradWgsl from '../../shaders/bce_logits_grad.wgsl';
-import { f32Bits } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { tensor } from '../tensor/create.ts';
 import { sameShape, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { kernels, mul } from './elementwise.ts';
-import { launch1d } from './launch.ts';
+import { mul } from './elementwise.ts';
+import { binary, unary } from './primitives/elementwise.ts';
 import { mean, sum } from './reduce.ts';
 
 const XENT = { name: 'softmax_xent', code: xentWgsl };
@@ -22,6 +22,16 @@ const BCE = { name: 'bce_logits', code: bceWgsl };
 const BCE_GRAD = { name: 'bce_logits_grad', code: bceGradWgsl };
 /** Row kernels have one invocation per sample: small groups spread a batch of 64 over the cores. */
 const ROW_GROUP = 64;
+/** softmax_xent.wgsl: B rows of K logits, one invocation a row. */
+export const XENT_PARAMS = ['B', 'K'] as const;
+/** softmax_xent_grad.wgsl: n = B * K logits, rows of K, the upstream gradient times `scale` (1 / B). */
+export const XENT_GRAD_PARAMS = ['n', 'K', 'scale:f32'] as const;
+/** softmax.wgsl: `rows` rows of K, one invocation a row. */
+export const SOFTMAX_PARAMS = ['rows', 'K'] as const;
+/** bce_logits.wgsl: n elements. */
+export const BCE_PARAMS = ['n'] as const;
+/** bce_logits_grad.wgsl: n elements, the upstream gradient times `scale` (1 / n). */
+export const BCE_GRAD_PARAMS = ['n', 'scale:f32'] as const;
 
 /**
  * torch.nn.functional.cross_entropy(logits, labels) with reduction 'mean': the mean over the batch
@@ -42,13 +52,22 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   const labelT = tensor(Float32Array.from(labels), [B], rt);
   const rowLoss = Tensor.empty([B], rt);
   const lse = Tensor.empty([B, 2], rt); // per row (max, log sum exp(x - max))
-  launch1d(rt, XENT, B, [logits.binding(), labelT.binding(), rowLoss.binding(), lse.binding()], [B, K], { WG: ROW_GROUP });
+  rt.run(XENT, {
+    constants: { WG: ROW_GROUP },
+    buffers: [logits.binding(), labelT.binding(), rowLoss.binding(), lse.binding()],
+    params: packUniform(XENT_PARAMS, { B, K }),
+    invocations: B,
+  });
   // rowLoss is off the tape, so this mean records nothing; the op below is the one recorded.
   const out = mean(rowLoss);
   rowLoss.dispose();
   recordOp(out, 'crossEntropy', [logits], [logits, labelT, lse], (g, [x, lab, l]) => {
     const dx = Tensor.empty(x.shape, rt);
-    launch1d(rt, XENT_GRAD, B * K, [x.binding(), lab.binding(), l.binding(), g.binding(), dx.binding()], [B * K, K, f32Bits(1 / B)]);
+    rt.run(XENT_GRAD, {
+      buffers: [x.binding(), lab.binding(), l.binding(), g.binding(), dx.binding()],
+      params: packUniform(XENT_GRAD_PARAMS, { n: B * K, K, scale: 1 / B }),
+      invocations: B * K,
+    });
     return [dx];
   });
   labelT.dispose();
@@ -71,16 +90,20 @@ export function bceWithLogits(logits: Tensor, targets: Tensor | Float32Array): T
   const n = logits.size;
   if (n === 0) throw new ShapeError('bceWithLogits: empty logits');
   const elementLoss = Tensor.empty(logits.shape, rt);
-  launch1d(rt, BCE, n, [logits.binding(), y.binding(), elementLoss.binding()], [n]);
+  rt.run(BCE, { buffers: [logits.binding(), y.binding(), elementLoss.binding()], params: packUniform(BCE_PARAMS, { n }), invocations: n });
   const out = mean(elementLoss);
   elementLoss.dispose();
   recordOp(out, 'bceWithLogits', [logits, y], [logits, y], (g, [x, ys]) => {
     let dx: Tensor | null = null;
     if (logits.requiresGrad) {
       dx = Tensor.empty(x.shape, rt);
-      launch1d(rt, BCE_GRAD, n, [x.binding(), ys.binding(), g.binding(), dx.binding()], [n, f32Bits(1 / n)]);
+      rt.run(BCE_GRAD, {
+        buffers: [x.binding(), ys.binding(), g.binding(), dx.binding()],
+        params: packUniform(BCE_GRAD_PARAMS, { n, scale: 1 / n }),
+        invocations: n,
+      });
     }
-    const dy = y.requiresGrad ? kernels.unary(kernels.binary(x, g, 'mul'), 'affine', -1 / n) : null;
+    const dy = y.requiresGrad ? unary(binary(x, g, 'mul'), 'affine', -1 / n) : null;
     return [dx, dy];
   });
   if (y !== targets) y.dispose();
@@ -96,9 +119,14 @@ export function softmax(x: Tensor): Tensor {
   const K = x.shape[x.rank - 1];
   const rows = K === 0 ? 0 : x.size / K;
   const out = Tensor.empty(x.shape, x.rt);
-  launch1d(x.rt, SOFTMAX, rows, [x.binding(), out.binding()], [rows, K], { WG: ROW_GROUP });
+  x.rt.run(SOFTMAX, {
+    constants: { WG: ROW_GROUP },
+    buffers: [x.binding(), out.binding()],
+    params: packUniform(SOFTMAX_PARAMS, { rows, K }),
+    invocations: rows,
+  });
   return recordOp(out, 'softmax', [x], [out], (g, [y]) => {
     const dot = sum(mul(g, y), x.rank - 1, true);
-    return [mul(y, kernels.binary(g, dot, 'sub'))];
+    return [mul(y, binary(g, dot, 'sub'))];
   });
 }

@@ -17,10 +17,9 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl';
 import type { MatmulKernel } from '../gpu/policy.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
-import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
 import { blockedMatmulKernel, matmulKernel } from './kernel-choice.ts';
-import { assertSameRuntime } from './launch.ts';
 import { sum } from './reduce.ts';
 import { planeGroup } from './conv-geometry.ts';
 
@@ -124,9 +123,10 @@ export function matmulInto(
   // interleaved on 2-core lavapipe, pointwise 7x7 C512 forward + input gradient over 32 images: 62
   // vs 77 ms (medians), over 8: 20 vs 23; level where 64 lanes divide the columns.
   const vec4Group = planeGroup(Math.ceil(N / 4));
-  if (kernel === 'subgroup') {
+  if (kernel === 'subgroup' || kernel === 'strided-subgroup') {
+    // The same layout of lanes and rows; the strided kernel gathers B from 4 column addresses.
     const rows = subgroupRows(M);
-    rt.run(MATMUL_SUBGROUP, {
+    rt.run(kernel === 'subgroup' ? MATMUL_SUBGROUP : MATMUL_STRIDED_SUBGROUP, {
       constants: { WG: vec4Group, ROWS: rows },
       buffers,
       params,
@@ -140,14 +140,6 @@ export function matmulInto(
       buffers,
       params,
       workgroups: [Math.ceil(N / wg), Math.ceil(M / BT_ROWS), batch],
-    });
-  } else if (kernel === 'strided-subgroup') {
-    const rows = subgroupRows(M);
-    rt.run(MATMUL_STRIDED_SUBGROUP, {
-      constants: { WG: vec4Group, ROWS: rows },
-      buffers,
-      params,
-      workgroups: [Math.ceil(N / (4 * vec4Group)), Math.ceil(M / rows), batch],
     });
   } else if (kernel === 'rows') {
     rt.run(MATMUL_ROWS, {

@@ -13,11 +13,11 @@ import gradStatsWgsl from '../../shaders/batchnorm_grad_stats.wgsl';
 import gradChannelWgsl from '../../shaders/batchnorm_grad_channel.wgsl';
 import evalWgsl from '../../shaders/batchnorm_eval.wgsl';
 import evalGradWgsl from '../../shaders/batchnorm_eval_grad.wgsl';
-import { f32Bits, grid1d, type Runtime } from '../gpu/runtime.ts';
+import type { Runtime } from '../gpu/runtime.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
-import { ShapeError, Tensor } from '../tensor/tensor.ts';
+import { assertSameRuntime, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { assertSameRuntime } from './launch.ts';
 
 const BN_STATS = { name: 'batchnorm_stats', code: statsWgsl };
 const BN_CHANNEL = { name: 'batchnorm_channel', code: channelWgsl };
@@ -28,6 +28,21 @@ const BN_EVAL = { name: 'batchnorm_eval', code: evalWgsl };
 const BN_EVAL_GRAD = { name: 'batchnorm_eval_grad', code: evalGradWgsl };
 /** Per-plane and per-channel kernels have few invocations: small groups keep all threads busy. */
 const SMALL_GROUP = 64;
+
+// The uniforms (struct Params of each batchnorm_*.wgsl): channels C, batch N, plane size hw = H * W,
+// planes = N * C.
+/** batchnorm_apply.wgsl and batchnorm_eval_grad.wgsl: one pass over the planes with per-channel coefficients. */
+export const BN_PLANE_PARAMS = ['C', 'hw'] as const;
+/** batchnorm_eval.wgsl: the same pass, its coefficients worked out from the running statistics. */
+export const BN_EVAL_PARAMS = ['C', 'hw', 'eps:f32'] as const;
+/** batchnorm_stats.wgsl: per-plane partial sums. */
+export const BN_STATS_PARAMS = ['planes', 'hw'] as const;
+/** batchnorm_grad_stats.wgsl: the backward's per-plane partial sums. */
+export const BN_GRAD_STATS_PARAMS = ['planes', 'hw', 'C'] as const;
+/** batchnorm_channel.wgsl: the per-channel merge, the running-statistics update and the coefficients. */
+export const BN_CHANNEL_PARAMS = ['C', 'N', 'hw', 'momentum:f32', 'eps:f32'] as const;
+/** batchnorm_grad_channel.wgsl: the backward's per-channel merge. */
+export const BN_GRAD_CHANNEL_PARAMS = ['C', 'N', 'hw'] as const;
 
 export interface BatchNormOptions {
   /** Batch statistics (and a running-statistics update) when true; running statistics when false. */
@@ -60,23 +75,19 @@ function checkArgs(x: Tensor, channelTensors: (Tensor | null)[], options: BatchN
   }
 }
 
-function launchGrid(rt: Runtime, count: number, group: number): [number, number] {
-  return grid1d(count, group, rt.limits.maxComputeWorkgroupsPerDimension);
-}
-
 /** Elements (or vec4s) per invocation of batchnorm_apply: fewer, fatter invocations for llvmpipe. */
 const APPLY_PER = 4;
 
-/**
- * out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl); clamped at 0 with `relu`, u taken
- * only where mask > 0 when a mask is given.
- */
 /** The (chunks of a plane, C, N) grid of batchnorm_apply and batchnorm_eval(_grad). */
 function planeGrid(hw: number, C: number, N: number): [number, number, number] {
   const len = hw % 4 === 0 ? hw / 4 : hw;
   return [Math.ceil(len / (SMALL_GROUP * APPLY_PER)), C, N];
 }
 
+/**
+ * out = A u + B (v - M) + D per channel (see batchnorm_apply.wgsl); clamped at 0 with `relu`, u taken
+ * only where mask > 0 when a mask is given.
+ */
 function applyCoefficients(
   rt: Runtime, u: Tensor | null, v: Tensor, coef: Tensor, hw: number, relu = false, mask: Tensor | null = null,
 ): Tensor {
@@ -88,7 +99,7 @@ function applyCoefficients(
   rt.run(BN_APPLY, {
     constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: vec4, U_INPUT: u !== null, RELU: relu, MASK: mask !== null },
     buffers: [uu.binding(), v.binding(), uu.binding(), v.binding(), coef.binding(), out.binding(), m.binding(), m.binding()],
-    params: [C, hw],
+    params: packUniform(BN_PLANE_PARAMS, { C, hw }),
     workgroups: planeGrid(hw, C, N),
   });
   return out;
@@ -138,8 +149,8 @@ export function batchNorm2d(
     rt.run(BN_STATS, {
       constants: { WG: SMALL_GROUP, VEC4: hw % 4 === 0 },
       buffers: [x.binding(), x.binding(), partial.binding()],
-      params: [planes, hw],
-      workgroups: launchGrid(rt, planes, SMALL_GROUP),
+      params: packUniform(BN_STATS_PARAMS, { planes, hw }),
+      invocations: planes,
     });
   }
   const stats = Tensor.empty([C * 2], rt);
@@ -150,7 +161,7 @@ export function batchNorm2d(
     rt.run(BN_CHANNEL, {
       constants: { WG: SMALL_GROUP, TRAIN: true, UPDATE_RUNNING: runningMean !== null, AFFINE: affine },
       buffers: [stand(partial), stand(weight), stand(bias), writable(runningMean), writable(runningVar), stats.binding(), coef.binding()],
-      params: [C, N, hw, f32Bits(momentum), f32Bits(eps)],
+      params: packUniform(BN_CHANNEL_PARAMS, { C, N, hw, momentum, eps }),
       workgroups: [Math.ceil(C / SMALL_GROUP)],
     });
     out = applyCoefficients(rt, null, x, coef, hw, relu);
@@ -161,7 +172,7 @@ export function batchNorm2d(
     rt.run(BN_EVAL, {
       constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: hw % 4 === 0, AFFINE: affine, RELU: relu },
       buffers: [x.binding(), x.binding(), runningMean!.binding(), runningVar!.binding(), stand(weight), stand(bias), stats.binding(), out.binding()],
-      params: [C, hw, f32Bits(eps)],
+      params: packUniform(BN_EVAL_PARAMS, { C, hw, eps }),
       workgroups: planeGrid(hw, C, N),
     });
   }
@@ -183,7 +194,7 @@ export function batchNorm2d(
       rt.run(BN_EVAL_GRAD, {
         constants: { WG: SMALL_GROUP, PER: APPLY_PER, VEC4: hw % 4 === 0, AFFINE: affine, MASK: relu },
         buffers: [grad.binding(), grad.binding(), st.binding(), (ws ?? xs).binding(), (mask ?? xs).binding(), (mask ?? xs).binding(), gx.binding()],
-        params: [C, hw],
+        params: packUniform(BN_PLANE_PARAMS, { C, hw }),
         workgroups: planeGrid(hw, C, N),
       });
       return affine ? [gx, null, null] : [gx];
@@ -195,8 +206,8 @@ export function batchNorm2d(
         grad.binding(), xs.binding(), grad.binding(), xs.binding(), st.binding(), gradPartial.binding(),
         (mask ?? xs).binding(), (mask ?? xs).binding(),
       ],
-      params: [planes, hw, C],
-      workgroups: launchGrid(rt, planes, SMALL_GROUP),
+      params: packUniform(BN_GRAD_STATS_PARAMS, { planes, hw, C }),
+      invocations: planes,
     });
     const gw = Tensor.empty([C], rt);
     const gb = Tensor.empty([C], rt);
@@ -204,7 +215,7 @@ export function batchNorm2d(
     rt.run(BN_GRAD_CHANNEL, {
       constants: { WG: SMALL_GROUP, TRAIN: training, AFFINE: affine },
       buffers: [gradPartial.binding(), st.binding(), (ws ?? xs).binding(), gw.binding(), gb.binding(), gcoef.binding()],
-      params: [C, N, hw],
+      params: packUniform(BN_GRAD_CHANNEL_PARAMS, { C, N, hw }),
       workgroups: [Math.ceil(C / SMALL_GROUP)],
     });
     const gx = x.requiresGrad ? applyCoefficients(rt, grad, xs, gcoef, hw, false, mask) : null;

@@ -6,7 +6,7 @@ import poolWgsl from '../../shaders/pool2d.wgsl';
 import poolGradWgsl from '../../shaders/pool2d_grad.wgsl';
 import poolGradRowsWgsl from '../../shaders/pool2d_grad_rows.wgsl';
 import poolMaxAtWgsl from '../../shaders/pool2d_max_at.wgsl';
-import { grid1d, type Runtime } from '../gpu/runtime.ts';
+import type { Runtime } from '../gpu/runtime.ts';
 import { packUniform } from '../gpu/uniforms.ts';
 import type { OverrideConstants } from '../gpu/pipelines.ts';
 import type { BufferBinding } from '../gpu/scheduler.ts';
@@ -48,7 +48,7 @@ function launchForward(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBin
     constants: { WG: GROUP, KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw, NACC: pending, ...constants },
     buffers,
     params: poolParams(g, strips, total),
-    workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
+    invocations: total,
   });
 }
 
@@ -70,7 +70,7 @@ function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBind
       constants: { ...shape, NACC: heldRows(g), NCOL: heldCols(g), ...constants },
       buffers,
       params: poolParams(g, strips, total),
-      workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
+      invocations: total,
     });
     return;
   }
@@ -81,7 +81,7 @@ function launchGather(rt: Runtime, g: PoolGeometry, buffers: readonly BufferBind
     constants: { ...shape, STRIP: strip, ...constants },
     buffers,
     params: poolParams(g, strips, total),
-    workgroups: grid1d(total, GROUP, rt.limits.maxComputeWorkgroupsPerDimension),
+    invocations: total,
   });
 }
 
@@ -144,7 +144,7 @@ export function maxPool2dAt(x: Tensor, argmax: Tensor, kernelSize: Pair, options
     constants: { WG: 256 },
     buffers: [x.binding(), argmax.binding(), out.binding()],
     params: packUniform(POOL_AT_PARAMS, { plane_in: g.H * g.W, plane_out: g.Ho * g.Wo, total }),
-    workgroups: grid1d(total, 256, rt.limits.maxComputeWorkgroupsPerDimension),
+    invocations: total,
   });
   recordMaxPoolGrad(out, x, argmax, g);
   return out;

@@ -1,105 +1,24 @@
-// Sum and mean over axes (PyTorch's torch.sum / torch.mean with dim and keepdim), and sumToShape,
-// the reduction that undoes broadcasting in gradients.
-import reduceSumWgsl from '../../shaders/reduce_sum.wgsl';
-import { f32Bits } from '../gpu/runtime.ts';
-import { ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+// Sum and mean over axes (PyTorch's torch.sum / torch.mean with dim and keepdim): the tape-free
+// reductions of ./primitives/reduce.ts recorded on the tape. Their backward is a broadcast by copy.
+import type { Tensor } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { launch1d } from './launch.ts';
-import { affine } from './elementwise.ts';
-import { expand } from './shape.ts';
+import { broadcastTo } from './primitives/copy.ts';
+import { unary } from './primitives/elementwise.ts';
+import { normaliseAxes, sumAxes } from './primitives/reduce.ts';
 
-const REDUCE_SUM = { name: 'reduce_sum', code: reduceSumWgsl };
-/** Reductions longer than this with little parallelism outside them run in two passes. */
-const TWO_PASS_MIN_LENGTH = 2048;
-const CHUNK_LENGTH = 512;
-
-export function normaliseAxes(axes: number | readonly number[] | undefined, rank: number): number[] {
-  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
-  const out = list.map((a) => {
-    const d = a < 0 ? a + rank : a;
-    if (!Number.isInteger(d) || d < 0 || d >= rank) throw new ShapeError(`axis ${a} is out of range for rank ${rank}`);
-    return d;
-  });
-  return [...new Set(out)].sort((a, b) => a - b);
-}
-
-/** Sums [outer, reduced, inner] over the middle axis (two passes when that is long and lonely). */
-function reduceMiddle(x: Tensor, outer: number, reduced: number, inner: number, scale: number): Tensor {
-  const rt = x.rt;
-  if (reduced > TWO_PASS_MIN_LENGTH && outer * inner < 4096) {
-    const chunks = Math.ceil(reduced / CHUNK_LENGTH);
-    const partial = Tensor.empty([outer * chunks * inner], rt);
-    const n = outer * chunks * inner;
-    launch1d(rt, REDUCE_SUM, n, [x.binding(), partial.binding()], [outer, reduced, inner, CHUNK_LENGTH, chunks, f32Bits(1)]);
-    const out = reduceMiddle(partial, outer, chunks, inner, scale);
-    partial.dispose();
-    return out;
-  }
-  const out = Tensor.empty([outer * inner], rt);
-  launch1d(rt, REDUCE_SUM, outer * inner, [x.binding(), out.binding()], [outer, reduced, inner, reduced, 1, f32Bits(scale)]);
-  return out;
-}
-
-/** Sum over `axes` (all by default) times `scale`, without recording a tape. */
-function sumRaw(x: Tensor, axes: readonly number[], keepdim: boolean, scale: number): Tensor {
-  const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const finalShape = keepdim ? keptShape : x.shape.filter((_, i) => !axes.includes(i));
-  if (axes.length === 0) {
-    // Nothing to reduce: a scaled copy (reducing runs of length 1).
-    const copy = reduceMiddle(x, 1, 1, x.size, scale);
-    const out = copy.alias(finalShape);
-    copy.dispose();
-    return out;
-  }
-  // Reduce runs of adjacent axes together, last run first, so each step is one [outer, R, inner] pass.
-  let current = x;
-  let shape = [...x.shape];
-  const runs: [number, number][] = [];
-  for (const a of axes) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === a) last[1] = a + 1;
-    else runs.push([a, a + 1]);
-  }
-  for (let r = runs.length - 1; r >= 0; r--) {
-    const [from, to] = runs[r];
-    const outer = shape.slice(0, from).reduce((p, d) => p * d, 1);
-    const reduced = shape.slice(from, to).reduce((p, d) => p * d, 1);
-    const inner = shape.slice(to).reduce((p, d) => p * d, 1);
-    const next = reduceMiddle(current, outer, reduced, inner, r === 0 ? scale : 1);
-    if (current !== x) current.dispose();
-    current = next;
-    shape = [...shape.slice(0, from), ...shape.slice(to)];
-  }
-  const out = current.alias(finalShape);
-  current.dispose();
-  return out;
-}
+export { sumToShape } from './primitives/reduce.ts';
 
 export function sum(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
   const dims = normaliseAxes(axes, x.rank);
-  const out = sumRaw(x, dims, keepdim, 1);
+  const out = sumAxes(x, dims, keepdim);
   const keptShape = x.shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  return recordOp(out, 'sum', [x], [], (g) => [expand(g.alias(keptShape), x.shape)]);
+  return recordOp(out, 'sum', [x], [], (g) => [broadcastTo(g.alias(keptShape), x.shape)]);
 }
 
 export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
   const dims = normaliseAxes(axes, x.rank);
   const count = dims.reduce((p, d) => p * x.shape[d], 1);
-  const out = sumRaw(x, dims, keepdim, 1 / count);
+  const out = sumAxes(x, dims, keepdim, 1 / count);
   const keptShape = x.shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  return recordOp(out, 'mean', [x], [], (g) => [affine(expand(g.alias(keptShape), x.shape), 1 / count)]);
-}
-
-/** Sums `g` down to `shape` (the inverse of broadcasting). Returns `g` itself when shapes match. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
-  const offset = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let d = 0; d < g.rank; d++) {
-    if (d < offset || (shape[d - offset] === 1 && g.shape[d] !== 1)) axes.push(d);
-  }
-  const reduced = sumRaw(g, axes, true, 1);
-  const out = reduced.alias(shape);
-  reduced.dispose();
-  return out;
+  return recordOp(out, 'mean', [x], [], (g) => [unary(broadcastTo(g.alias(keptShape), x.shape), 'affine', 1 / count)]);
 }

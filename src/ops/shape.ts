@@ -1,30 +1,11 @@
 // Shape ops: reshape (a view), expand, transpose/permute, slice and concat along an axis. All copies
-// go through one strided-copy kernel; each op's backward is another view or copy.
-import copyStridedWgsl from '../../shaders/copy_strided.wgsl';
-import { shapeSize, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
+// go through one strided-copy kernel (./primitives/copy.ts); each op's backward is another view or copy.
+import { assertSameRuntime, shapeSize, ShapeError, Tensor, type Shape } from '../tensor/tensor.ts';
 import { recordOp } from '../tensor/tape.ts';
-import { zeros } from './elementwise.ts';
-import { assertSameRuntime, collapseDims, contiguousStrides, launch1d, padDims } from './launch.ts';
-import { sumToShape } from './reduce.ts';
-
-const COPY_STRIDED = { name: 'copy_strided', code: copyStridedWgsl };
-
-/** dst[dstOffset + c.dstStrides] = src[srcOffset + c.srcStrides] for every coordinate c of `shape`. */
-function copyStrided(
-  src: Tensor,
-  srcOffset: number,
-  srcStrides: number[],
-  dst: Tensor,
-  dstOffset: number,
-  dstStrides: number[],
-  shape: Shape,
-): void {
-  const n = shapeSize(shape);
-  if (n === 0) return;
-  const dims = collapseDims(shape, [srcStrides, dstStrides]);
-  const params = [n, dims.shape.length, srcOffset, dstOffset, ...padDims(dims.shape), ...padDims(dims.strides[0]), ...padDims(dims.strides[1])];
-  launch1d(src.rt, COPY_STRIDED, n, [src.binding(), dst.binding()], params);
-}
+import { broadcastTo, copyStrided } from './primitives/copy.ts';
+import { full } from './primitives/elementwise.ts';
+import { sumToShape } from './primitives/reduce.ts';
+import { contiguousStrides } from './primitives/strides.ts';
 
 function describe(shape: Shape): string {
   return `[${shape.join(', ')}]`;
@@ -43,15 +24,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Broadcasts `x` to `shape` by copying (size-1 or missing leading dims are repeated). */
 export function expand(x: Tensor, shape: Shape): Tensor {
-  const offset = shape.length - x.rank;
-  if (offset < 0 || x.shape.some((d, i) => d !== 1 && d !== shape[i + offset])) {
-    throw new ShapeError(`cannot expand ${describe(x.shape)} to ${describe(shape)}`);
-  }
-  const own = contiguousStrides(x.shape);
-  const srcStrides = shape.map((_, d) => (d < offset || x.shape[d - offset] === 1 ? 0 : own[d - offset]));
-  const out = Tensor.empty(shape, x.rt);
-  copyStrided(x, 0, srcStrides, out, 0, contiguousStrides(shape), shape);
-  return recordOp(out, 'expand', [x], [], (g) => [sumToShape(g, x.shape)]);
+  return recordOp(broadcastTo(x, shape), 'expand', [x], [], (g) => [sumToShape(g, x.shape)]);
 }
 
 /** Reorders dimensions: out.shape[i] = x.shape[order[i]] (torch.permute). */
@@ -92,9 +65,9 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const out = Tensor.empty(shape, x.rt);
   copyStrided(x, start * strides[a], strides, out, 0, contiguousStrides(shape), shape);
   return recordOp(out, 'slice', [x], [], (g) => {
-    const full = zeros(x.shape, x.rt);
-    copyStrided(g, 0, contiguousStrides(shape), full, start * strides[a], strides, shape);
-    return [full];
+    const whole = full(x.shape, 0, x.rt);
+    copyStrided(g, 0, contiguousStrides(shape), whole, start * strides[a], strides, shape);
+    return [whole];
   });
 }
 

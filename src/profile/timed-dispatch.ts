@@ -1,20 +1,18 @@
 // Times one dispatch, repeated, outside the scheduler (a user's kernel has its own bind layout).
 // With GPU timestamps: each repeat is a compute pass of its own whose beginning and end write a
-// timestamp, with a fence dispatch after the kernel (shaders/profile_fence.wgsl, bound read-write to
-// the kernel's writable buffers) so that Dawn puts a barrier before the end timestamp: lavapipe
-// otherwise writes it while the kernel's threads still run. Empty passes (the fence alone) are
-// timed first and their median is taken off every repeat. Without timestamps: wall-clock around
-// submit + wait of each repeat, less the median of empty submits. Either way the cost of the
-// measurement itself is reported as overheadMs.
-import fenceWgsl from '../../shaders/profile_fence.wgsl';
+// timestamp, with the profiling fence after the kernel (ProfileFence in src/gpu/profiler.ts, the
+// scheduler's own, bound read-write to the kernel's writable buffers) so that Dawn puts a barrier
+// before the end timestamp: lavapipe otherwise writes it while the kernel's threads still run.
+// Empty passes (the fence alone) are timed first and their median is taken off every repeat.
+// Without timestamps: wall-clock around submit + wait of each repeat, less the median of empty
+// submits. Either way the cost of the measurement itself is reported as overheadMs.
 import { BUFFER_USAGE } from '../gpu/buffers.ts';
+import { ProfileFence } from '../gpu/profiler.ts';
 import { ProfileError } from './errors.ts';
 import { median } from './stats.ts';
 
 const QUERY_RESOLVE = 0x0200; // GPUBufferUsage.QUERY_RESOLVE
 const MAP_READ = 0x0001; // GPUMapMode.READ
-/** Bindings of the fence kernel. */
-const FENCE_SLOTS = 8;
 /** Empty passes or submits timed to measure the measurement's own cost. */
 export const CALIBRATION_RUNS = 8;
 
@@ -47,32 +45,6 @@ export interface TimeOptions {
 /** Records the kernel's dispatch (pipeline, bind group, workgroups) into `pass`. */
 export type EncodeDispatch = (pass: GPUComputePassEncoder) => void;
 
-function fenceEncoder(device: GPUDevice, writable: readonly GPUBuffer[]): { encode: EncodeDispatch; destroy(): void } {
-  const module = device.createShaderModule({ code: fenceWgsl, label: 'profile_fence' });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: 'profile_fence' });
-  // A buffer may not be bound writable twice in one dispatch: each at most once, stand-ins for the rest.
-  const unique = [...new Set(writable)].slice(0, FENCE_SLOTS);
-  const standIns = Array.from({ length: FENCE_SLOTS - unique.length }, () =>
-    device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'profile-fence-stand-in' }),
-  );
-  const buffers = [...unique, ...standIns];
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    label: 'profile_fence',
-  });
-  return {
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(1);
-    },
-    destroy() {
-      for (const b of standIns) b.destroy();
-    },
-  };
-}
-
 async function submitAndWait(device: GPUDevice, commands: GPUCommandBuffer): Promise<number> {
   const start = performance.now();
   device.queue.submit([commands]);
@@ -99,7 +71,7 @@ async function timeByWall(device: GPUDevice, encode: EncodeDispatch, options: Ti
 }
 
 async function timeByTimestamps(device: GPUDevice, encode: EncodeDispatch, writable: readonly GPUBuffer[], options: TimeOptions): Promise<TimedDispatch> {
-  const fence = fenceEncoder(device, writable);
+  const fence = new ProfileFence(device);
   const passes = CALIBRATION_RUNS + options.repeat;
   const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * passes });
   const resolve = device.createBuffer({ size: 16 * passes, usage: QUERY_RESOLVE | BUFFER_USAGE.COPY_SRC });
@@ -110,7 +82,7 @@ async function timeByTimestamps(device: GPUDevice, encode: EncodeDispatch, writa
     for (let i = 0; i < passes; i++) {
       const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
       if (i >= CALIBRATION_RUNS) encode(pass);
-      fence.encode(pass);
+      fence.encode(pass, writable);
       pass.end();
     }
     encoder.resolveQuerySet(querySet, 0, 2 * passes, resolve, 0);

@@ -167,8 +167,8 @@ function checkDispatch(spec: UserKernelSpec, limits: KernelLimits): void {
   });
 }
 
-/** The bytes of a uniform's values laid out by its type. */
-function packUniform(b: WgslBinding, values: readonly number[], source: string): Uint8Array {
+/** The bytes of a user kernel's uniform (its --uniform values) laid out by the binding's WGSL type. */
+function userUniformBytes(b: WgslBinding, values: readonly number[], source: string): Uint8Array {
   let slots: ScalarSlot[];
   let size: number;
   try {
@@ -259,7 +259,7 @@ function checkBindings(r: WgslReflection, spec: UserKernelSpec, limits: KernelLi
     if (b.space !== 'uniform') {
       throw new UserKernelError('uniform', `${flag}: binding ${describeBinding(b)} is not a uniform: give it with --buffer ${b.binding}:BYTES[:zeros|random|FILE]`);
     }
-    const data = packUniform(b, uniform.values, spec.source);
+    const data = userUniformBytes(b, uniform.values, spec.source);
     given.set(b.binding, { declared: b, bytes: data.length, init: { kind: 'data', data, source: flag }, contents: 'values' });
   }
   for (const b of list) {

@@ -19,7 +19,8 @@
 // activations and gradients), so |w * dR/dw| summed over the layer is sum((y - b) * dR/dy), read at
 // the layer's output during backward. That leaves forward and the input-gradient backward, about
 // two thirds of the work of the reference's weight-gradient backward.
-import { abs, add, affine, full, kernels, mul, step, sub } from '../ops/elementwise.ts';
+import { abs, add, affine, full, mul, step, sub } from '../ops/elementwise.ts';
+import { unary } from '../ops/primitives/elementwise.ts';
 import { mean, sum } from '../ops/reduce.ts';
 import { reshape } from '../ops/shape.ts';
 import { Conv2d, setBatchNormBypass } from '../nn/layers.ts';
@@ -47,7 +48,7 @@ export const synflow: ProxyDefinition = {
       // 1 / mean(y), or 1 where the activation is all zeros (a dead cell, when run anyway).
       const inverse = keep(noGrad(() => tidy(() => {
         const m = mean(y);
-        return kernels.unary(add(m, affine(step(m), -1, 1)), 'reciprocal');
+        return unary(add(m, affine(step(m), -1, 1)), 'reciprocal');
       })));
       multipliers.push(inverse);
       return mul(y, inverse);

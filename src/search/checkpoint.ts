@@ -7,8 +7,7 @@
 // 3 names each generation's best values `bestPerProxy` (they come from different architectures),
 // where 1 and 2 say `best`. Versions 1 and 2 are still read (version 1: objectives 'paper', no
 // refinement).
-import type { Nsga2State } from '../moo/nsga2.ts';
-import type { MoeadState } from '../moo/moead.ts';
+import type { OptimiserState } from '../moo/optimiser-state.ts';
 import { readDatasetId, type DatasetId } from '../train/dataset-id.ts';
 import { readTrainConfig } from '../train/model-file.ts';
 import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
@@ -43,7 +42,7 @@ export interface SearchCheckpoint {
   /** The adapter of the run that wrote this checkpoint. */
   readonly adapter: AdapterRecord;
   /** The optimiser's exported state (its RNG state included). */
-  readonly algorithm: Nsga2State | MoeadState;
+  readonly algorithm: OptimiserState;
   readonly archive: readonly ArchitectureRecord[];
   readonly history: readonly GenerationRecord[];
   /** Wall time of every generation so far, over all the runs that worked on the search. */
@@ -168,16 +167,26 @@ function generation(f: FieldChecker, v: unknown, where: string, known: ReadonlyS
   };
 }
 
-/** The optimiser's state, checked as far as its shape goes (restoring it checks the rest). */
-function algorithmState(f: FieldChecker, v: unknown, algo: AlgorithmName): Nsga2State | MoeadState {
+/**
+ * The optimiser's state, checked as far as its shape goes (restoring it checks the rest): the
+ * fields both optimisers share, then the config's optimiser's own, rebuilt field by field.
+ */
+function algorithmState(f: FieldChecker, v: unknown, algo: AlgorithmName): OptimiserState {
   const s = f.record(v, 'algorithm');
   if (s.algorithm !== algo) f.fail('algorithm.algorithm', `'${algo}' (the config's algorithm)`, s.algorithm);
-  f.integer(s.generation, 'algorithm.generation');
-  f.integer(s.evaluations, 'algorithm.evaluations');
-  f.integers(s.rng, 'algorithm.rng', 0, 0xffffffff);
-  for (const k of ['X', 'F'] as const) f.array(s[k], `algorithm.${k}`).forEach((row, i) => f.array(row, `algorithm.${k}[${i}]`).forEach((x, j) => f.anyNumber(x, `algorithm.${k}[${i}][${j}]`)));
-  f.array(s.CV, 'algorithm.CV').forEach((x, i) => f.anyNumber(x, `algorithm.CV[${i}]`));
-  return s as unknown as Nsga2State | MoeadState;
+  const numbers = (value: unknown, where: string): number[] => f.array(value, where).map((x, i) => f.anyNumber(x, `${where}[${i}]`));
+  const rows = (value: unknown, where: string): number[][] => f.array(value, where).map((row, i) => numbers(row, `${where}[${i}]`));
+  const base = {
+    generation: f.integer(s.generation, 'algorithm.generation'),
+    evaluations: f.integer(s.evaluations, 'algorithm.evaluations'),
+    rng: f.integers(s.rng, 'algorithm.rng', 0, 0xffffffff),
+    X: rows(s.X, 'algorithm.X'),
+    F: rows(s.F, 'algorithm.F'),
+    CV: numbers(s.CV, 'algorithm.CV'),
+  };
+  if (algo === 'nsga2') return { ...base, algorithm: 'nsga2', popSize: f.integer(s.popSize, 'algorithm.popSize') };
+  const neighbours = f.array(s.neighbours, 'algorithm.neighbours').map((n, i) => f.integers(n, `algorithm.neighbours[${i}]`));
+  return { ...base, algorithm: 'moead', directions: rows(s.directions, 'algorithm.directions'), neighbours, ideal: numbers(s.ideal, 'algorithm.ideal') };
 }
 
 const CANDIDATE_KEYS = ['key', 'epochs', 'bestEpoch', 'valAuc', 'valAcc', 'testAuc', 'testAcc', 'seconds', 'failure'];

@@ -8,9 +8,9 @@
 // Progress goes to callbacks; the library never prints.
 import type { ImageDataset } from '../data/dataset.ts';
 import type { Runtime } from '../gpu/runtime.ts';
-import { Moead, type MoeadOptions, type MoeadState } from '../moo/moead.ts';
-import { Nsga2, type Nsga2State } from '../moo/nsga2.ts';
-import type { Algorithm, BaseState } from '../moo/algorithm.ts';
+import { Moead, type MoeadOptions } from '../moo/moead.ts';
+import { Nsga2 } from '../moo/nsga2.ts';
+import type { OptimiserState } from '../moo/optimiser-state.ts';
 import { MooInputError } from '../moo/errors.ts';
 import { proxyBatch, type ProxyBatch } from '../proxies/batch.ts';
 import { ProxyInputError, UnknownProxyError } from '../proxies/errors.ts';
@@ -143,17 +143,21 @@ function failedSearch(generation: number, failures: readonly string[], config: S
   return new SearchFailedError(generation, failures.length, failures[0], failures.some(resourceFailure), config.initChannels, config.proxyBatch);
 }
 
-function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: BaseState | null): Algorithm<BaseState> {
+/** The optimiser the config names, new or restored from `state` (which must be that optimiser's). */
+function makeAlgorithm(problem: MstfProblem, config: SearchConfig, state: OptimiserState | null): Nsga2 | Moead {
+  if (state && state.algorithm !== config.algorithm) {
+    throw new MooInputError(`state is for '${state.algorithm}', cannot restore it into ${config.algorithm}`);
+  }
   if (config.algorithm === 'nsga2') {
     const options = { popSize: config.popSize, seed: config.seed };
-    return (state ? Nsga2.restore(problem, state as never, options) : new Nsga2(problem, options)) as unknown as Algorithm<BaseState>;
+    return state?.algorithm === 'nsga2' ? Nsga2.restore(problem, state, options) : new Nsga2(problem, options);
   }
   // Two objectives: popSize - 1 partitions give popSize Das-Dennis directions. Batch schedule: a
   // generation's children are scored together (one proxy batch upload, GPU-friendly).
   const options: MoeadOptions = {
     nPartitions: config.popSize - 1, nNeighbours: Math.min(20, config.popSize), seed: config.seed, schedule: 'batch',
   };
-  return (state ? Moead.restore(problem, state as never, options) : new Moead(problem, options)) as unknown as Algorithm<BaseState>;
+  return state?.algorithm === 'moead' ? Moead.restore(problem, state, options) : new Moead(problem, options);
 }
 
 /**
@@ -268,7 +272,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     return records;
   });
   const problem = new MstfProblem(archive, def, scoreNew, scoreMany);
-  let algo: Algorithm<BaseState>;
+  let algo: Nsga2 | Moead;
   try {
     algo = makeAlgorithm(problem, config, resume?.algorithm ?? null);
   } catch (e) {
@@ -286,7 +290,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   let refine: RefineRecord | null = config.refine && resume && resume.history.length >= config.generations ? resume.refine : null;
   const checkpoint = (): SearchCheckpoint => ({
     mednasVersion: MEDNAS_VERSION, config, dataset: id, batchId: batch.id, adapter,
-    algorithm: algo.exportState() as Nsga2State | MoeadState, archive: archive.records(), history: [...history], elapsedMs, sessions,
+    algorithm: algo.exportState(), archive: archive.records(), history: [...history], elapsedMs, sessions,
     refine, finished: searchFinished(config, history.length, refine),
   });
   const save = async (): Promise<void> => {

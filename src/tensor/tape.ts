@@ -8,6 +8,28 @@
 //  3. Rules run under noGrad inside tidy(): their temporaries are freed as they go; the tensors a
 //     node saved are freed as it finishes, unless retainGraph is asked for.
 // Accumulation uses the raw add kernel (src/kernels), not the differentiable ops built on this file.
+//
+// Who disposes what. A tensor holds its GPU buffer through a reference-counted Storage: alias()
+// takes another hold, dispose() drops one, and the buffer goes back to the pool with the last. The
+// code that creates a tensor disposes it, or a tidy() scope does (everything made inside but what
+// the function returns, which moves to the enclosing scope, and what was passed to keep()). Beyond
+// that, three owners: (a) a GradNode owns aliases of the tensors its rule saved (kept, so no scope
+// frees them) and frees them after backward has run through it, or, without a backward, when the
+// last holder of the node lets go: its output tensor (dispose() drops that hold but leaves the
+// node readable) and every downstream node that took it as an input; (b) backward() owns the
+// gradients in flight, hands each input its own alias and frees each as it is summed or stored;
+// rules run in a tidy(), so their temporaries go as they return; (c) a leaf owns its `.grad`,
+// summed across backward() calls, until its owner drops it (Sgd.zeroGrad, or the caller).
+// Parameters and optimiser buffers are kept out of every scope and disposed by their module or
+// optimiser.
+//
+// Why tensor.ts and this file import each other (the one circle of value imports src/ allows; see
+// test/ops/import-graph.test.ts): `t.backward()`, PyTorch's spelling that users and tests call, is a
+// Tensor method that runs backward() here, and backward() makes gradient tensors (Tensor.empty).
+// Neither module touches the other's bindings while it is evaluated, only inside functions called
+// later, so the order of evaluation cannot bite. Breaking the pair would take a registration hook (a
+// function slot tensor.ts exposes and this file fills on import), which hides the dependency
+// instead of removing it, or dropping the method.
 import { binaryKernel, fillKernel } from '../kernels/elementwise.ts';
 import { isGradEnabled, keep, noGrad, tidy } from './scope.ts';
 import { sameShape, ShapeError, Tensor } from './tensor.ts';

@@ -25,6 +25,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** The runtime every tensor of an op lives on; an op cannot mix devices. */
+export function assertSameRuntime(op: string, ...tensors: { rt: Runtime }[]): Runtime {
+  const rt = tensors[0].rt;
+  if (tensors.some((t) => t.rt !== rt)) throw new Error(`${op}: tensors live on different GPU devices`);
+  return rt;
+}
+
 /** A GPU buffer shared by tensors that alias it (reshape, detach, tensors saved for backward). */
 export class Storage {
   private refs = 1;

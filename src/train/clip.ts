@@ -6,8 +6,7 @@
 // norm of per-tensor norms: the same number up to f32 rounding.
 import sumsqWgsl from '../../shaders/grad_sumsq.wgsl';
 import clipWgsl from '../../shaders/clip_scale.wgsl';
-import { f32Bits } from '../gpu/runtime.ts';
-import { launch1d } from '../ops/launch.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { TrainConfigError } from './errors.ts';
 
@@ -15,6 +14,10 @@ const GRAD_SUMSQ = { name: 'grad_sumsq', code: sumsqWgsl };
 const CLIP_SCALE = { name: 'clip_scale', code: clipWgsl };
 /** Gradient values summed by one invocation of the first pass. */
 const CHUNK = 512;
+/** grad_sumsq.wgsl: a gradient of n values in chunks of `chunk`, its partial sums written from `offset` on. */
+export const GRAD_SUMSQ_PARAMS = ['n', 'chunk', 'offset'] as const;
+/** clip_scale.wgsl: `count` partial sums, the norm to clip to. */
+export const CLIP_SCALE_PARAMS = ['count', 'max_norm:f32'] as const;
 
 /**
  * Records the global gradient norm of `params` (those that have a gradient) and the clipping
@@ -31,11 +34,16 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor
   const partial = Tensor.empty([total], rt);
   let offset = 0;
   withGrad.forEach((p, i) => {
-    launch1d(rt, GRAD_SUMSQ, chunks[i], [p.grad!.binding(), partial.binding()], [p.size, CHUNK, offset]);
+    rt.run(GRAD_SUMSQ, {
+      buffers: [p.grad!.binding(), partial.binding()],
+      params: packUniform(GRAD_SUMSQ_PARAMS, { n: p.size, chunk: CHUNK, offset }),
+      invocations: chunks[i],
+    });
     offset += chunks[i];
   });
   const out = Tensor.empty([2], rt);
-  rt.run(CLIP_SCALE, { buffers: [partial.binding(), out.binding()], params: [total, f32Bits(maxNorm)], workgroups: [1] });
+  const clipParams = packUniform(CLIP_SCALE_PARAMS, { count: total, max_norm: maxNorm });
+  rt.run(CLIP_SCALE, { buffers: [partial.binding(), out.binding()], params: clipParams, workgroups: [1] });
   partial.dispose();
   return out;
 }

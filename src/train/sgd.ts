@@ -6,13 +6,14 @@
 // weightDecayOn 'weights', only on tensors of two or more dimensions: PyTorch with two groups, the
 // one-dimensional tensors (BatchNorm's scale and shift, biases) at weight_decay 0 (timm's rule).
 import sgdWgsl from '../../shaders/sgd_step.wgsl';
-import { f32Bits } from '../gpu/runtime.ts';
-import { launch1d } from '../ops/launch.ts';
+import { packUniform } from '../gpu/uniforms.ts';
 import { tensor } from '../tensor/create.ts';
 import { keep } from '../tensor/scope.ts';
 import { ShapeError, Tensor } from '../tensor/tensor.ts';
 
 const SGD_STEP = { name: 'sgd_step', code: sgdWgsl };
+/** sgd_step.wgsl: n values, torch.optim.SGD's settings, and whether this is the buffer's first step (1) or not (0). */
+export const SGD_STEP_PARAMS = ['n', 'lr:f32', 'momentum:f32', 'dampening:f32', 'weight_decay:f32', 'nesterov', 'first_step'] as const;
 
 export type WeightDecayOn = 'all' | 'weights';
 
@@ -78,16 +79,16 @@ export class Sgd {
       }
       // Momentum off: the kernel never touches the buffer slot.
       buf ??= this.placeholder ??= keep(Tensor.empty([4], p.rt));
-      const params = [
-        p.size,
-        f32Bits(this.lr),
-        f32Bits(momentum),
-        f32Bits(this.options.dampening ?? 0),
-        f32Bits(decaysParameter(p.shape, decayOn) ? weightDecay : 0),
-        this.options.nesterov ? 1 : 0,
-        first ? 1 : 0,
-      ];
-      launch1d(p.rt, SGD_STEP, p.size, [p.grad.binding(), p.binding(), buf.binding(), scale.binding()], params);
+      const params = packUniform(SGD_STEP_PARAMS, {
+        n: p.size,
+        lr: this.lr,
+        momentum,
+        dampening: this.options.dampening ?? 0,
+        weight_decay: decaysParameter(p.shape, decayOn) ? weightDecay : 0,
+        nesterov: this.options.nesterov ? 1 : 0,
+        first_step: first ? 1 : 0,
+      });
+      p.rt.run(SGD_STEP, { buffers: [p.grad.binding(), p.binding(), buf.binding(), scale.binding()], params, invocations: p.size });
     }
   }
 

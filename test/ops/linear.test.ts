@@ -9,7 +9,7 @@ import { concat, slice } from '../../src/ops/shape.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError } from '../../src/tensor/tensor.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { assertClose, dot, finiteDifferences, param, takeGrad } from './helpers.ts';
+import { assertClose, dot, finiteDifferences, param, takeGrad } from '../helpers.ts';
 
 const rt = await testRuntime();
 
@@ -40,7 +40,7 @@ test('linear: forward and gradients for the classifier shapes', async () => {
     y.backward(r);
     const label = `[${rows},${inF}] -> ${outF}${withBias ? ' + bias' : ''}`;
     const tol = 2e-6 * Math.max(inF, rows);
-    assertClose(await y.data(), linearRef(xs, ws, withBias ? bs : null, rows, inF, outF), tol, 1e-6, `${label} forward`);
+    assertClose(await y.data(), linearRef(xs, ws, withBias ? bs : null, rows, inF, outF), { atol: tol, rtol: 1e-6 }, `${label} forward`);
     // dx = g W, dW = g^T x, db = column sums of g.
     const dx = new Float64Array(rows * inF);
     const dw = new Float64Array(outF * inF);
@@ -55,9 +55,9 @@ test('linear: forward and gradients for the classifier shapes', async () => {
         }
       }
     }
-    assertClose(await takeGrad(x), dx, tol, 1e-6, `${label} grad x`);
-    assertClose(await takeGrad(w), dw, tol, 1e-6, `${label} grad W`);
-    if (b) assertClose(await takeGrad(b), db, tol, 1e-6, `${label} grad b`);
+    assertClose(await takeGrad(x), dx, { atol: tol, rtol: 1e-6 }, `${label} grad x`);
+    assertClose(await takeGrad(w), dw, { atol: tol, rtol: 1e-6 }, `${label} grad W`);
+    if (b) assertClose(await takeGrad(b), db, { atol: tol, rtol: 1e-6 }, `${label} grad b`);
     for (const t of [x, w, b, y, r]) t?.dispose();
   }
 });
@@ -75,9 +75,9 @@ test('linear: finite differences and a rank-3 input', async () => {
   const r = tensor(gs, y.shape, rt);
   y.backward(r);
   const L = (xv: ArrayLike<number>, wv: ArrayLike<number>, bv: ArrayLike<number>) => dot(linearRef(xv, wv, bv, 6, 4, 5), gs);
-  assertClose(await takeGrad(x), finiteDifferences((v) => L(v, ws, bs), xs), 1e-6, 1e-5, 'grad x');
-  assertClose(await takeGrad(w), finiteDifferences((v) => L(xs, v, bs), ws), 1e-6, 1e-5, 'grad W');
-  assertClose(await takeGrad(b), finiteDifferences((v) => L(xs, ws, v), bs), 1e-6, 1e-5, 'grad b');
+  assertClose(await takeGrad(x), finiteDifferences((v) => L(v, ws, bs), xs), { atol: 1e-6, rtol: 1e-5 }, 'grad x');
+  assertClose(await takeGrad(w), finiteDifferences((v) => L(xs, v, bs), ws), { atol: 1e-6, rtol: 1e-5 }, 'grad W');
+  assertClose(await takeGrad(b), finiteDifferences((v) => L(xs, ws, v), bs), { atol: 1e-6, rtol: 1e-5 }, 'grad b');
   for (const t of [x, w, b, y, r]) t.dispose();
   const bad = tensor(new Float32Array(6), [2, 3], rt);
   const wt = tensor(new Float32Array(8), [2, 4], rt);
@@ -112,8 +112,8 @@ test('channel concat and slice (axis 1 of NCHW) carry gradients to every part', 
     }
   }
   // Pure copies: exact.
-  assertClose(await joined.data(), expectJoined, 0, 0, 'concat values');
-  for (let k = 0; k < parts.length; k++) assertClose(await takeGrad(parts[k]), expectGrads[k], 0, 0, `grad of part ${k}`);
+  assertClose(await joined.data(), expectJoined, { atol: 0, rtol: 0 }, 'concat values');
+  for (let k = 0; k < parts.length; k++) assertClose(await takeGrad(parts[k]), expectGrads[k], { atol: 0, rtol: 0 }, `grad of part ${k}`);
   for (const t of [...parts, joined, cut, r]) t.dispose();
 });
 

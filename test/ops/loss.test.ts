@@ -10,7 +10,7 @@ import { bceWithLogits, crossEntropy, softmax } from '../../src/ops/loss.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError } from '../../src/tensor/tensor.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { assertClose, dot, finiteDifferences, param, takeGrad } from './helpers.ts';
+import { assertClose, dot, finiteDifferences, param, takeGrad } from '../helpers.ts';
 
 const rt = await testRuntime();
 
@@ -60,8 +60,8 @@ test('cross-entropy: value and gradient for N in {1, 2, 64}, K in {2, 3, 11}', a
     loss.backward();
     const p = softmaxRef(xs, K);
     const grad = p.map((v, t) => (v - (labels[Math.floor(t / K)] === t % K ? 1 : 0)) / B);
-    assertClose([await loss.item()], [crossEntropyRef(xs, labels, K)], 1e-6, 1e-6, `[${B},${K}] loss`);
-    assertClose(await takeGrad(x), grad, 1e-6, 1e-6, `[${B},${K}] gradient`);
+    assertClose([await loss.item()], [crossEntropyRef(xs, labels, K)], { atol: 1e-6, rtol: 1e-6 }, `[${B},${K}] loss`);
+    assertClose(await takeGrad(x), grad, { atol: 1e-6, rtol: 1e-6 }, `[${B},${K}] gradient`);
     x.dispose();
     loss.dispose();
   }
@@ -77,7 +77,7 @@ test('cross-entropy: gradient matches finite differences, upstream gradient scal
   scaled.backward();
   const fd = finiteDifferences((v) => 2.5 * crossEntropyRef(v, labels, K), xs);
   // f64 central differences are exact to ~1e-9; the GPU gradient is one f32 expression per element.
-  assertClose(await takeGrad(x), fd, 1e-6, 1e-6, 'd(2.5 * loss)/dx');
+  assertClose(await takeGrad(x), fd, { atol: 1e-6, rtol: 1e-6 }, 'd(2.5 * loss)/dx');
   for (const t of [x, loss, scaled]) t.dispose();
 });
 
@@ -93,8 +93,8 @@ test('cross-entropy: logits of +-1e4 give finite loss and gradient', async () =>
   assert.ok(grad.every(Number.isFinite), 'gradient finite');
   // Row losses: 2e4, 2e4 (log 1 + e^-1e4 vanishes), 1e4 + log 2 - 1e4 = log 2 (up to e^-5000). The
   // f32 loss near 1.3e4 is good to ~1e-3 (2^-24 * 1.3e4).
-  assertClose([value], [crossEntropyRef(xs, labels, 3)], 2e-3, 1e-6, 'huge logits loss');
-  assertClose(grad, softmaxRef(xs, 3).map((v, t) => (v - (labels[Math.floor(t / 3)] === t % 3 ? 1 : 0)) / 3), 1e-6, 0, 'huge logits gradient');
+  assertClose([value], [crossEntropyRef(xs, labels, 3)], { atol: 2e-3, rtol: 1e-6 }, 'huge logits loss');
+  assertClose(grad, softmaxRef(xs, 3).map((v, t) => (v - (labels[Math.floor(t / 3)] === t % 3 ? 1 : 0)) / 3), { atol: 1e-6, rtol: 0 }, 'huge logits gradient');
   x.dispose();
   loss.dispose();
 });
@@ -124,9 +124,9 @@ test('BCE with logits: value and gradients (targets as host array and as tensor)
   const n = B * K;
   const sig = (v: number): number => 1 / (1 + Math.exp(-v));
   // The mean of 896 terms of size <= 1e4 / 896 in f32: ~1e-6 relative plus 1e4 * 2^-24 for the huge ones.
-  assertClose([await loss.item()], [bceRef(xs, ys)], 1e-3, 1e-5, 'loss');
-  assertClose(await takeGrad(x), Array.from(xs, (v, i) => (sig(v) - ys[i]) / n), 1e-8, 1e-6, 'grad logits');
-  assertClose(await takeGrad(y), Array.from(xs, (v) => -v / n), 1e-6, 1e-6, 'grad targets');
+  assertClose([await loss.item()], [bceRef(xs, ys)], { atol: 1e-3, rtol: 1e-5 }, 'loss');
+  assertClose(await takeGrad(x), Array.from(xs, (v, i) => (sig(v) - ys[i]) / n), { atol: 1e-8, rtol: 1e-6 }, 'grad logits');
+  assertClose(await takeGrad(y), Array.from(xs, (v) => -v / n), { atol: 1e-6, rtol: 1e-6 }, 'grad targets');
   for (const t of [x, y, loss]) t.dispose();
 
   const small = randomArray(6, 72, -2, 2);
@@ -134,7 +134,7 @@ test('BCE with logits: value and gradients (targets as host array and as tensor)
   const xs2 = param(rt, small, [2, 3]);
   const loss2 = bceWithLogits(xs2, targets);
   loss2.backward();
-  assertClose(await takeGrad(xs2), finiteDifferences((v) => bceRef(v, targets), small), 1e-6, 1e-6, 'finite differences');
+  assertClose(await takeGrad(xs2), finiteDifferences((v) => bceRef(v, targets), small), { atol: 1e-6, rtol: 1e-6 }, 'finite differences');
   assert.throws(() => bceWithLogits(xs2, Float32Array.from([1])), (e: Error) => e instanceof ShapeError);
   xs2.dispose();
   loss2.dispose();
@@ -151,10 +151,10 @@ test('softmax: rows sum to one, huge logits finite, gradient matches finite diff
     p.backward(r);
     const probs = await p.data();
     assert.ok(probs.every(Number.isFinite));
-    assertClose(probs, softmaxRef(xs, K), 1e-7, 1e-5, `[${rows},${K}] probabilities`);
+    assertClose(probs, softmaxRef(xs, K), { atol: 1e-7, rtol: 1e-5 }, `[${rows},${K}] probabilities`);
     const fd = finiteDifferences((v) => dot(softmaxRef(v, K), gs), xs);
     // dx = y (g - sum(g y)): a few roundings of O(1) values.
-    assertClose(await takeGrad(x), fd, 1e-6, 1e-5, `[${rows},${K}] gradient`);
+    assertClose(await takeGrad(x), fd, { atol: 1e-6, rtol: 1e-5 }, `[${rows},${K}] gradient`);
     for (const t of [x, p, r]) t.dispose();
   }
 });

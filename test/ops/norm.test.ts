@@ -9,7 +9,7 @@ import { tensor } from '../../src/tensor/create.ts';
 import { noGrad } from '../../src/tensor/scope.ts';
 import { ShapeError, type Tensor } from '../../src/tensor/tensor.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { assertClose, dot, finiteDifferences, param, takeGrad } from './helpers.ts';
+import { assertClose, dot, finiteDifferences, param, takeGrad } from '../helpers.ts';
 
 const rt = await testRuntime();
 const EPS = 1e-5;
@@ -109,14 +109,14 @@ test('training forward and gradients on search-space shapes', async () => {
     const { mean, variance } = batchStats(xs, d);
     // The per-channel mean carries at most the summation bound (~(HW + N) 2^-24 max|x|, <= 1.5e-4
     // for HW = 784 and |x| <= 3.5); scaled by 1/std (<= 1.8) and w (<= 1.5): 5e-4.
-    assertClose(got.y, normalise(xs, d, mean, variance, got.ws, got.bs), 5e-4, 1e-5, `${label} forward`);
+    assertClose(got.y, normalise(xs, d, mean, variance, got.ws, got.bs), { atol: 5e-4, rtol: 1e-5 }, `${label} forward`);
     const ref = bnGradRef(xs, gs, d, mean, variance, got.ws, true);
     const xhatG = gs.map((g, i) => g * (xs[i] - mean[Math.floor(i / (d.H * d.W)) % d.C]) / Math.sqrt(variance[Math.floor(i / (d.H * d.W)) % d.C] + EPS));
-    assertClose(got.db!, ref.db, sumTolerance(gs, d), 1e-6, `${label} grad bias`);
-    assertClose(got.dw!, ref.dw, sumTolerance(xhatG, d), 1e-6, `${label} grad weight`);
+    assertClose(got.db!, ref.db, { atol: sumTolerance(gs, d), rtol: 1e-6 }, `${label} grad bias`);
+    assertClose(got.dw!, ref.dw, { atol: sumTolerance(xhatG, d), rtol: 1e-6 }, `${label} grad weight`);
     // dx = A (g - mean(g) - xhat mean(g xhat)): the means carry the sum bounds divided by the count,
     // the rest is a few roundings of values <= 10: 5e-4 absolute.
-    assertClose(got.dx, ref.dx, 5e-4, 1e-5, `${label} grad input`);
+    assertClose(got.dx, ref.dx, { atol: 5e-4, rtol: 1e-5 }, `${label} grad input`);
   }
 });
 
@@ -128,16 +128,16 @@ test('relu: relu(batch_norm(x)) in the same passes, forward and gradients', asyn
     const got = await trainStep(d, xs, gs, true, true);
     const { mean, variance } = batchStats(xs, d);
     const pre = normalise(xs, d, mean, variance, got.ws, got.bs);
-    assertClose(got.y, pre.map((v) => Math.max(v, 0)), 5e-4, 1e-5, `${label} forward`);
+    assertClose(got.y, pre.map((v) => Math.max(v, 0)), { atol: 5e-4, rtol: 1e-5 }, `${label} forward`);
     assert.ok(got.y.every((v) => v >= 0) && got.y.some((v) => v > 0), `${label}: output clamped at 0`);
     // The gradient passes where the output is positive: the reference masks by the GPU's own output,
     // so that values within rounding of 0 cannot flip the comparison.
     const masked = gs.map((g, i) => (got.y[i] > 0 ? g : 0));
     const ref = bnGradRef(xs, masked, d, mean, variance, got.ws, true);
     const xhatG = masked.map((g, i) => g * (xs[i] - mean[Math.floor(i / (d.H * d.W)) % d.C]) / Math.sqrt(variance[Math.floor(i / (d.H * d.W)) % d.C] + EPS));
-    assertClose(got.db!, ref.db, sumTolerance(masked, d), 1e-6, `${label} grad bias`);
-    assertClose(got.dw!, ref.dw, sumTolerance(xhatG, d), 1e-6, `${label} grad weight`);
-    assertClose(got.dx, ref.dx, 5e-4, 1e-5, `${label} grad input`);
+    assertClose(got.db!, ref.db, { atol: sumTolerance(masked, d), rtol: 1e-6 }, `${label} grad bias`);
+    assertClose(got.dw!, ref.dw, { atol: sumTolerance(xhatG, d), rtol: 1e-6 }, `${label} grad weight`);
+    assertClose(got.dx, ref.dx, { atol: 5e-4, rtol: 1e-5 }, `${label} grad input`);
   }
 });
 
@@ -152,9 +152,9 @@ test('training gradients match finite differences of the reference', async () =>
   };
   // Central differences in f64 with h = 1e-6 are exact to ~1e-8; the GPU values carry f32 rounding
   // of sums of <= 50 terms of magnitude <= 3 (~1e-5).
-  assertClose(got.dx, finiteDifferences((x) => loss(x, got.ws, got.bs), xs), 5e-5, 1e-5, 'dx vs finite differences');
-  assertClose(got.dw!, finiteDifferences((w) => loss(xs, w, got.bs), got.ws), 5e-5, 1e-5, 'dw vs finite differences');
-  assertClose(got.db!, finiteDifferences((b) => loss(xs, got.ws, b), got.bs), 5e-5, 1e-5, 'db vs finite differences');
+  assertClose(got.dx, finiteDifferences((x) => loss(x, got.ws, got.bs), xs), { atol: 5e-5, rtol: 1e-5 }, 'dx vs finite differences');
+  assertClose(got.dw!, finiteDifferences((w) => loss(xs, w, got.bs), got.ws), { atol: 5e-5, rtol: 1e-5 }, 'dw vs finite differences');
+  assertClose(got.db!, finiteDifferences((b) => loss(xs, got.ws, b), got.bs), { atol: 5e-5, rtol: 1e-5 }, 'db vs finite differences');
 });
 
 test('affine off (weight and bias null): normalises and differentiates the input', async () => {
@@ -164,8 +164,8 @@ test('affine off (weight and bias null): normalises and differentiates the input
   const got = await trainStep(d, xs, gs, false);
   const { mean, variance } = batchStats(xs, d);
   // |xhat| <= 3 here and sums are short (98 terms): 1e-4 covers f32 rounding.
-  assertClose(got.y, normalise(xs, d, mean, variance, null, null), 1e-4, 1e-5, 'forward');
-  assertClose(got.dx, bnGradRef(xs, gs, d, mean, variance, null, true).dx, 1e-4, 1e-5, 'grad input');
+  assertClose(got.y, normalise(xs, d, mean, variance, null, null), { atol: 1e-4, rtol: 1e-5 }, 'forward');
+  assertClose(got.dx, bnGradRef(xs, gs, d, mean, variance, null, true).dx, { atol: 1e-4, rtol: 1e-5 }, 'grad input');
   assert.is(got.dw, null);
 });
 
@@ -194,8 +194,8 @@ test('running statistics follow PyTorch\'s rule over several steps; eval mode us
     x.dispose();
   }
   // Running values are O(1..5); each step's f32 rounding is ~1e-6 relative: 1e-5 relative.
-  assertClose(await rm.data(), expectMean, 1e-6, 1e-5, 'running mean');
-  assertClose(await rv.data(), expectVar, 1e-6, 1e-5, 'running var');
+  assertClose(await rm.data(), expectMean, { atol: 1e-6, rtol: 1e-5 }, 'running mean');
+  assertClose(await rv.data(), expectVar, { atol: 1e-6, rtol: 1e-5 }, 'running var');
 
   const xs = randomArray(d.N * d.C * d.H * d.W, 200, -3, 3);
   const gs = randomArray(xs.length, 201);
@@ -204,13 +204,13 @@ test('running statistics follow PyTorch\'s rule over several steps; eval mode us
   const r = tensor(gs, y.shape, rt);
   y.backward(r);
   const running = { mean: await rm.data(), variance: await rv.data() };
-  assertClose(running.mean, expectMean, 1e-6, 1e-5, 'eval mode leaves the running mean alone');
+  assertClose(running.mean, expectMean, { atol: 1e-6, rtol: 1e-5 }, 'eval mode leaves the running mean alone');
   const ws = [1.5, 0.5, -1];
-  assertClose(await y.data(), normalise(xs, d, running.mean, running.variance, ws, [0.1, -0.2, 0.3]), 1e-5, 1e-5, 'eval forward');
+  assertClose(await y.data(), normalise(xs, d, running.mean, running.variance, ws, [0.1, -0.2, 0.3]), { atol: 1e-5, rtol: 1e-5 }, 'eval forward');
   const ref = bnGradRef(xs, gs, d, running.mean, running.variance, ws, false);
-  assertClose(await takeGrad(x), ref.dx, 1e-6, 1e-5, 'eval grad input');
-  assertClose(await takeGrad(w), ref.dw, sumTolerance(gs.map((g) => g * 3), d), 1e-6, 'eval grad weight');
-  assertClose(await takeGrad(b), ref.db, sumTolerance(gs, d), 1e-6, 'eval grad bias');
+  assertClose(await takeGrad(x), ref.dx, { atol: 1e-6, rtol: 1e-5 }, 'eval grad input');
+  assertClose(await takeGrad(w), ref.dw, { atol: sumTolerance(gs.map((g) => g * 3), d), rtol: 1e-6 }, 'eval grad weight');
+  assertClose(await takeGrad(b), ref.db, { atol: sumTolerance(gs, d), rtol: 1e-6 }, 'eval grad bias');
   for (const t of [rm, rv, w, b, x, y, r]) t.dispose();
 });
 
@@ -248,8 +248,8 @@ test('eval mode with frozen parameters: one pass each way (relu, affine off, pla
     const dx = relu ? ref.dx.map((v, k) => (plain[k] > 0 ? v : 0)) : ref.dx;
     // f32 rounding of (x - mean) * scale + b: x - mean is exact even at the offset of 1000 (two f32
     // within a factor of 2 of each other), so the same tolerance holds there.
-    assertClose(await y.data(), expected, 1e-5, 1e-5, `${i}: eval forward`);
-    assertClose(await takeGrad(x), dx, 1e-6, 1e-5, `${i}: eval grad input`);
+    assertClose(await y.data(), expected, { atol: 1e-5, rtol: 1e-5 }, `${i}: eval forward`);
+    assertClose(await takeGrad(x), dx, { atol: 1e-6, rtol: 1e-5 }, `${i}: eval grad input`);
     for (const t of [x, w, b, rm, rv, y, r]) t?.dispose();
   }
 });
@@ -277,9 +277,9 @@ test('eval mode with relu and parameter gradients: the mask is the output', asyn
   const masked = gs.map((g, i) => (out[i] > 0 ? g : 0));
   assert.ok(masked.some((g, i) => g === 0 && gs[i] !== 0) && masked.some((g) => g !== 0), 'the mask cuts some gradients, not all');
   const ref = bnGradRef(xs, masked, d, means, vars, ws, false);
-  assertClose(await takeGrad(x), ref.dx, 1e-6, 1e-5, 'eval relu grad input');
-  assertClose(await takeGrad(w), ref.dw, sumTolerance(masked.map((g) => g * 3), d), 1e-6, 'eval relu grad weight');
-  assertClose(await takeGrad(b), ref.db, sumTolerance(masked, d), 1e-6, 'eval relu grad bias');
+  assertClose(await takeGrad(x), ref.dx, { atol: 1e-6, rtol: 1e-5 }, 'eval relu grad input');
+  assertClose(await takeGrad(w), ref.dw, { atol: sumTolerance(masked.map((g) => g * 3), d), rtol: 1e-6 }, 'eval relu grad weight');
+  assertClose(await takeGrad(b), ref.db, { atol: sumTolerance(masked, d), rtol: 1e-6 }, 'eval relu grad bias');
   for (const t of [x, w, b, rm, rv, y, r]) t.dispose();
 });
 
@@ -291,7 +291,7 @@ test('a large common offset keeps its precision (no E[x^2] - E[x]^2 cancellation
   const { mean, variance } = batchStats(xs, d);
   // An f32 mean near 1000 is itself only good to 1000 * 2^-24 ~ 6e-5; times 1/std (~1.7): 1e-4,
   // and a few more roundings: 3e-4. E[x^2] - E[x]^2 would be off by ~1e6 * 2^-24 ~ 0.06 in the variance.
-  assertClose(await y.data(), normalise(xs, d, mean, variance, null, null), 3e-4, 0, 'offset forward');
+  assertClose(await y.data(), normalise(xs, d, mean, variance, null, null), { atol: 3e-4, rtol: 0 }, 'offset forward');
   x.dispose();
   y.dispose();
 });

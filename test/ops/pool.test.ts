@@ -10,7 +10,7 @@ import { avgPool2d, globalAvgPool2d, maxPool2d } from '../../src/ops/pool.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { ShapeError } from '../../src/tensor/tensor.ts';
 import { randomArray, testRuntime } from '../gpu.ts';
-import { assertClose, dot, finiteDifferences, param, takeGrad } from './helpers.ts';
+import { assertClose, dot, finiteDifferences, param, takeGrad } from '../helpers.ts';
 
 const rt = await testRuntime();
 
@@ -126,8 +126,8 @@ test('max pooling: forward and argmax gradient on the search-space shapes', asyn
     const { out, grad, shape } = await runPool(c, 'max', xs, gs);
     const label = `max k${c.k} s${c.s} p${c.p} [${c.N},${c.C},${c.H},${c.W}]`;
     assert.equal(shape, [c.N, c.C, outSize(c.H, c.k, c.s, c.p), outSize(c.W, c.k, c.s, c.p)], `${label} shape`);
-    assertClose(out, ref.out, 0, 0, `${label} forward`);
-    assertClose(grad, maxPoolGradRef(gs, ref.argmax, c), 1.5e-5, 0, `${label} backward`);
+    assertClose(out, ref.out, { atol: 0, rtol: 0 }, `${label} forward`);
+    assertClose(grad, maxPoolGradRef(gs, ref.argmax, c), { atol: 1.5e-5, rtol: 0 }, `${label} backward`);
   }
 });
 
@@ -147,12 +147,12 @@ test('wider and non-square windows: the register-walk kernels at their limit, th
     const ref = poolRef(xs, c, 'max');
     const gs = randomArray(ref.out.length, 14);
     const max = await runPool(c, 'max', xs, gs);
-    assertClose(max.out, ref.out, 0, 0, `${label} max forward`);
+    assertClose(max.out, ref.out, { atol: 0, rtol: 0 }, `${label} max forward`);
     // Up to 49 summands for k7 s1: 48 * 6e-8 * 49 ~ 1.5e-4.
-    assertClose(max.grad, maxPoolGradRef(gs, ref.argmax, c), 1.5e-4, 0, `${label} max backward`);
+    assertClose(max.grad, maxPoolGradRef(gs, ref.argmax, c), { atol: 1.5e-4, rtol: 0 }, `${label} max backward`);
     const avg = await runPool(c, 'avg', xs, gs);
-    assertClose(avg.out, poolRef(xs, c, 'avg').out, 1.5e-4, 0, `${label} avg forward`);
-    assertClose(avg.grad, avgPoolGradRef(gs, c), 1.5e-4, 0, `${label} avg backward`);
+    assertClose(avg.out, poolRef(xs, c, 'avg').out, { atol: 1.5e-4, rtol: 0 }, `${label} avg forward`);
+    assertClose(avg.grad, avgPoolGradRef(gs, c), { atol: 1.5e-4, rtol: 0 }, `${label} avg backward`);
   }
 });
 
@@ -163,10 +163,10 @@ test("the 'gpu' kernel profile (plain gathers, one element per invocation) gives
       const ref = poolRef(xs, c, 'max');
       const gs = randomArray(ref.out.length, 16);
       const max = await runPool(c, 'max', xs, gs);
-      assertClose(max.out, ref.out, 0, 0, `gpu profile k${c.k} max forward`);
-      assertClose(max.grad, maxPoolGradRef(gs, ref.argmax, c), 1.5e-5, 0, `gpu profile k${c.k} max backward`);
+      assertClose(max.out, ref.out, { atol: 0, rtol: 0 }, `gpu profile k${c.k} max forward`);
+      assertClose(max.grad, maxPoolGradRef(gs, ref.argmax, c), { atol: 1.5e-5, rtol: 0 }, `gpu profile k${c.k} max backward`);
       const avg = await runPool(c, 'avg', xs, gs);
-      assertClose(avg.grad, avgPoolGradRef(gs, c), 1.5e-5, 0, `gpu profile k${c.k} avg backward`);
+      assertClose(avg.grad, avgPoolGradRef(gs, c), { atol: 1.5e-5, rtol: 0 }, `gpu profile k${c.k} avg backward`);
     }
   });
 });
@@ -183,8 +183,8 @@ test('max pooling: ties send the gradient to the first maximum in the window', a
     const ref = poolRef(xs, c, 'max');
     const gs = randomArray(ref.out.length, 12);
     const { out, grad } = await runPool(c, 'max', xs, gs);
-    assertClose(out, ref.out, 0, 0, `ties k${c.k} forward`);
-    assertClose(grad, maxPoolGradRef(gs, ref.argmax, c), 1.5e-5, 0, `ties k${c.k} backward`);
+    assertClose(out, ref.out, { atol: 0, rtol: 0 }, `ties k${c.k} forward`);
+    assertClose(grad, maxPoolGradRef(gs, ref.argmax, c), { atol: 1.5e-5, rtol: 0 }, `ties k${c.k} backward`);
   }
 });
 
@@ -196,7 +196,7 @@ test('max pooling: gradient matches finite differences of the reference', async 
   const { grad } = await runPool(c, 'max', xs, gs);
   // Distinct random values: no window maximum changes within h = 1e-6, so the f64 differences are
   // exact to ~1e-9; the GPU sums at most 4 windows here (k3 s2): 3 * 6e-8 * 4 < 1e-6.
-  assertClose(grad, fd, 1e-6, 0, 'max pool vs finite differences');
+  assertClose(grad, fd, { atol: 1e-6, rtol: 0 }, 'max pool vs finite differences');
 });
 
 test('average pooling: forward and gradient, count_include_pad true and false', async () => {
@@ -208,12 +208,12 @@ test('average pooling: forward and gradient, count_include_pad true and false', 
       const gs = randomArray(ref.out.length, 32);
       const { out, grad } = await runPool(cc, 'avg', xs, gs);
       const label = `avg k${c.k} s${c.s} p${c.p} countPad=${countPad} [${c.N},${c.C},${c.H},${c.W}]`;
-      assertClose(out, ref.out, 1.5e-5, 0, `${label} forward`);
-      assertClose(grad, avgPoolGradRef(gs, cc), 1.5e-5, 0, `${label} backward`);
+      assertClose(out, ref.out, { atol: 1.5e-5, rtol: 0 }, `${label} forward`);
+      assertClose(grad, avgPoolGradRef(gs, cc), { atol: 1.5e-5, rtol: 0 }, `${label} backward`);
       if (xs.length <= 2000) {
         // Each input gathers <= 16 terms g / divisor with |g| <= 1: the bound above, 1.5e-5.
         const fd = finiteDifferences((x) => dot(poolRef(x, cc, 'avg').out, gs), xs);
-        assertClose(grad, fd, 1.5e-5, 0, `${label} backward vs finite differences`);
+        assertClose(grad, fd, { atol: 1.5e-5, rtol: 0 }, `${label} backward vs finite differences`);
       }
     }
   }
@@ -236,8 +236,8 @@ test('global average pooling: [N, C, H, W] -> [N, C] and its gradient', async ()
       gref[i] = gs[pl] / (H * H);
     }
     // A mean of <= 784 values in f32: relative error <= 784 * 2^-24 ~ 5e-5 of the |x| <= 1 values.
-    assertClose(await y.data(), ref, 5e-5, 0, `gap [${N},${C},${H}] forward`);
-    assertClose(await takeGrad(x), gref, 1e-7, 1e-6, `gap [${N},${C},${H}] backward`);
+    assertClose(await y.data(), ref, { atol: 5e-5, rtol: 0 }, `gap [${N},${C},${H}] forward`);
+    assertClose(await takeGrad(x), gref, { atol: 1e-7, rtol: 1e-6 }, `gap [${N},${C},${H}] backward`);
     for (const t of [x, y, r]) t.dispose();
   }
 });

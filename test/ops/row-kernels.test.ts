@@ -1,5 +1,5 @@
 // Row kernels (one invocation per sample, launched in groups of 64) at training batch sizes: every
-// row of a batch larger than one group counts. Before launch1d sized its grid by the kernel's own
+// row of a batch larger than one group counts. Before range launches sized their grid by the kernel's own
 // group, cross-entropy and softmax of a batch of 128 saw only its first 64 rows (the loss came out
 // halved, the other rows' probabilities were whatever the buffer held).
 import { test } from 'uvu';

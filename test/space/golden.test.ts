@@ -10,7 +10,7 @@ import { loadNamedValues, type NamedValues } from '../../src/nn/state.ts';
 import { architectureCost, buildNetwork } from '../../src/space/index.ts';
 import { tensor } from '../../src/tensor/create.ts';
 import { noGrad } from '../../src/tensor/scope.ts';
-import { assertClose } from '../ops/helpers.ts';
+import { assertClose } from '../helpers.ts';
 import { testRuntime } from '../gpu.ts';
 
 const rt = await testRuntime();
@@ -84,13 +84,13 @@ for (const name of ['paper', 'mixed', 'random']) {
     // and 1.4e-6 (train) on lavapipe. atol 1e-5 leaves room for other summation orders (real GPUs)
     // and is still ~1000x below what one wrong op, padding or BN mode does (>= 1e-2).
     net.eval();
-    assertClose(await run(), g.evalOut, 1e-5, 0, `${name} eval-mode logits`);
+    assertClose(await run(), g.evalOut, { atol: 1e-5, rtol: 0 }, `${name} eval-mode logits`);
     net.train();
-    assertClose(await run(), g.trainOut, 1e-5, 0, `${name} train-mode logits`);
+    assertClose(await run(), g.trainOut, { atol: 1e-5, rtol: 0 }, `${name} train-mode logits`);
     // Running statistics after one momentum-0.1 update (unbiased batch variance): measured within 2e-6.
     for (const [n, expected] of g.afterTrain) {
       const t = net.namedBuffers().find(([m]) => m === n)![1];
-      assertClose(await t.data(), expected, 1e-5, 1e-5, `${name} ${n} after the train-mode pass`);
+      assertClose(await t.data(), expected, { atol: 1e-5, rtol: 1e-5 }, `${name} ${n} after the train-mode pass`);
     }
     x.dispose();
     net.dispose();

@@ -16,7 +16,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { ChecksumError, DownloadError } from '../../data/errors.ts';
 import { getMedMnistInfo, medMnistFileName, medMnistMd5, medMnistUrl, releaseByMd5 } from '../../data/registry.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
-import { md5OfFile } from './files.ts';
+import { md5OfFile } from './md5.ts';
 import { lockDownload } from './lock.ts';
 import { proxyAddress, proxyAuthorization, proxyFor, type ProxyChoice, type ProxyEnv } from './proxy.ts';
 

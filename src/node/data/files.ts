@@ -1,6 +1,4 @@
 // Reading datasets from the data directory, and checking what is there.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DatasetNotFoundError } from '../../data/errors.ts';
@@ -16,14 +14,8 @@ import { readFileOrExplain } from '../files.ts';
 import { resolveDataDir, type DataDirOptions } from './dirs.ts';
 import { loadImageFolder } from './image-folder.ts';
 import { datasetSource } from './source.ts';
+import { md5OfFile } from './md5.ts';
 import { verifyMedMnistFile } from './verify.ts';
-
-/** MD5 of a file, streamed (MedMNIST+ files reach several GB at 224 px). */
-export async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function sizeOf(path: string): Promise<number | null> {
   try {

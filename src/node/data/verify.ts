@@ -13,7 +13,7 @@ import { MedMnistVerifyError } from '../../data/errors.ts';
 import { MEDMNIST, MEDMNIST_NAMES, SIZES_PX, getMedMnistInfo, medMnistFileName, releaseByMd5, type MedMnistSizePx } from '../../data/registry.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../util/envelope.ts';
 import { readFileOrExplain, writeFileAtomic } from '../files.ts';
-import { md5OfFile } from './files.ts';
+import { md5OfFile } from './md5.ts';
 
 /** The cache of verified files, one per data directory. */
 export const VERIFIED_CACHE_FILE = '.mednas-verified';

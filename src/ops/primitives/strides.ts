@@ -1,10 +1,10 @@
-// Small helpers shared by op families: strides, dimension collapsing, 1-D launches.
-import type { Runtime } from '../gpu/runtime.ts';
-import { MAX_BROADCAST_RANK } from '../kernels/elementwise.ts';
-import { ShapeError, type Shape } from '../tensor/tensor.ts';
+// Stride arithmetic for the strided kernels (binary.wgsl's broadcasting, copy_strided.wgsl): the
+// row-major strides of a shape, the strides of an operand read under a broadcast shape, and the
+// collapse of dimensions that every operand walks contiguously. Host numbers only.
+import { MAX_BROADCAST_RANK } from '../../kernels/elementwise.ts';
+import { ShapeError, type Shape } from '../../tensor/tensor.ts';
 
-export { ELEMENTWISE_GROUP, launch1d } from '../kernels/launch.ts';
-/** Kernels with per-dimension arrays in their uniform (binary, copy_strided) support this many dimensions. */
+/** Kernels with per-dimension arrays in their uniform (binary, copy_strided) take this many dimensions. */
 export const MAX_KERNEL_RANK = MAX_BROADCAST_RANK;
 
 export function contiguousStrides(shape: Shape): number[] {
@@ -15,6 +15,13 @@ export function contiguousStrides(shape: Shape): number[] {
     s *= shape[d];
   }
   return strides;
+}
+
+/** Strides of `shape` read as `outShape` (right-aligned), 0 on broadcast dimensions. */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const own = contiguousStrides(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((_, d) => (d < offset || shape[d - offset] === 1 ? 0 : own[d - offset]));
 }
 
 /**
@@ -45,17 +52,4 @@ export function collapseDims(shape: Shape, strideLists: number[][]): { shape: nu
     throw new ShapeError(`shape [${shape.join(', ')}] needs more than ${MAX_KERNEL_RANK} dimensions after collapsing`);
   }
   return { shape: outShape, strides: outStrides };
-}
-
-/** Pads a per-dimension list to the kernel's fixed array of MAX_KERNEL_RANK words. */
-export function padDims(values: readonly number[]): number[] {
-  const out = new Array<number>(MAX_KERNEL_RANK).fill(0);
-  values.forEach((v, i) => (out[i] = v));
-  return out;
-}
-
-export function assertSameRuntime(op: string, ...tensors: { rt: Runtime }[]): Runtime {
-  const rt = tensors[0].rt;
-  if (tensors.some((t) => t.rt !== rt)) throw new Error(`${op}: tensors live on different GPU devices`);
-  return rt;
 }
