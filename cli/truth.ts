@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  buildTruthTable, PRESET_NAMES, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
+  buildTruthTable, PRESET_NAMES, presetConfig, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
   type PresetName, type ProtocolChoice, type TrainConfig, type TruthEvent, type TruthProtocol, type TruthTable,
 } from '../src/index.ts';
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
@@ -30,6 +30,7 @@ interface TruthFlags extends SimulateFlags {
   initChannels?: unknown;
   batch?: unknown;
   lr?: unknown;
+  posterizeBits?: unknown;
   trainImages?: unknown;
   maxImages?: unknown;
   proxyBatch?: unknown;
@@ -52,8 +53,8 @@ interface TruthFlags extends SimulateFlags {
 const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_TRAINING';
 
 /** The protocol the flags ask for, over `base` (a resumed table's) or over the defaults. */
-function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol | null): TruthProtocol {
-  const train: Partial<Omit<TrainConfig, 'seed'>> = {};
+export function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol | null): TruthProtocol {
+  const train: { -readonly [K in keyof Omit<TrainConfig, 'seed'>]?: TrainConfig[K] } = {};
   const set = <K extends keyof Omit<TrainConfig, 'seed'>>(k: K, v: TrainConfig[K] | undefined) => {
     if (v !== undefined) train[k] = v;
   };
@@ -63,6 +64,13 @@ function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol |
   set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
   set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
   const preset = optional(f.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
+  // AugMix's posterize depth: 4 bits in the presets (the reference's), 8 in tables begun before that fix.
+  const posterizeBits = optional(f.posterizeBits, (v) => choiceValue(String(v), '--posterize-bits', ['4', '8']));
+  if (posterizeBits !== undefined) {
+    const augmix = (base?.train ?? presetConfig(dataset, preset ?? 'quick')).augmix;
+    if (!augmix) throw new CliUsageError(`--posterize-bits: ${dataset}'s protocol trains without AugMix`);
+    train.augmix = { ...augmix, posterizeBits: Number(posterizeBits) as 4 | 8 };
+  }
   const seeds = optional(f.seeds, (v) => intValue(v, '--seeds', { min: 1, max: 100 }));
   const count = optional(f.count, (v) => intValue(v, '--count', { min: 1, max: 100_000 }));
   const trainImages = optional(f.trainImages, (v) => intValue(v, '--train-images', { min: 2 }));
@@ -215,6 +223,7 @@ export function registerTruth(cli: CAC): void {
     .option('--init-channels <C>', "build: C for training and proxies (default: the preset's)")
     .option('--batch <N>', "build: batch size (default: the preset's)")
     .option('--lr <rate>', "build: learning rate (default: the preset's)")
+    .option('--posterize-bits <B>', "build: AugMix's posterize depth, 4 (the presets') or 8 (mednas before issue 21, as groundtruth/breastmnist.mednas)")
     .option('--train-images <N>', 'build: train on a seeded subset of N training images (val and test stay whole)')
     .option('--max-images <N>', 'build: only the first N images of each split (quick checks)')
     .option('--proxy-batch <N>', 'build: images in the proxy batch (default 64)')

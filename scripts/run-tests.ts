@@ -22,10 +22,24 @@ const files = findTests(join(root, 'test')).filter(
 );
 
 // uvu prints "Total: N" / "Passed: N" / "Skipped: N"; keep a copy of its output to read them back.
+// It also prints each file's name as the file's tests start: the time between two names is the
+// earlier file's, and the slowest files are listed at the end (the suite's time budget is ~10 min).
 let printed = '';
+const names = new Set(files.map((f) => relative(root, f)));
+const fileTimes: { name: string; startMs: number; ms: number }[] = [];
+const noteFileStart = (text: string): void => {
+  const name = text.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (!names.has(name)) return;
+  const now = performance.now();
+  const last = fileTimes.at(-1);
+  if (last) last.ms = now - last.startMs;
+  fileTimes.push({ name, startMs: now, ms: 0 });
+};
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  printed += text;
+  if (text.includes('.test.ts')) for (const line of text.split('\n')) noteFileStart(line);
   return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 
@@ -39,6 +53,8 @@ for (const file of files) {
   await import(pathToFileURL(file).href);
 }
 await uvu.exec(false);
+const lastFile = fileTimes.at(-1);
+if (lastFile) lastFile.ms = performance.now() - lastFile.startMs;
 
 const plain = printed.replace(/\x1b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
@@ -47,6 +63,11 @@ const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 // uvu's Total counts the tests that were to run; test.skip() ones are only in Skipped.
 const failed = total - passed;
 process.stdout.write = write;
+if (fileTimes.length > 1) {
+  const slowest = [...fileTimes].sort((a, b) => b.ms - a.ms).slice(0, 12);
+  console.log('\nslowest test files:');
+  for (const t of slowest) console.log(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}`);
+}
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 const ok = failed === 0 && process.exitCode !== 1 && total > 0;
 // Exit explicitly: an open Dawn device keeps the event loop alive.

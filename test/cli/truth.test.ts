@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeTruthTable, type TruthTable } from '../../src/truth/table.ts';
+import { protocolFromFlags } from '../../cli/truth.ts';
 import { cli } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-truth-'));
@@ -106,6 +107,18 @@ test('correlate: a terminal table, --json lines with the documented fields, an H
   const badTarget = await cli(['correlate', path('a'), '--target', 'loss']);
   assert.is(badTarget.status, 1);
   assert.match(badTarget.stderr, /--target/);
+});
+
+
+test('--posterize-bits sets AugMix posterize depth in a new protocol and must match on resume', () => {
+  const fresh = protocolFromFlags({ posterizeBits: '8' }, 'breastmnist', null);
+  assert.is(fresh.train.augmix?.posterizeBits, 8);
+  assert.is(fresh.train.augmix?.severity, 3, 'the rest of the preset AugMix is kept');
+  assert.is(protocolFromFlags({}, 'breastmnist', null).train.augmix?.posterizeBits, 4, 'the preset default is 4');
+  assert.is(protocolFromFlags({}, 'breastmnist', fresh).train.augmix?.posterizeBits, 8, 'a resumed table keeps its own');
+  assert.throws(() => protocolFromFlags({ posterizeBits: '4' }, 'breastmnist', fresh), /train\.augmix/);
+  assert.throws(() => protocolFromFlags({ posterizeBits: '5' }, 'breastmnist', null), /allowed: 4, 8/);
+  assert.throws(() => protocolFromFlags({ posterizeBits: '8' }, 'synthetic', null), /without AugMix/);
 });
 
 test.run();
