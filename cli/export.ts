@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CAC } from 'cac';
-import { architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_OPSET, type ExportFormat } from '../src/index.ts';
+import { architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_OPSET, statsText, type ExportFormat } from '../src/index.ts';
 import { readModelFile, writeFileAtomic } from '../src/node/index.ts';
 import { choiceValue, CliUsageError, optional, pathValue } from './options.ts';
 
@@ -47,6 +47,7 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
     console.log(JSON.stringify({
       event: 'export', model: path, out, format, bytes: r.bytes.length, weights: r.weights, epoch: r.epoch, tensors: r.tensors, values: r.values,
       architecture: architectureKey(model.architecture), genotype: model.architecture.kind === 'mstf' ? model.architecture.genotype : null, input: { name: 'images', shape: ['N', c, s, s] }, output: { name: 'logits', shape: ['N', k] },
+      normalization: model.normalization, classNames: model.classNames,
     }));
     return 0;
   }
@@ -55,6 +56,12 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
   console.log(`model ${path}: ${architectureLabel(model.architecture)}, C = ${model.network.initChannels}, trained on ${model.dataset.name}`);
   console.log(`wrote ${out}: ${FORMAT_NAMES[format]}, ${sizeText(r.bytes.length)}, ${r.tensors} tensors (${r.values} values), ${which}`);
   if (format === 'onnx') console.log(`input images: ${INPUT_NOTE.replace('[N, C, H, W]', `[N, ${c}, ${s}, ${s}]`)}; output logits: float32 [N, ${k}]`);
+  // Where a user of the exported file finds the numbers (or, for an older model file, that it has none); an npz holds no metadata.
+  if (format !== 'npz' && model.normalization) {
+    console.log(`normalisation mean/std ${statsText(model.normalization)}${model.classNames ? `, class names ${JSON.stringify(model.classNames)}` : ''}: in the file's metadata (mean, std${model.classNames ? ', class_names' : ''})`);
+  } else if (format !== 'npz') {
+    console.error('mednas: note: the model file (from before version 3) records no normalisation or class names, so the export carries none: take the mean and std from the training split (docs/export.md)');
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // What every export format starts from: a model file's chosen weights, checked against the network
 // its architecture describes (every tensor present, with its shape, and nothing else), in PyTorch's
-// state_dict order, plus the facts a user of the exported file needs (as string metadata). An MSTF
+// state_dict order, plus the facts a user of the exported file needs (as string metadata: the
+// network, the weights, and the input normalisation and class names when the model file has them). An MSTF
 // genotype's network is described by network-spec.ts, ResNet-18's by its plan (src/nn/resnet-plan.ts);
 // both without a GPU.
 import { resnetStateEntries, type ResNetPlan } from '../nn/resnet-plan.ts';
@@ -121,7 +122,12 @@ export function modelState(model: ModelFile, options: ModelStateOptions = {}): M
     dataset: model.dataset.name,
     task: model.dataset.task,
     weights: describeWeights(weights, epoch),
-    input: INPUT_NOTE,
+    input: model.normalization ? `${INPUT_NOTE} (metadata keys mean and std)` : INPUT_NOTE,
+    // What a user of the exported file needs to feed it and to name its outputs, as JSON arrays
+    // (metadata values are strings): the model file's normalisation and class names when it records
+    // them (a model file from before version 3 does not; docs/export.md says where to get them then).
+    ...(model.normalization ? { mean: JSON.stringify(model.normalization.mean), std: JSON.stringify(model.normalization.std) } : {}),
+    ...(model.classNames ? { class_names: JSON.stringify(model.classNames) } : {}),
   };
   return { network, shape, tensors, weights, epoch, metadata };
 }

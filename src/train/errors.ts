@@ -35,3 +35,8 @@ export class MetricError extends TrainError {
 export class TrainConfigError extends TrainError {
   override name = 'TrainConfigError';
 }
+
+/** A model file that does not record what predicting needs (a file from before model file version 3) and no data to take it from. */
+export class MissingNormalizationError extends TrainError {
+  override name = 'MissingNormalizationError';
+}

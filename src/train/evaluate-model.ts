@@ -1,7 +1,8 @@
 // Evaluating a model file on a dataset: the dataset must fit the network (channels, classes, task,
 // image size), checked before any GPU work; the network is rebuilt from the file's architecture
-// and shape, given its best-on-validation weights, and scored with MedMNIST's metrics.
-import type { ImageDataset } from '../data/dataset.ts';
+// and shape, given its best-on-validation weights, and scored with MedMNIST's metrics, on inputs
+// normalised as it was trained (the model file's normalisation; an older file's, the data's).
+import { trainStats, type ChannelStats, type ImageDataset } from '../data/dataset.ts';
 import type { SplitName } from '../data/registry.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { loadNamedValues } from '../nn/state.ts';
@@ -61,20 +62,52 @@ export interface ModelEvaluation extends Metrics {
   readonly notice: string | null;
 }
 
+/** Per-channel mean/std as text, for messages ("0.3276/0.2014, ..."). */
+export function statsText(stats: ChannelStats): string {
+  return stats.mean.map((m, i) => `${m.toFixed(4)}/${stats.std[i].toFixed(4)}`).join(', ');
+}
+
+/** Whether two normalisations agree (to 1e-9: the same data gives the same numbers bit for bit). */
+function sameStats(a: ChannelStats, b: ChannelStats): boolean {
+  const near = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) <= 1e-9);
+  return near(a.mean, b.mean) && near(a.std, b.std);
+}
+
+export interface ModelData {
+  /** The dataset as the run saw it (cut to config.maxImages when the run was). */
+  readonly data: ImageDataset;
+  /**
+   * The normalisation to score it with: the model file's (what the network was trained with) when
+   * it records one (version 3), else the data's training-split statistics (trainStats(data)).
+   */
+  readonly stats: ChannelStats;
+  /** Said when the data's content differs from the one the model was trained on, or its normalisation from the model's; else null. */
+  readonly notice: string | null;
+}
+
 /**
  * The data as the model's run saw it (cut to the first config.maxImages images of each split when
- * the run was), checked to fit the network, with a notice when its content is not the data the
- * model was trained on (its training-split normalisation then differs too).
+ * the run was), checked to fit the network, the normalisation to give it, and a notice when its
+ * content is not the data the model was trained on or its training split normalises differently.
+ * A model file that records its normalisation is always scored with it: its weights were trained
+ * for those inputs, and another copy of the data must not change what the model computes.
  */
-export function modelData(model: ModelFile, dataset: ImageDataset): { data: ImageDataset; notice: string | null } {
+export function modelData(model: ModelFile, dataset: ImageDataset): ModelData {
   checkDatasetFits(model, fitsInfo(dataset));
   const data = model.config.maxImages === null ? dataset : firstImages(dataset, model.config.maxImages);
   const id = datasetId(data);
-  const notice =
-    id.crc32 === model.dataset.crc32 && id.name === model.dataset.name
-      ? null
-      : `${data.name} is not the data the model was trained on (${model.dataset.name}, CRC-32 ${model.dataset.crc32.toString(16)}; this one ${id.crc32.toString(16)}): its training-split normalisation differs too`;
-  return { data, notice };
+  const notes: string[] = [];
+  if (id.crc32 !== model.dataset.crc32 || id.name !== model.dataset.name) {
+    notes.push(`${data.name} is not the data the model was trained on (${model.dataset.name}, CRC-32 ${model.dataset.crc32.toString(16)}; this one ${id.crc32.toString(16)})`);
+  }
+  const stored = model.normalization;
+  const own = stored === null || notes.length > 0 ? trainStats(data) : null;
+  if (stored === null) {
+    if (notes.length > 0) notes.push('its training-split normalisation differs too (the model file does not record the one the model was trained with)');
+  } else if (own !== null && !sameStats(own, stored)) {
+    notes.push(`its training-split normalisation (mean/std ${statsText(own)}) differs from the model's (${statsText(stored)}), which is used (the model was trained with it)`);
+  }
+  return { data, stats: stored ?? own!, notice: notes.length > 0 ? notes.join(': ') : null };
 }
 
 /**
@@ -84,10 +117,10 @@ export function modelData(model: ModelFile, dataset: ImageDataset): { data: Imag
 export async function evaluateModel(
   rt: Runtime, model: ModelFile, dataset: ImageDataset, options: { split: SplitName; onBatch?: (done: number, total: number) => void },
 ): Promise<ModelEvaluation> {
-  const { data, notice } = modelData(model, dataset);
+  const { data, stats, notice } = modelData(model, dataset);
   const net = buildModelNetwork(rt, model);
   try {
-    const metrics = await evaluateSplit(rt, net, data, { split: options.split, batchSize: model.config.batchSize, onBatch: options.onBatch });
+    const metrics = await evaluateSplit(rt, net, data, { split: options.split, batchSize: model.config.batchSize, normalize: stats, onBatch: options.onBatch });
     return { ...metrics, split: options.split, images: data.splits[options.split].count, epoch: model.best?.epoch ?? model.epochsDone - 1, notice };
   } finally {
     net.dispose();

@@ -1,6 +1,6 @@
 // The model file of a training run: everything needed to evaluate the trained network and to
 // continue the run exactly where it stopped. One msgpack value in the file envelope (format
-// 'mednas-model', version 2, CRC-32; src/util/envelope.ts), written after every epoch:
+// 'mednas-model', version 3, CRC-32; src/util/envelope.ts), written after every epoch:
 //   architecture, network what to build ({ kind: 'mstf', genotype } or { kind: 'resnet18' }:
 //                         src/train/architecture.ts; inChannels, numClasses, initChannels, inputSize)
 //   dataset               name, task, size, release, split counts, CRC-32 of its content
@@ -16,10 +16,19 @@
 //   best                  { epoch, val: { acc, auc }, tensors }: the best-on-validation weights
 //   history               one record per finished epoch
 //   test                  { epoch, acc, auc } of the best weights on the test split, once finished
+//   normalization         { mean, std } per input channel: the training split's statistics the
+//                         trainer normalised with (trainStats of the data as cut to maxImages), so a
+//                         model file alone is enough to predict (version 3; null only when unknown)
+//   classNames            the dataset's names of the network's outputs (a MedMNIST subset's from the
+//                         registry, an image folder's class folders), or null where the data has none
+//                         (a custom .npz: its classes are only numbers) (version 3)
 // Tensors are stored as state files store them (name -> { shape, dtype 'f32', data }).
-// Version 1 (before ResNet-18) held `genotype` (the genes) where version 2 holds `architecture`; it
-// is still read, as { kind: 'mstf', genotype }, and nothing else about it differs.
+// Version 1 (before ResNet-18) held `genotype` (the genes) where later versions hold `architecture`; it
+// is still read, as { kind: 'mstf', genotype }, and nothing else about it differs from version 2. Versions 1 and 2
+// lack normalization and classNames: they read as null, and predicting then needs the training data
+// (predictionSetup with a dataset), as it always did before version 3.
 import { POSTERIZE_BITS, type PosterizeBits } from '../data/augmix.ts';
+import type { ChannelStats } from '../data/dataset.ts';
 import { decodePackedTensors, packTensor, type PackedTensor, type StateTensor } from '../nn/state.ts';
 import { decodeEnvelope, encodeEnvelope } from '../util/envelope.ts';
 import { FieldChecker } from '../util/fields.ts';
@@ -31,9 +40,9 @@ import type { Metrics } from './metrics.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 export const MODEL_FORMAT = 'mednas-model';
-export const MODEL_VERSION = 2;
-/** Every version decodeModelFile reads (1: a genotype instead of an architecture). */
-export const MODEL_VERSIONS_READ: readonly number[] = [1, 2];
+export const MODEL_VERSION = 3;
+/** Every version decodeModelFile reads (1: a genotype instead of an architecture; 1 and 2: no normalization, classNames). */
+export const MODEL_VERSIONS_READ: readonly number[] = [1, 2, 3];
 
 export interface ModelNetwork {
   readonly inChannels: number;
@@ -72,6 +81,10 @@ export interface ModelFile {
   readonly best: { readonly epoch: number; readonly val: Metrics; readonly tensors: TensorMap } | null;
   readonly history: readonly EpochRecord[];
   readonly test: ({ readonly epoch: number } & Metrics) | null;
+  /** The input normalisation the network was trained with (per-channel mean and std); null in a version 1 or 2 file. */
+  readonly normalization: ChannelStats | null;
+  /** The names of the network's outputs; null where the data has none (a custom .npz) and in a version 1 or 2 file. */
+  readonly classNames: readonly string[] | null;
 }
 
 function pack(map: TensorMap): Record<string, PackedTensor> {
@@ -95,6 +108,8 @@ export function encodeModelFile(m: ModelFile): Uint8Array {
     best: m.best && { epoch: m.best.epoch, val: { ...m.best.val }, tensors: pack(m.best.tensors) },
     history: m.history.map((h) => ({ ...h, val: { ...h.val } })),
     test: m.test && { ...m.test },
+    normalization: m.normalization && { mean: [...m.normalization.mean], std: [...m.normalization.std] },
+    classNames: m.classNames && [...m.classNames],
   });
 }
 
@@ -155,6 +170,29 @@ export function readTrainConfig(f: FieldChecker, v: unknown, where = 'config'): 
 }
 
 
+/** A stored normalisation: one finite mean and one finite std > 0 per input channel (what the loader accepts). */
+function readNormalization(f: FieldChecker, v: unknown, channels: number): ChannelStats {
+  const r = f.record(v, 'normalization');
+  f.keys(r, 'normalization', ['mean', 'std']);
+  const values = (key: 'mean' | 'std') => {
+    const a = f.array(r[key], `normalization.${key}`);
+    if (a.length !== channels) f.fail(`normalization.${key}`, `${channels} value(s), one per input channel`, a);
+    return a.map((x, i) => f.number(x, `normalization.${key}[${i}]`));
+  };
+  const mean = values('mean');
+  const std = values('std');
+  std.forEach((s, i) => {
+    if (!(s > 0)) f.fail(`normalization.std[${i}]`, 'a number > 0', s);
+  });
+  return { mean, std };
+}
+
+function readClassNames(f: FieldChecker, v: unknown, classes: number): string[] {
+  const a = f.array(v, 'classNames');
+  if (a.length !== classes) f.fail('classNames', `${classes} names, one per output (network.numClasses)`, a);
+  return a.map((x, i) => f.string(x, `classNames[${i}]`));
+}
+
 function epochRecord(f: FieldChecker, v: unknown, where: string): EpochRecord {
   const r = f.record(v, where);
   f.keys(r, where, ['epoch', 'lr', 'trainLoss', 'val', 'best', 'seconds', 'imagesPerSecond']);
@@ -178,7 +216,8 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
   const f = new FieldChecker(source);
   const top = f.record(payload, 'the payload');
   const what = version === 1 ? 'genotype' : 'architecture';
-  f.keys(top, 'the payload', [what, 'network', 'dataset', 'config', 'epochsDone', 'finished', 'tensors', 'momentum', 'rng', 'best', 'history', 'test']);
+  const since3 = version >= 3 ? ['normalization', 'classNames'] : [];
+  f.keys(top, 'the payload', [what, 'network', 'dataset', 'config', 'epochsDone', 'finished', 'tensors', 'momentum', 'rng', 'best', 'history', 'test', ...since3]);
   const architecture: Architecture = version === 1 ? { kind: 'mstf', genotype: readGenotypeField(f, top.genotype, 'genotype') } : readArchitecture(f, top.architecture);
   const net = f.record(top.network, 'network');
   f.keys(net, 'network', ['inChannels', 'numClasses', 'initChannels', 'inputSize']);
@@ -198,14 +237,15 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
   });
   const history = f.array(top.history, 'history').map((h, i) => epochRecord(f, h, `history[${i}]`));
   if (history.length !== epochsDone) f.fail('history', `${epochsDone} epoch records (epochsDone)`, top.history);
+  const network = {
+    inChannels: f.integer(net.inChannels, 'network.inChannels', 1),
+    numClasses: f.integer(net.numClasses, 'network.numClasses', 1),
+    initChannels: f.integer(net.initChannels, 'network.initChannels', 4),
+    inputSize: f.integer(net.inputSize, 'network.inputSize', 1),
+  };
   return {
     architecture,
-    network: {
-      inChannels: f.integer(net.inChannels, 'network.inChannels', 1),
-      numClasses: f.integer(net.numClasses, 'network.numClasses', 1),
-      initChannels: f.integer(net.initChannels, 'network.initChannels', 4),
-      inputSize: f.integer(net.inputSize, 'network.inputSize', 1),
-    },
+    network,
     dataset: readDatasetId(f, top.dataset),
     config: cfg,
     epochsDone,
@@ -216,5 +256,8 @@ export function decodeModelFile(bytes: Uint8Array, source = 'the model file'): M
     best,
     history,
     test,
+    // Absent before version 3 (null in a version 3 file only when the writer did not know them).
+    normalization: version >= 3 ? nullable(top.normalization, (n) => readNormalization(f, n, network.inChannels)) : null,
+    classNames: version >= 3 ? nullable(top.classNames, (c) => readClassNames(f, c, network.numClasses)) : null,
   };
 }

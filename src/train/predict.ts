@@ -1,14 +1,16 @@
 // Predicting with a model file on images of your own: each image decoded and prepared as the
 // model's dataset was (channels, size: src/data/image-folder.ts's prepareImage), normalised as
-// training and evaluation normalise (the training split's per-channel mean and std of the data the
-// model was trained on, cut to config.maxImages as the run was: the model file does not record
-// them, so they come from that dataset, exactly as evaluateModel gets them), and scored by the
-// best-on-validation weights in eval mode through the same path as evaluation (predictSplit).
-import { trainStats, type ChannelStats, type ImageDataset } from '../data/dataset.ts';
+// training normalised (the model file's normalisation: the training split's per-channel mean and
+// std the trainer computed, cut to config.maxImages as the run was; a file from before model file
+// version 3 lacks it, and then it comes from that dataset, exactly as evaluateModel gets it), and
+// scored by the best-on-validation weights in eval mode through the same path as evaluation
+// (predictSplit).
+import { CUSTOM_NPZ_RELEASE, type ChannelStats, type ImageDataset } from '../data/dataset.ts';
 import type { DecodedImage } from '../data/decode.ts';
 import { prepareImage } from '../data/image-folder.ts';
 import type { MedMnistTask } from '../data/registry.ts';
 import type { Runtime } from '../gpu/runtime.ts';
+import { MissingNormalizationError } from './errors.ts';
 import { buildModelNetwork, modelData } from './evaluate-model.ts';
 import { predictSplit } from './evaluate.ts';
 import { isMultiLabel } from './loss.ts';
@@ -17,20 +19,42 @@ import type { ModelFile } from './model-file.ts';
 export interface PredictionSetup {
   /** The normalisation of the model's training run. */
   readonly stats: ChannelStats;
-  /** Names of the model's outputs (the dataset's class names). */
-  readonly classNames: readonly string[];
-  /** Said when the dataset's content differs from the one the model was trained on, else null. */
+  /** Names of the model's outputs, or null where none are known (a custom .npz's classes are only numbers). */
+  readonly classNames: readonly string[] | null;
+  /** Where stats and classNames came from: the model file (version 3 on), or the dataset (an older file). */
+  readonly from: 'model' | 'dataset';
+  /** Said when the dataset's content, normalisation or class names differ from the model's, else null. */
   readonly notice: string | null;
 }
 
 /**
- * What predicting with `model` needs from the data it was trained on: its training split's
- * statistics (of the first config.maxImages images when the run was cut, as evaluateModel) and its
- * class names. The dataset must fit the network (checkDatasetFits).
+ * What predicting with `model` needs besides its weights: the normalisation it was trained with and
+ * its class names. The model file's own when it records them (version 3 on); `dataset` (the data it
+ * was trained on; it must fit the network: checkDatasetFits) is then optional, and when given it is
+ * checked against them: a difference is said in `notice`, and the model's values are used, since its
+ * weights were trained for them. An older file takes both from `dataset` (its training split's
+ * statistics, of the first config.maxImages images when the run was cut, as evaluateModel) and
+ * without it is a MissingNormalizationError.
  */
-export function predictionSetup(model: ModelFile, dataset: ImageDataset): PredictionSetup {
-  const { data, notice } = modelData(model, dataset);
-  return { stats: trainStats(data), classNames: dataset.classNames, notice };
+export function predictionSetup(model: ModelFile, dataset?: ImageDataset): PredictionSetup {
+  if (dataset === undefined) {
+    if (model.normalization === null) {
+      throw new MissingNormalizationError(
+        `the model file does not record the normalisation it was trained with (a model file from before version 3, written by an older mednas): ` +
+          `give the data it was trained on (${model.dataset.name}) to take it from its training split`,
+      );
+    }
+    return { stats: model.normalization, classNames: model.classNames, from: 'model', notice: null };
+  }
+  const { stats, notice } = modelData(model, dataset);
+  const given = dataset.release === CUSTOM_NPZ_RELEASE ? null : dataset.classNames;
+  if (model.normalization === null) return { stats, classNames: given, from: 'dataset', notice };
+  const notes = notice === null ? [] : [notice];
+  const names = model.classNames;
+  if (names !== null && given !== null && names.some((n, i) => n !== given[i])) {
+    notes.push(`${dataset.name}'s class names (${given.join(', ')}) differ from the model's (${names.join(', ')}), which are used`);
+  }
+  return { stats, classNames: names ?? given, from: 'model', notice: notes.length > 0 ? notes.join('; ') : null };
 }
 
 /** An image as the model's network takes it: its channels (gray repeated, or RGB to luma) and size. */

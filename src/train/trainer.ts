@@ -9,7 +9,7 @@
 // So continuing from a model file written after epoch k ends with exactly the weights of an
 // uninterrupted run. The loss is read back once per step (one step late, so the GPU always has the
 // next step queued) to stop at the first NaN or Inf.
-import type { ImageDataset } from '../data/dataset.ts';
+import { CUSTOM_NPZ_RELEASE, trainStats, type ImageDataset } from '../data/dataset.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import { loadNamedValues, StateFormatError, type StateTensor } from '../nn/state.ts';
@@ -190,8 +190,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       type: 'start', epochs: config.epochs, startEpoch, stepsPerEpoch: steps, params: net.parameterCount(),
       images: { train: trainCount, val: data.splits.val.count, test: data.splits.test.count },
     });
+    // What predicting needs besides the weights, so that the model file alone suffices: the loader's
+    // normalisation (its default, trainStats of the same data object) and the class names where the
+    // data has real ones (a custom .npz's are only the indices).
+    const normalization = trainStats(data);
+    const classNames = options.dataset.release === CUSTOM_NPZ_RELEASE ? null : [...data.classNames];
     const snapshot = (epochsDone: number, finished: boolean, test: ModelFile['test']): ModelFile => ({
       architecture, network, dataset: id, config, epochsDone, finished, tensors, momentum, rng: { seed: config.seed }, best, history: [...history], test,
+      normalization, classNames,
     });
     const evaluate = (split: 'val' | 'test') =>
       evaluateSplit(rt, net, data, { split, batchSize: config.batchSize, onBatch: (done, total) => emit({ type: 'evaluate', split, done, total }) });

@@ -2,7 +2,9 @@
 // synthetic set, C = 4, 1 epoch, 64 images) exported to ONNX beside its model file and run by ONNX
 // Runtime on test-split images gives mednas's eval-mode logits; an existing output is refused
 // without --force; --format, --weights and --out; bad values name the flag; a damaged model file is
-// refused with the reader's message naming the file and no stack. (After two SGD steps the BatchNorm
+// refused with the reader's message naming the file and no stack. The ONNX file's metadata carries the
+// model's input normalisation and class names: raw test pixels normalised with its mean and std alone
+// give ONNX Runtime the logits mednas computes. (After two SGD steps the BatchNorm
 // running statistics have barely moved, so this network's eval-mode logits hardly depend on the
 // image: this checks the path trainer -> model file -> CLI -> ONNX Runtime; onnx.test.ts checks the
 // numbers on networks whose logits do depend on it.)
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { trainStats } from '../../src/data/dataset.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { presetConfig } from '../../src/train/config.ts';
@@ -21,6 +24,7 @@ import { trainModel } from '../../src/train/trainer.ts';
 import { mednas } from '../cli/helpers.ts';
 import { testRuntime } from '../gpu.ts';
 import { logitSpread, maxAbsDiff, mednasLogits } from './helpers.ts';
+import { readOnnx } from './proto-reader.ts';
 
 const rt = await testRuntime();
 const dir = mkdtempSync(join(tmpdir(), 'mednas-export-cli-'));
@@ -40,7 +44,9 @@ test('export (ONNX by default) writes model.onnx beside the model; ONNX Runtime 
   const run = mednas('export', modelPath, '--json');
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stderr, '');
-  const r = JSON.parse(run.stdout) as { out: string; format: string; weights: string; epoch: number; tensors: number; bytes: number; input: { shape: unknown[] } };
+  const r = JSON.parse(run.stdout) as {
+    out: string; format: string; weights: string; epoch: number; tensors: number; bytes: number; input: { shape: unknown[] }; normalization: unknown; classNames: unknown;
+  };
   assert.is(r.out, join(dir, 'model.onnx'));
   assert.is(r.format, 'onnx');
   assert.is(r.weights, 'best');
@@ -53,8 +59,18 @@ test('export (ONNX by default) writes model.onnx beside the model; ONNX Runtime 
   const loader = new DataLoader(data, { split: 'test', batchSize: 16, shuffle: false });
   const batch = (await loader.epoch(0).next()).value!;
   const n = batch.shape[0];
+  // The file says how to feed it: the training split's mean and std (the trainer's numbers, exactly) and the class names.
+  const meta = readOnnx(bytes).metadata;
+  const stats = { mean: JSON.parse(meta.mean) as number[], std: JSON.parse(meta.std) as number[] };
+  assert.equal(stats, trainStats(data));
+  assert.equal(JSON.parse(meta.class_names), data.classNames);
+  assert.equal([r.normalization, r.classNames], [stats, data.classNames]);
+  // Raw pixels (1 channel, so HWC is CHW) normalised with the metadata alone are the input mednas's loader gives.
+  const raw = data.splits.test.images.subarray(0, batch.images.length);
+  const images = Float32Array.from(raw, (v) => (v / 255 - stats.mean[0]) / stats.std[0]);
+  assert.ok(maxAbsDiff(images, batch.images) < 1e-6, `normalised by the metadata: ${maxAbsDiff(images, batch.images)} from the loader's`);
   const session = await InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  const out = await session.run({ images: new OrtTensor('float32', batch.images, [...batch.shape]) });
+  const out = await session.run({ images: new OrtTensor('float32', images, [...batch.shape]) });
   const mine = await mednasLogits(rt, model, batch.images, n);
   const d = maxAbsDiff(out.logits.data as Float32Array, mine);
   console.log(`  trained model, ${n} test images: max |ONNX Runtime - mednas| = ${d.toExponential(2)} (logit spread ${logitSpread(mine, n, model.network.numClasses).toFixed(4)})`);

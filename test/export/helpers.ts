@@ -38,6 +38,9 @@ export function modelFileOf(architecture: ArchitectureInput, network: ModelNetwo
     best: best ? { epoch: 0, val: { acc: 0.5, auc: 0.5 }, tensors } : null,
     history: [{ epoch: 0, lr: 0.05, trainLoss: 1, val: { acc: 0.5, auc: 0.5 }, best: true, seconds: 1, imagesPerSecond: 1 }],
     test: null,
+    // As a version 3 file records them (a test sets them to null for an older file).
+    normalization: { mean: Array.from({ length: network.inChannels }, (_, i) => 0.25 + i / 10), std: Array.from({ length: network.inChannels }, (_, i) => 0.2 + i / 100) },
+    classNames: Array.from({ length: network.numClasses }, (_, i) => `class ${i}`),
   };
 }
 

@@ -215,6 +215,15 @@ test('the graph: opset 13, input images [N, C, H, W], output logits [N, classes]
   assert.equal(node('classifier').attributes.transB.i, 1);
   assert.equal(onnx.metadata.genotype, c.genotype.join(','));
   assert.match(onnx.metadata.weights, /best on validation, epoch 1/);
+  // The model file's normalisation and class names, as JSON arrays: what a user needs to feed it and name its outputs.
+  assert.equal(JSON.parse(onnx.metadata.mean), model.normalization!.mean);
+  assert.equal(JSON.parse(onnx.metadata.std), model.normalization!.std);
+  assert.equal(JSON.parse(onnx.metadata.class_names), model.classNames);
+  assert.match(onnx.metadata.input, /metadata keys mean and std/);
+  // A model file from before version 3 records neither: the export says only how to normalise.
+  const old = readOnnx(modelToOnnx({ ...model, normalization: null, classNames: null })).metadata;
+  assert.equal([old.mean, old.std, old.class_names], [undefined, undefined, undefined]);
+  assert.not.match(old.input, /metadata keys/);
 });
 
 test("--weights last takes the file's last weights; a file without best weights exports its last ones", () => {

@@ -43,7 +43,7 @@ maybe('Python reads a model file and a search checkpoint the CLI wrote, CRC-32 c
   const train = await cli(['train', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--out', join(dir, 'train')]);
   assert.is(train.status, 0, train.stderr);
   const model = readWithPython(join(dir, 'train', 'model.mednas'));
-  assert.equal({ format: model.format, version: model.version, epochs: model.epochs, architecture: model.architecture, genes: model.genes }, { format: 'mednas-model', version: 2, epochs: 1, architecture: 'mstf', genes: 42 });
+  assert.equal({ format: model.format, version: model.version, epochs: model.epochs, architecture: model.architecture, genes: model.genes }, { format: 'mednas-model', version: 3, epochs: 1, architecture: 'mstf', genes: 42 });
   const search = await cli(['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--no-report', '--out', join(dir, 'search')]);
   assert.is(search.status, 0, search.stderr);
   const ckpt = readWithPython(join(dir, 'search', 'checkpoint.mednas'));
