@@ -1,4 +1,4 @@
-// --redis URL on the commands that can hand their work to `mednas worker`s (search, truth build),
+// --redis URL on the commands that can hand their work to `mednas worker`s (search, truth build, reproduce run),
 // and how a coordinator's events are shown: warnings and Redis outages on stderr (JSON lines on
 // stdout with --json), nothing per job (the command's own progress shows the results as they come).
 import { QueueCoordinator, RedisUrlError, redisConnection, type CoordinatorEvent } from '../src/node/index.ts';

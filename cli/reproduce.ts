@@ -2,23 +2,27 @@
 // `run` trains, for each seed, the picks of a search with eq. 1's objectives and of one with
 // mednas's best, the paper genotype, ResNet-18 and random live architectures under one recipe,
 // writing DIR/results.mednas after every unit (`--resume` continues it; a killed run loses at most
-// the unit in progress; a search in progress resumes from DIR/searches/). `show` prints the table;
-// `--results-json FILE` merges its rows and means into a JSON file (results/medmnist.json).
+// the unit in progress; a search in progress resumes from DIR/searches/). With `--redis URL` the
+// trainings and the searches' scoring run on `mednas worker`s, side by side, and this process
+// writes the same files (docs/scale-out.md). `show` prints the table; `--results-json FILE` merges
+// its rows and means into a JSON file (results/medmnist.json).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  PRESET_NAMES, REPRODUCTION_METHODS, reproductionDifferences, reproductionProgress, reproductionProtocol, runReproduction, summarise, architectureKey,
-  type MethodSummary, type PresetName, type ReproductionEvent, type ReproductionMethod, type ReproductionProtocol, type ReproductionResults, type TrainConfig,
+  PRESET_NAMES, REPRODUCTION_METHODS, reproductionDifferences, reproductionProgress, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
+  type MethodSummary, type PresetName, type ReproductionEvent, type ReproductionMethod, type ReproductionUnit, type ReproductionProtocol, type ReproductionResults, type TrainConfig,
 } from '../src/index.ts';
 import {
   initNode, loadDataset, lockReproduction, readReproduction, readReproductionSearch, removeStaleTempFiles, REPRODUCTION_FILE,
   writeFileAtomic, writeReproduction, writeReproductionSearch,
 } from '../src/node/index.ts';
+import { datasetRef, queuedReproduction } from '../src/node/queue/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 
 interface ReproduceFlags {
   dataset?: unknown;
@@ -46,11 +50,17 @@ interface ReproduceFlags {
   skipBad?: boolean;
   resume?: boolean;
   json?: boolean;
+  /** --redis URL: the trainings and the searches' scoring run on `mednas worker`s (docs/scale-out.md). */
+  redis?: unknown;
   backend?: unknown;
   adapter?: unknown;
 }
 
-/** Test hook: SIGKILL in the middle of this process's Nth unit (1-based; a training after its first epoch, a search after its first generation). */
+/**
+ * Test hook: SIGKILL in the middle of the Nth unit this process starts (1-based; a training after its
+ * first epoch, a search after its first generation). With --redis the trainings that wait for no
+ * search start first, then every search (and a training's epochs are the workers').
+ */
 const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_UNIT';
 
 /** The protocol the flags ask for, over `base` (a resumed run's: unset flags keep its values) or over the defaults. */
@@ -90,23 +100,30 @@ function protocolFromFlags(f: ReproduceFlags, dataset: string, base: Reproductio
   });
 }
 
-function reporter(json: boolean, killAt: number | null): (e: ReproductionEvent) => void {
-  let unitsHere = 0;
-  const kill = () => killAt !== null && unitsHere === killAt && process.kill(process.pid, 'SIGKILL');
+/**
+ * Prints the runner's events. `sideBySide` (--redis): units run at the same time, so a start line
+ * says the unit began and each done line names its unit and counts it.
+ */
+function reporter(json: boolean, killAt: number | null, sideBySide: boolean): (e: ReproductionEvent) => void {
+  const startedHere: string[] = [];
+  const kill = (unit: ReproductionUnit) => killAt !== null && startedHere[killAt - 1] === JSON.stringify(unit) && process.kill(process.pid, 'SIGKILL');
   return (e) => {
     if (e.type === 'unit-start') {
-      unitsHere++;
+      startedHere.push(JSON.stringify(e.unit));
       if (json) console.log(JSON.stringify({ event: 'unit-start', ...e.unit, label: e.label, done: e.done, units: e.units }));
+      else if (sideBySide) console.log(`started: ${e.label}${e.unit.kind === 'train' ? ' (queued)' : ''}`);
       else console.log(`[${e.done + 1}/${e.units}] ${e.label}`);
     } else if (e.type === 'search-generation') {
-      kill();
+      kill(e.unit);
       if (json) console.log(JSON.stringify({ event: 'generation', ...e.unit, generation: e.generation, generations: e.generations }));
     } else if (e.type === 'train-epoch') {
       if (e.event.type !== 'epoch') return;
-      kill();
+      kill(e.unit);
       if (json) console.log(JSON.stringify({ event: 'epoch', ...e.unit, epoch: e.event.record.epoch, trainLoss: e.event.record.trainLoss, val: e.event.record.val }));
     } else if (json) {
       console.log(JSON.stringify({ event: 'unit-done', ...e.unit, done: e.done, units: e.units, seconds: e.seconds, summary: e.summary }));
+    } else if (sideBySide) {
+      console.log(`[${e.done}/${e.units}] ${unitLabel(e.unit)}: ${e.summary} (${hoursMinutes(e.seconds)})`);
     } else {
       console.log(`    ${e.summary} (${hoursMinutes(e.seconds)})`);
     }
@@ -159,6 +176,7 @@ async function mergeResultsJson(file: string, r: ReproductionResults): Promise<v
 
 async function run(f: ReproduceFlags): Promise<number> {
   const source = datasetFlag(f);
+  const redis = optional(f.redis, (v) => redisValue(v));
   const datasetName = source?.name ?? 'synthetic';
   const dir = resolve(await pathValue(f.out ?? `runs/reproduce-${datasetName}`, '--out', 'dir-or-missing'));
   const path = join(dir, REPRODUCTION_FILE);
@@ -187,13 +205,16 @@ async function run(f: ReproduceFlags): Promise<number> {
     const rt = await initNode(gpuInitOptions(f));
     if (!f.json) console.log(`reproduction: ${dir}`);
     const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
+    // --redis: the results are written here after every unit as always; the GPU work runs on the workers.
+    const coordinator = redis === undefined ? null : await openCoordinator(redis, f.json === true);
     const results = await runReproduction({
       rt, dataset: data, protocol, resumeFrom: resume,
       saveResults: (_, bytes) => writeReproduction(path, bytes),
       loadSearch: (method, seed) => readReproductionSearch(dir, method, seed),
       saveSearch: (method, seed, _, bytes) => writeReproductionSearch(dir, method, seed, bytes),
-      onProgress: reporter(f.json === true, killAt),
-    });
+      onProgress: reporter(f.json === true, killAt, coordinator !== null),
+      ...(coordinator ? queuedReproduction(coordinator, datasetRef(data, source, { skipBad: f.skipBad }), protocol) : {}),
+    }).finally(() => coordinator?.close());
     if (f.resultsJson !== undefined) await mergeResultsJson(resolve(String(f.resultsJson)), results);
     if (f.json) console.log(JSON.stringify({ event: 'done', results: path, means: summarise(results), elapsedSeconds: results.elapsedSeconds }));
     else {
@@ -240,6 +261,7 @@ export function registerReproduce(cli: CAC): void {
     .option('--best-proxies <list>', 'run: the proxies search-best rank-aggregates against FLOPs (default: ms_consistency,ms_fisher)')
     .option('--results-json <file>', 'run, show: merge this subset\'s runs and means into a JSON results file (results/medmnist.json)')
     .option('--resume', 'run: continue the reproduction in --out with its protocol')
+    .option('--redis <url>', `run: ${REDIS_HELP}; the trainings and the searches' scoring run side by side on the workers, this process writes --out`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--json', 'One JSON object per line')
     .action(async (action: string, dir: string | undefined, f: ReproduceFlags) => {

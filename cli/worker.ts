@@ -1,5 +1,6 @@
 // `mednas worker --redis URL`: takes scoring and training jobs from the queue that `mednas search
-// --redis` and `mednas truth build --redis` fill, one worker per GPU (docs/scale-out.md). Each job
+// --redis`, `mednas truth build --redis` and `mednas reproduce run --redis` fill, one worker per GPU
+// (docs/scale-out.md). Each job
 // runs in a child process (BullMQ's sandboxed processor) so that a long GPU call never stalls the
 // job's lock; bad jobs fail with their reason and the worker goes on. Runs until SIGINT/SIGTERM,
 // then finishes the jobs in hand and exits.

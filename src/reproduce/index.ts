@@ -2,3 +2,4 @@
 export * from './protocol.ts';
 export * from './results.ts';
 export * from './runner.ts';
+export * from './unit.ts';

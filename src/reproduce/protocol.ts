@@ -89,7 +89,7 @@ export function checkReproductionProtocol(p: ReproductionProtocol): void {
     throw new ReproductionConfigError(m);
   };
   if (p.seeds.length < 1) fail('a reproduction needs at least 1 seed (--seeds)');
-  if (!Number.isInteger(p.resnetWidth) || p.resnetWidth < 1) fail(`ResNet-18's width must be a whole number >= 1, got ${p.resnetWidth}`);
+  if (!Number.isInteger(p.resnetWidth) || p.resnetWidth < 4 || p.resnetWidth % 4 !== 0) fail(`ResNet-18's width must be a multiple of 4 (training takes a stem width that is a multiple of 4, as it does C), got ${p.resnetWidth}`);
   if (!Number.isInteger(p.randomCount) || p.randomCount < 1) fail(`--random must be a whole number >= 1, got ${p.randomCount}`);
   if (p.trainImages !== null && (!Number.isInteger(p.trainImages) || p.trainImages < 2)) fail(`--train-images must be a whole number >= 2, got ${p.trainImages}`);
   if (p.methods.length === 0) fail(`no method to run: choose among ${REPRODUCTION_METHODS.join(', ')}`);

@@ -4,29 +4,39 @@
 // a resumed one skips what is finished. A search in progress also resumes from its own checkpoint
 // (saveSearch / loadSearch). The same seed and protocol give the same units in the same order, so
 // an interrupted and resumed run ends equal to an uninterrupted one on the same adapter.
+//
+// Given `runTrainings` (a queue of workers: src/node/queue), the units run side by side instead:
+// every training that needs no search goes to it at once, every missing search runs at the same
+// time (its scoring through `scoreBatch` where given), and each search's pick goes to it as soon as
+// the search is done. Results are stored as they come, each at the place a run one unit at a time
+// gives it, so the file ends equal to a local run's in every number but the times.
 import type { ImageDataset } from '../data/dataset.ts';
 import type { Runtime } from '../gpu/runtime.ts';
 import type { SearchCheckpoint } from '../search/checkpoint.ts';
 import type { SearchConfig } from '../search/config.ts';
-import { search } from '../search/search.ts';
+import { search, type BatchScorer } from '../search/search.ts';
 import { PAPER_GENOTYPE } from '../space/genotype.ts';
 import { randomGenotype } from '../space/random.ts';
 import { mstfArchitecture, RESNET18, type Architecture } from '../train/architecture.ts';
 import { architectureSizeOf } from '../train/build-architecture.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { datasetId } from '../train/dataset-id.ts';
-import { DatasetMismatchError, NonFiniteLossError } from '../train/errors.ts';
-import { trainModel, type TrainEvent } from '../train/trainer.ts';
-import { adapterLine, trainSubset } from '../truth/unit.ts';
+import { DatasetMismatchError } from '../train/errors.ts';
+import type { TrainEvent } from '../train/trainer.ts';
+import { adapterLine } from '../truth/unit.ts';
 import { Rng } from '../util/rng.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { reproductionDifferences, ReproductionConfigError, type ReproductionMethod, type ReproductionProtocol } from './protocol.ts';
 import { encodeReproduction, reproductionProgress, runId, type ReproductionResults, type ReproductionRun, type SearchPick } from './results.ts';
+import { reproductionData, reproductionTrainConfig, reproductionTrainUnit, type ReproductionTrainResult } from './unit.ts';
 
 /** One unit of a reproduction, in the order they run. */
 export type ReproductionUnit =
   | { readonly kind: 'search'; readonly method: 'search-paper' | 'search-best'; readonly seed: number }
   | { readonly kind: 'train'; readonly method: ReproductionMethod; readonly seed: number; readonly index: number };
+
+type TrainingUnit = Extract<ReproductionUnit, { kind: 'train' }>;
+type SearchUnit = Extract<ReproductionUnit, { kind: 'search' }>;
 
 export type ReproductionEvent =
   | { readonly type: 'unit-start'; readonly unit: ReproductionUnit; readonly done: number; readonly units: number; readonly label: string }
@@ -34,7 +44,33 @@ export type ReproductionEvent =
   | { readonly type: 'train-epoch'; readonly unit: ReproductionUnit; readonly event: TrainEvent }
   | { readonly type: 'unit-done'; readonly unit: ReproductionUnit; readonly done: number; readonly units: number; readonly seconds: number; readonly summary: string };
 
+/** One training of a reproduction as plain data: which unit, the network, and its recipe with the run's seed. */
+export interface ReproductionTraining {
+  readonly unit: TrainingUnit;
+  readonly architecture: Architecture;
+  readonly config: TrainConfig;
+}
+
+/** What every training of a reproduction shares: the protocol, the whole dataset and the data trained on. */
+export interface ReproductionTrainingContext {
+  readonly protocol: ReproductionProtocol;
+  readonly dataset: ImageDataset;
+  /** The protocol's training subset of `dataset` (reproductionData). */
+  readonly data: ImageDataset;
+}
+
+/**
+ * Runs many trainings at once (a queue of workers: src/node/queue), awaiting `onResult` for each as
+ * it finishes, in any order. Throwing stops the reproduction; what was stored stays stored.
+ */
+export type ReproductionTrainingRunner = (
+  trainings: readonly ReproductionTraining[],
+  context: ReproductionTrainingContext,
+  onResult: (index: number, result: ReproductionTrainResult) => Promise<void>,
+) => Promise<void>;
+
 export interface ReproductionOptions {
+  /** The searches' device (and the trainings' without runTrainings; its adapter is recorded with each search). */
   readonly rt: Runtime;
   /** The whole dataset (the protocol's training subset is taken here). */
   readonly dataset: ImageDataset;
@@ -46,6 +82,10 @@ export interface ReproductionOptions {
   /** A search in progress, saved by saveSearch (null: start it). */
   readonly loadSearch?: (method: 'search-paper' | 'search-best', seed: number) => Promise<SearchCheckpoint | null>;
   readonly saveSearch?: (method: 'search-paper' | 'search-best', seed: number, checkpoint: SearchCheckpoint, bytes: Uint8Array) => Promise<void>;
+  /** Scores each search generation's new architectures together (default: one at a time on `rt`). */
+  readonly scoreBatch?: BatchScorer;
+  /** Runs the trainings many at once; the units then run side by side (see the head of this file). */
+  readonly runTrainings?: ReproductionTrainingRunner;
   readonly onProgress?: (event: ReproductionEvent) => void;
 }
 
@@ -79,10 +119,22 @@ export function unitLabel(u: ReproductionUnit): string {
   return u.method === 'random' ? `random architecture ${u.index + 1}, seed ${u.seed}` : `${u.method}, seed ${u.seed}`;
 }
 
+const searchKey = (method: string, seed: number) => `${method} search/${seed}`;
+const unitKey = (u: ReproductionUnit) => (u.kind === 'search' ? searchKey(u.method, u.seed) : runId(u.method, u.seed, u.index));
+const isSearchMethod = (m: ReproductionMethod): m is 'search-paper' | 'search-best' => m === 'search-paper' || m === 'search-best';
+
+function searchSummary(pick: SearchPick): string {
+  return `picked ${pick.genotype.join(',')} after ${pick.evaluated} architectures`;
+}
+
+function runSummary(run: ReproductionRun): string {
+  return run.test ? `test ACC ${run.test.acc.toFixed(3)} AUC ${run.test.auc.toFixed(3)} (best epoch ${run.bestEpoch + 1})` : `failed: ${run.failure}`;
+}
+
 /** Runs (or continues) a reproduction to its last unit; resolves to the finished results. */
 export async function runReproduction(options: ReproductionOptions): Promise<ReproductionResults> {
   const { protocol, resumeFrom } = options;
-  const data = protocol.trainImages === null ? options.dataset : trainSubset(options.dataset, protocol.trainImages, 0);
+  const data = reproductionData(options.dataset, protocol);
   const id = datasetId(options.dataset);
   if (resumeFrom) {
     const changed = reproductionDifferences(resumeFrom.protocol, protocol);
@@ -100,37 +152,130 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
     mednasVersion: MEDNAS_VERSION, protocol, dataset: id, searches: [...searches], runs: [...runs],
     elapsedSeconds: previousSeconds + (performance.now() - started) / 1000, sessions,
   });
+  const save = async () => {
+    const r = results();
+    await options.saveResults(r, encodeReproduction(r));
+  };
   const units = reproductionUnits(protocol);
   const total = reproductionProgress({ protocol, searches, runs }).units;
+  const finished = (unit: ReproductionUnit) =>
+    unit.kind === 'search' ? searches.some((s) => s.method === unit.method && s.seed === unit.seed) : runs.some((r) => runId(r.method, r.seed, r.index) === unitKey(unit));
+  const start = (unit: ReproductionUnit) => options.onProgress?.({ type: 'unit-start', unit, done: searches.length + runs.length, units: total, label: unitLabel(unit) });
+  const done = (unit: ReproductionUnit, seconds: number, summary: string) =>
+    options.onProgress?.({ type: 'unit-done', unit, done: searches.length + runs.length, units: total, seconds, summary });
+
+  if (options.runTrainings) {
+    await runSideBySide(options, options.runTrainings, { data, units: units.filter((u) => !finished(u)), searches, runs, save, start, done });
+    await save();
+    return results();
+  }
+
   for (const unit of units) {
-    const finished = unit.kind === 'search'
-      ? searches.some((s) => s.method === unit.method && s.seed === unit.seed)
-      : runs.some((r) => runId(r.method, r.seed, r.index) === runId(unit.method, unit.seed, unit.index));
-    if (finished) continue;
-    const done = searches.length + runs.length;
-    options.onProgress?.({ type: 'unit-start', unit, done, units: total, label: unitLabel(unit) });
+    if (finished(unit)) continue;
+    start(unit);
     const t0 = performance.now();
     let summary: string;
     if (unit.kind === 'search') {
-      const pick = await runSearchUnit(options, data, unit.method, unit.seed, unit);
+      const pick = await runSearchUnit(options, data, unit);
       searches.push(pick);
-      summary = `picked ${pick.genotype.join(',')} after ${pick.evaluated} architectures`;
+      summary = searchSummary(pick);
     } else {
       const architecture = unitArchitecture(protocol, searches, unit);
-      const run = await trainUnitRun(options, data, unit, architecture);
+      const config = reproductionTrainConfig(protocol, architecture, unit.seed);
+      const result = await reproductionTrainUnit({
+        rt: options.rt, dataset: data, architecture, config,
+        onProgress: (event) => options.onProgress?.({ type: 'train-epoch', unit, event }),
+      });
+      const run = reproductionRun(data, { unit, architecture, config }, result);
       runs.push(run);
-      summary = run.test ? `test ACC ${run.test.acc.toFixed(3)} AUC ${run.test.auc.toFixed(3)} (best epoch ${run.bestEpoch + 1})` : `failed: ${run.failure}`;
+      summary = runSummary(run);
     }
-    const r = results();
-    await options.saveResults(r, encodeReproduction(r));
-    options.onProgress?.({ type: 'unit-done', unit, done: searches.length + runs.length, units: total, seconds: (performance.now() - t0) / 1000, summary });
+    await save();
+    done(unit, (performance.now() - t0) / 1000, summary);
   }
-  const r = results();
-  await options.saveResults(r, encodeReproduction(r));
-  return r;
+  await save();
+  return results();
 }
 
-function unitArchitecture(p: ReproductionProtocol, searches: readonly SearchPick[], unit: Extract<ReproductionUnit, { kind: 'train' }>): Architecture {
+interface SideBySideState {
+  readonly data: ImageDataset;
+  /** The units not finished yet, in the order they run one at a time. */
+  readonly units: readonly ReproductionUnit[];
+  readonly searches: SearchPick[];
+  readonly runs: ReproductionRun[];
+  readonly save: () => Promise<void>;
+  readonly start: (unit: ReproductionUnit) => void;
+  readonly done: (unit: ReproductionUnit, seconds: number, summary: string) => void;
+}
+
+/** The missing units through `runTrainings`, side by side; each result stored as it comes, in unit order. */
+async function runSideBySide(options: ReproductionOptions, runTrainings: ReproductionTrainingRunner, state: SideBySideState): Promise<void> {
+  const { protocol } = options;
+  const { data, searches, runs } = state;
+  const order = new Map(reproductionUnits(protocol).map((u, i) => [unitKey(u), i]));
+  /** `item` put where a run one unit at a time has it: before the first of a later unit. */
+  const place = <T>(list: T[], item: T, key: (x: T) => string): void => {
+    const at = order.get(key(item))!;
+    const i = list.findIndex((x) => (order.get(key(x)) ?? Infinity) > at);
+    list.splice(i === -1 ? list.length : i, 0, item);
+  };
+  // One save at a time, in the order results come. After a failure nothing more is stored: the
+  // caller reports the error at once, while units in flight elsewhere may still finish.
+  let stored: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const store = (add: () => void, unit: ReproductionUnit, seconds: number, summary: string): Promise<void> =>
+    (stored = stored.then(async () => {
+      if (stopped) return;
+      add();
+      await state.save();
+      state.done(unit, seconds, summary);
+    }));
+  const context: ReproductionTrainingContext = { protocol, dataset: options.dataset, data };
+  const train = async (units: readonly TrainingUnit[]): Promise<void> => {
+    if (units.length === 0) return;
+    const trainings = units.map((unit): ReproductionTraining => {
+      const architecture = unitArchitecture(protocol, searches, unit);
+      return { unit, architecture, config: reproductionTrainConfig(protocol, architecture, unit.seed) };
+    });
+    units.forEach(state.start);
+    await runTrainings(trainings, context, (i, result) => {
+      const run = reproductionRun(data, trainings[i], result);
+      return store(() => place(runs, run, (x) => runId(x.method, x.seed, x.index)), trainings[i].unit, result.seconds, runSummary(run));
+    });
+  };
+  const pickOf = (u: TrainingUnit) => searches.some((s) => s.method === u.method && s.seed === u.seed);
+  const trainings = state.units.filter((u): u is TrainingUnit => u.kind === 'train');
+  const searchUnits = state.units.filter((u): u is SearchUnit => u.kind === 'search');
+  // Trainings that wait for no search: all at once.
+  const now = trainings.filter((u) => !isSearchMethod(u.method) || pickOf(u));
+  const searchThenTrain = async (unit: SearchUnit): Promise<void> => {
+    state.start(unit);
+    const t0 = performance.now();
+    const pick = await runSearchUnit(options, data, unit, () => stopped);
+    await store(() => place(searches, pick, (x) => searchKey(x.method, x.seed)), unit, (performance.now() - t0) / 1000, searchSummary(pick));
+    await train(trainings.filter((u) => u.method === unit.method && u.seed === unit.seed));
+  };
+  try {
+    await Promise.all([train(now), ...searchUnits.map(searchThenTrain)]);
+    await stored;
+  } catch (e) {
+    stopped = true;
+    throw e;
+  }
+}
+
+/** A finished training as the results file stores it (its size computed here: no GPU needed). */
+function reproductionRun(data: ImageDataset, t: ReproductionTraining, result: ReproductionTrainResult): ReproductionRun {
+  const { unit, architecture, config } = t;
+  const size = architectureSizeOf(architecture, { inChannels: data.channels, numClasses: data.classNames.length, initChannels: config.initChannels, inputSize: data.sizePx });
+  return {
+    method: unit.method, seed: unit.seed, index: unit.index, architecture, params: size.params, macs: size.macs,
+    adapter: result.adapter, mednasVersion: result.mednasVersion,
+    bestEpoch: result.bestEpoch, val: result.val, test: result.test, failure: result.failure, seconds: result.seconds,
+  };
+}
+
+function unitArchitecture(p: ReproductionProtocol, searches: readonly SearchPick[], unit: TrainingUnit): Architecture {
   switch (unit.method) {
     case 'search-paper':
     case 'search-best': {
@@ -147,16 +292,26 @@ function unitArchitecture(p: ReproductionProtocol, searches: readonly SearchPick
   }
 }
 
-async function runSearchUnit(
-  options: ReproductionOptions, data: ImageDataset, method: 'search-paper' | 'search-best', seed: number, unit: ReproductionUnit,
-): Promise<SearchPick> {
+/** Thrown from a search's checkpoint hook to end it once the reproduction has stopped on another unit's error. */
+class ReproductionStopped extends Error {
+  override name = 'ReproductionStopped';
+}
+
+/** A search unit; `stopped` (side by side) ends it at its next checkpoint once another unit failed. */
+async function runSearchUnit(options: ReproductionOptions, data: ImageDataset, unit: SearchUnit, stopped?: () => boolean): Promise<SearchPick> {
+  const { method, seed } = unit;
   const base: SearchConfig = method === 'search-paper' ? options.protocol.searchPaper : options.protocol.searchBest;
   const config: SearchConfig = { ...base, seed };
   const resumeFrom = (await options.loadSearch?.(method, seed)) ?? undefined;
   const result = await search({
-    config, dataset: data, rt: options.rt, resumeFrom,
+    config, dataset: data, rt: options.rt, resumeFrom, scoreBatch: options.scoreBatch,
     onGeneration: (g) => options.onProgress?.({ type: 'search-generation', unit, generation: g.record.generation, generations: config.generations }),
-    saveCheckpoint: options.saveSearch ? (c, bytes) => options.saveSearch!(method, seed, c, bytes) : undefined,
+    saveCheckpoint: options.saveSearch || stopped
+      ? async (c, bytes) => {
+          if (stopped?.()) throw new ReproductionStopped(`the reproduction stopped: ${method}'s search for seed ${seed} ends here`);
+          await options.saveSearch?.(method, seed, c, bytes);
+        }
+      : undefined,
   });
   return {
     method, seed, genotype: [...result.chosen.record.genotype], evaluated: result.archive.length,
@@ -164,28 +319,4 @@ async function runSearchUnit(
     seconds: result.elapsedMs / 1000,
     adapter: adapterLine(options.rt), mednasVersion: MEDNAS_VERSION,
   };
-}
-
-async function trainUnitRun(
-  options: ReproductionOptions, data: ImageDataset, unit: Extract<ReproductionUnit, { kind: 'train' }>, architecture: Architecture,
-): Promise<ReproductionRun> {
-  const p = options.protocol;
-  const initChannels = architecture.kind === 'resnet18' ? p.resnetWidth : p.train.initChannels;
-  const config: TrainConfig = { ...p.train, initChannels, seed: unit.seed };
-  const size = architectureSizeOf(architecture, { inChannels: data.channels, numClasses: data.classNames.length, initChannels, inputSize: data.sizePx });
-  const base = {
-    method: unit.method, seed: unit.seed, index: unit.index, architecture, params: size.params, macs: size.macs,
-    adapter: adapterLine(options.rt), mednasVersion: MEDNAS_VERSION,
-  };
-  const t0 = performance.now();
-  try {
-    const result = await trainModel({
-      rt: options.rt, dataset: data, architecture, config,
-      onProgress: (event) => options.onProgress?.({ type: 'train-epoch', unit, event }),
-    });
-    return { ...base, bestEpoch: result.bestEpoch, val: result.model.best!.val, test: result.test, failure: null, seconds: (performance.now() - t0) / 1000 };
-  } catch (e) {
-    if (!(e instanceof NonFiniteLossError)) throw e;
-    return { ...base, bestEpoch: -1, val: null, test: null, failure: e.message, seconds: (performance.now() - t0) / 1000 };
-  }
 }

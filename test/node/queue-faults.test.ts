@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { datasetRef, JOB_FORMAT, JOB_VERSION, QueueCoordinator, readSearchCheckpoint, type ScoreJob } from '../../src/node/index.ts';
 import { proxyBatch } from '../../src/proxies/batch.ts';
+import { presetConfig } from '../../src/train/config.ts';
 import { MEDNAS_VERSION } from '../../src/version.ts';
 import { cli } from '../cli/helpers.ts';
 import { comparable, completions, hasRedis, localSearch, SKIP_NOTE, TestRedis, TestWorker, TINY_SEARCH } from './queue-helpers.ts';
@@ -50,13 +51,18 @@ maybe('malformed payloads pushed by hand: each fails at once with its reason; th
   const cases: Array<[string, unknown, RegExp]> = [
     ['text', 'just a string', /bad job payload: the payload is the string "just a string", expected a map/],
     ['no-format', { kind: 'score' }, /format is missing, expected 'mednas-job'/],
-    ['unknown-kind', { ...good, kind: 'mine-bitcoin' }, /kind is the string "mine-bitcoin", expected one of score, proxies, train, refine/],
+    ['unknown-kind', { ...good, kind: 'mine-bitcoin' }, /kind is the string "mine-bitcoin", expected one of score, proxies, train, refine, reproduce/],
     ['genotype', { ...good, genotype: [1, 2, 3] }, /genotype that is not in the search space/],
     ['proxy', { ...good, proxies: ['nope'] }, /unknown proxy 'nope'/],
     ['version', { ...good, mednasVersion: '0.0.1' }, /the job is for mednas 0\.0\.1 and this worker is mednas/],
     ['path', { ...good, dataset: { ...good.dataset, source: 'file', file: '../../etc/passwd' } }, /dataset\.file .*expected a file or folder name without a path/],
     ['missing-file', { ...good, dataset: { ...good.dataset, name: 'organsmnist', source: 'file', file: 'organsmnist_224.npz' } }, /this worker lacks the dataset file organsmnist_224\.npz: the job needs .*organsmnist_224\.npz/],
     ['extra-field', { ...good, code: 'process.exit()' }, /unknown "code"/],
+    // A reproduction's training names its network by architecture (ResNet-18 has no genotype).
+    ['architecture', {
+      format: JOB_FORMAT, version: JOB_VERSION, mednasVersion: MEDNAS_VERSION, kind: 'reproduce', dataset: good.dataset, architecture: { kind: 'vgg16' },
+      subset: { trainImages: null, sampleSeed: 0 }, config: { ...presetConfig('synthetic', 'quick'), epochs: 1 },
+    }, /architecture\.kind is the string "vgg16", expected one of mstf, resnet18/],
   ];
   const queue = new Queue('mednas', { connection: { url: redis.url } });
   try {

@@ -8,8 +8,9 @@ import { GpuLimitError, GpuOutOfMemoryError } from '../../src/gpu/errors.ts';
 import { ProxyInputError } from '../../src/proxies/errors.ts';
 import {
   datasetRef, errorFromWire, errorToWire, fromWire, JOB_FORMAT, JOB_VERSION, JobRejectedError, jobId, parseJob, parseJobResult,
-  QueueCoordinator, QueueJobError, redactRedisUrl, RedisUnreachableError, redisConnection, RedisUrlError, redisServerWarnings, toWire, type ScoreJob,
+  QueueCoordinator, QueueJobError, redactRedisUrl, RedisUnreachableError, redisConnection, RedisUrlError, redisServerWarnings, toWire, type ReproduceJob, type ScoreJob,
 } from '../../src/node/index.ts';
+import { mstfArchitecture, RESNET18 } from '../../src/train/architecture.ts';
 import { presetConfig } from '../../src/train/config.ts';
 import { MEDNAS_VERSION } from '../../src/version.ts';
 
@@ -55,6 +56,48 @@ test('parseJob takes a good payload of each kind and refuses bad ones, naming th
       assert.is((e as Error).name, 'UnrecoverableError', 'BullMQ fails it without retries');
       assert.match((e as Error).message, reason);
     }
+  }
+});
+
+test('reproduce jobs: any architecture (ResNet-18 has no genotype), a subset, the recipe; score jobs may name a subset', () => {
+  const config = { ...presetConfig('synthetic', 'quick'), initChannels: 4, epochs: 1, seed: 1 };
+  const header = { format: JOB_FORMAT, version: JOB_VERSION, mednasVersion: MEDNAS_VERSION, dataset: ref } as const;
+  const resnet: ReproduceJob = { ...header, kind: 'reproduce', architecture: RESNET18, subset: { trainImages: 64, sampleSeed: 0 }, config };
+  const mstf: ReproduceJob = { ...resnet, architecture: mstfArchitecture(GENOTYPE) };
+  for (const j of [resnet, mstf]) assert.equal(parseJob(JSON.parse(JSON.stringify(j))), JSON.parse(JSON.stringify(j)));
+  assert.match(jobId(resnet), /^reproduce-[0-9a-f]{40}$/);
+  assert.is.not(jobId(mstf), jobId(resnet));
+  assert.is.not(jobId({ ...resnet, config: { ...config, seed: 2 } }), jobId(resnet));
+  // A subset on a score job is part of its identity; a score job without one is the whole split's, as before.
+  const onSubset: ScoreJob = { ...job, subset: { trainImages: 64, sampleSeed: 0 } };
+  assert.equal(parseJob(JSON.parse(JSON.stringify(onSubset))), onSubset);
+  assert.is.not(jobId(onSubset), jobId(job));
+  const bad: Array<[unknown, RegExp]> = [
+    [{ ...resnet, architecture: { kind: 'vgg16' } }, /architecture\.kind is the string "vgg16", expected one of mstf, resnet18/],
+    [{ ...mstf, architecture: { kind: 'mstf', genotype: [1, 2, 3] } }, /genotype that is not in the search space/],
+    [{ ...resnet, genotype: GENOTYPE }, /unknown "genotype"/],
+    [{ ...resnet, subset: undefined }, /no 'subset'/],
+    [{ ...resnet, config: { ...config, initChannels: 6 } }, /initChannels must be a positive multiple of 4, got 6/],
+    [{ ...job, subset: { trainImages: 1, sampleSeed: 0 } }, /subset\.trainImages is the number 1/],
+  ];
+  for (const [payload, reason] of bad) {
+    try {
+      parseJob(JSON.parse(JSON.stringify(payload)));
+      assert.unreachable(JSON.stringify(payload));
+    } catch (e) {
+      assert.instance(e, JobRejectedError);
+      assert.match((e as Error).message, reason);
+    }
+  }
+  const result = { kind: 'reproduce', result: { bestEpoch: 0, val: { acc: 0.5, auc: 0.6 }, test: { acc: 0.4, auc: { $number: 'NaN' } }, failure: null, seconds: 2, adapter: 'llvmpipe', mednasVersion: MEDNAS_VERSION } };
+  const r = parseJobResult(resnet, 'reproduce-x', result);
+  assert.ok(r.kind === 'reproduce' && r.result.test !== null && Number.isNaN(r.result.test.auc));
+  try {
+    parseJobResult(resnet, 'reproduce-x', { ...result, result: { ...result.result, bestEpoch: 'first' } });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, QueueJobError);
+    assert.match((e as Error).message, /job reproduce-x \(train ResNet-18 for a reproduction on synthetic with seed 1\) came back malformed .*result\.bestEpoch/);
   }
 });
 

@@ -2,16 +2,18 @@
 // uninterrupted run, and another SIGKILLed in the middle of a search then resumed, end equal in
 // every number but the times; a finished file is never overwritten; `show` and --results-json
 // print and write the means. The summary's rules (median and best-by-validation of the random
-// architectures, sample std over seeds) on handmade results.
+// architectures, sample std over seeds) on handmade results. Side by side (a training runner given,
+// as --redis gives one): results stored as they come, in a local run's order, on fake results.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeReproduction, encodeReproduction, reproductionProtocol, reproductionUnits, summarise,
-  type ReproductionResults, type ReproductionRun,
+  decodeReproduction, encodeReproduction, reproductionProtocol, reproductionUnits, runId, runReproduction, summarise,
+  type ReproductionResults, type ReproductionRun, type ReproductionTraining, type ReproductionTrainingRunner,
 } from '../../src/reproduce/index.ts';
+import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { mstfArchitecture, RESNET18 } from '../../src/train/architecture.ts';
 import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
@@ -95,6 +97,39 @@ test('the summary: random-median is the middle test AUC of a seed, random-best t
   const damaged = encodeReproduction(r);
   damaged[damaged.length - 5] ^= 0xff;
   assert.throws(() => decodeReproduction(damaged, 'damaged.mednas'), (e: unknown) => e instanceof FileFormatError && /damaged\.mednas/.test((e as Error).message));
+});
+
+test('side by side: every training at once, each result stored as it comes at its place in a local run; a resume hands over only the missing', async () => {
+  const protocol = reproductionProtocol({ dataset: 'synthetic', seeds: 2, randomCount: 2, methods: ['paper-genotype', 'resnet18', 'random'], train: { epochs: 1, initChannels: 8 }, resnetWidth: 4 });
+  const dataset = syntheticDataset({ sizes: { train: 16, val: 8, test: 8 } });
+  const handed: ReproductionTraining[][] = [];
+  const saved: ReproductionResults[] = [];
+  /** Fake results, the last training's first (no GPU: nothing here trains). */
+  const runTrainings: ReproductionTrainingRunner = async (trainings, context, onResult) => {
+    assert.is(context.protocol, protocol);
+    handed.push([...trainings]);
+    for (let i = trainings.length - 1; i >= 0; i--) {
+      await onResult(i, { bestEpoch: 0, val: { acc: 0.5, auc: 0.5 }, test: { acc: 0.5, auc: trainings[i].unit.seed / 10 }, failure: null, seconds: 1, adapter: 'fake', mednasVersion: '0' });
+    }
+  };
+  const options = { rt: null as never, dataset, protocol, runTrainings, saveResults: async (r: ReproductionResults) => void saved.push(r) };
+  const r = await runReproduction(options);
+  const order = reproductionUnits(protocol).map((u) => runId(u.method, u.seed, u.kind === 'train' ? u.index : 0));
+  assert.equal(r.runs.map((x) => runId(x.method, x.seed, x.index)), order);
+  assert.is(handed.length, 1, 'one hand-over: no training waits for a search');
+  assert.is(handed[0].length, 8);
+  for (const t of handed[0]) {
+    assert.is(t.config.seed, t.unit.seed);
+    assert.is(t.config.initChannels, t.architecture.kind === 'resnet18' ? 4 : 8, "ResNet-18 at its width, MSTF networks at the recipe's C");
+  }
+  assert.ok(r.runs.every((x) => x.params > 0 && x.adapter === 'fake' && x.test!.auc === x.seed / 10));
+  assert.is(saved.length, 9, 'saved after every result, and at the end');
+  // Resumed from the file as it was after three results: the other five are handed over, and it ends the same.
+  handed.length = 0;
+  const again = await runReproduction({ ...options, resumeFrom: saved[2] });
+  assert.equal(handed.map((h) => h.length), [5]);
+  assert.equal(again.runs, r.runs);
+  assert.is(again.sessions, 2);
 });
 
 test.run();

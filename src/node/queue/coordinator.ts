@@ -1,7 +1,8 @@
 // The coordinator's end of the queue: it puts a batch of jobs on the BullMQ queue and hands each
-// result back, checked, as it comes; the caller (a search, a table build) writes its own file
-// exactly as a local run does. Nothing else is kept here: the caller's checkpoint or table is the
-// truth, Redis only a place where work waits and results wait to be collected.
+// result back, checked, as it comes; the caller (a search, a table build, a reproduction) writes
+// its own file exactly as a local run does. Nothing else is kept here: the caller's checkpoint,
+// table or results are the truth, Redis only a place where work waits and results wait to be
+// collected. Several runs may be in flight at once (a reproduction's searches and trainings).
 //
 // Job ids are hashes of the payloads (jobs.ts), so asking for work that is queued, running or done
 // already adds nothing: a coordinator killed and started again collects what finished meanwhile

@@ -1,6 +1,7 @@
 // Scale-out over BullMQ on Redis (docs/scale-out.md): the jobs (plain data), the coordinator that
 // queues them and collects their results, the worker that runs them in sandboxed child processes,
-// and the adapters that plug the coordinator into a search, a table build and refinement.
+// and the adapters that plug the coordinator into a search, a table build, refinement and a
+// reproduction.
 export * from './errors.ts';
 export * from './jobs.ts';
 export * from './redis.ts';

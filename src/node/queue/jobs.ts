@@ -1,10 +1,12 @@
-// The queue's jobs: plain data, never code. Four kinds, one per unit of work the core already
+// The queue's jobs: plain data, never code. Five kinds, one per unit of work the core already
 // does as a plain function:
-//   score    one architecture's proxies for a search (scoreArchitecture: the search's proxies,
-//            weights from the search's seed, on the search's proxy batch)
-//   proxies  one ground-truth proxy row (proxyUnit at one init seed)
-//   train    one ground-truth training run (trainUnit with one seed)
-//   refine   one refinement candidate of a search (the search's candidate trainer)
+//   score      one architecture's proxies for a search (scoreArchitecture: the search's proxies,
+//              weights from the search's seed, on the search's proxy batch)
+//   proxies    one ground-truth proxy row (proxyUnit at one init seed)
+//   train      one ground-truth training run (trainUnit with one seed)
+//   refine     one refinement candidate of a search (the search's candidate trainer)
+//   reproduce  one training run of a reproduction (reproductionTrainUnit: an Architecture, MSTF or
+//              ResNet-18, under the reproduction's recipe with one seed)
 // Each names the data by a DatasetRef: which file the worker reads from its own data directory
 // and the CRC-32 the coordinator's copy has, so a worker never trains on other data than the
 // coordinator's. A job's id is a hash of its whole payload (kind, genotype, config, dataset,
@@ -17,9 +19,10 @@ import { createHash } from 'node:crypto';
 import type { Metrics } from '../../train/metrics.ts';
 import { checkTrainConfig, type TrainConfig } from '../../train/config.ts';
 import { readTrainConfig } from '../../train/model-file.ts';
-import { readGenotypeField } from '../../train/architecture.ts';
+import { architectureLabel, readArchitecture, readGenotypeField, type Architecture } from '../../train/architecture.ts';
 import { getProxy } from '../../proxies/registry.ts';
 import type { ProxyUnitResult, TrainUnitResult } from '../../truth/unit.ts';
+import type { ReproductionTrainResult } from '../../reproduce/unit.ts';
 import type { EpochTruth } from '../../truth/table.ts';
 import { FieldChecker } from '../../util/fields.ts';
 import { FileFormatError } from '../../util/file-format-error.ts';
@@ -29,7 +32,7 @@ import { fromWire } from './wire.ts';
 
 export const JOB_FORMAT = 'mednas-job';
 export const JOB_VERSION = 1;
-export const JOB_KINDS = ['score', 'proxies', 'train', 'refine'] as const;
+export const JOB_KINDS = ['score', 'proxies', 'train', 'refine', 'reproduce'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The data a job runs on, as the coordinator loaded it. */
@@ -57,23 +60,28 @@ export interface BatchRef {
   readonly id: string;
 }
 
-/** A ground-truth protocol's training subset (null: the whole training split). */
+/** A protocol's training subset (trainImages null: the whole training split). */
 export interface SubsetRef {
   readonly trainImages: number | null;
   readonly sampleSeed: number;
 }
 
-interface JobBase {
+interface JobHeader {
   readonly format: typeof JOB_FORMAT;
   readonly version: typeof JOB_VERSION;
   /** Workers of another version refuse the job (their numbers could differ). */
   readonly mednasVersion: string;
   readonly dataset: DatasetRef;
+}
+
+interface JobBase extends JobHeader {
   readonly genotype: readonly number[];
 }
 
 export interface ScoreJob extends JobBase {
   readonly kind: 'score';
+  /** The training subset the search runs on (a reproduction's --train-images); absent: the whole training split. */
+  readonly subset?: SubsetRef;
   readonly batch: BatchRef;
   readonly proxies: readonly string[];
   readonly initChannels: number;
@@ -102,7 +110,16 @@ export interface RefineJob extends JobBase {
   readonly config: TrainConfig;
 }
 
-export type JobPayload = ScoreJob | ProxiesJob | TrainJob | RefineJob;
+/** A reproduction's training: any Architecture (ResNet-18 has no genotype), so no `genotype` field. */
+export interface ReproduceJob extends JobHeader {
+  readonly kind: 'reproduce';
+  readonly architecture: Architecture;
+  readonly subset: SubsetRef;
+  /** The reproduction's recipe for this architecture (ResNet-18 at its width) with this run's seed. */
+  readonly config: TrainConfig;
+}
+
+export type JobPayload = ScoreJob | ProxiesJob | TrainJob | RefineJob | ReproduceJob;
 
 /** What a job gives back. */
 export type ScoreJobResult =
@@ -117,10 +134,19 @@ export interface TrainJobResult { readonly kind: 'train'; readonly result: Train
 export type RefineJobResult =
   | { readonly kind: 'refine'; readonly ok: true; readonly seconds: number; readonly bestEpoch: number; readonly val: Metrics; readonly test: Metrics }
   | { readonly kind: 'refine'; readonly ok: false; readonly seconds: number; readonly error: WireError };
-export type JobResult = ScoreJobResult | ProxiesJobResult | TrainJobResult | RefineJobResult;
+export interface ReproduceJobResult { readonly kind: 'reproduce'; readonly result: ReproductionTrainResult }
+export type JobResult = ScoreJobResult | ProxiesJobResult | TrainJobResult | RefineJobResult | ReproduceJobResult;
 
 /** The result type of a payload type. */
-export type ResultOf<J extends JobPayload> = J extends ScoreJob ? ScoreJobResult : J extends ProxiesJob ? ProxiesJobResult : J extends TrainJob ? TrainJobResult : RefineJobResult;
+export type ResultOf<J extends JobPayload> = J extends ScoreJob
+  ? ScoreJobResult
+  : J extends ProxiesJob
+    ? ProxiesJobResult
+    : J extends TrainJob
+      ? TrainJobResult
+      : J extends RefineJob
+        ? RefineJobResult
+        : ReproduceJobResult;
 
 /** Object keys sorted at every level: the same payload always hashes the same. */
 function canonical(value: unknown): string {
@@ -139,8 +165,11 @@ export function jobId(job: JobPayload): string {
 
 /** A job in words, for logs and messages. */
 export function describeJob(job: JobPayload): string {
-  const g = job.genotype.join(',');
-  const arch = g.length > 24 ? `${g.slice(0, 24)}...` : g;
+  if (job.kind === 'reproduce') {
+    const a = job.architecture.kind === 'mstf' ? shortGenotype(job.architecture.genotype) : architectureLabel(job.architecture);
+    return `train ${a} for a reproduction on ${job.dataset.name} with seed ${job.config.seed}`;
+  }
+  const arch = shortGenotype(job.genotype);
   switch (job.kind) {
     case 'score':
       return `score ${arch} on ${job.dataset.name} (C = ${job.initChannels}, seed ${job.seed})`;
@@ -153,6 +182,11 @@ export function describeJob(job: JobPayload): string {
   }
 }
 
+function shortGenotype(genotype: readonly number[]): string {
+  const g = genotype.join(',');
+  return g.length > 24 ? `${g.slice(0, 24)}...` : g;
+}
+
 const SEED_MAX = 2 ** 32 - 1;
 
 /** Fields of a payload, checked (a FileFormatError from a checker becomes the job's rejection). */
@@ -161,21 +195,25 @@ function readJob(data: unknown): JobPayload {
   const r = f.record(data, 'the payload');
   if (r.format !== JOB_FORMAT) f.fail('format', `'${JOB_FORMAT}' (this is not a mednas job)`, r.format);
   if (r.version !== JOB_VERSION) f.fail('version', `${JOB_VERSION} (a job of another mednas: run workers of the coordinator's version)`, r.version);
-  const kind = f.string(r.kind, 'kind') as JobKind;
-  if (!JOB_KINDS.includes(kind)) f.fail('kind', `one of ${JOB_KINDS.join(', ')}`, r.kind);
+  // The version before the kind: a later mednas's new kind of job is then refused as another version's.
   const mednasVersion = f.string(r.mednasVersion, 'mednasVersion');
   if (mednasVersion !== MEDNAS_VERSION) {
     throw new JobRejectedError(`the job is for mednas ${mednasVersion} and this worker is mednas ${MEDNAS_VERSION}: run workers of the coordinator's version (their numbers could differ otherwise)`);
   }
-  const common = ['format', 'version', 'kind', 'mednasVersion', 'dataset', 'genotype'];
+  const kind = f.string(r.kind, 'kind') as JobKind;
+  if (!JOB_KINDS.includes(kind)) f.fail('kind', `one of ${JOB_KINDS.join(', ')}`, r.kind);
+  const common = ['format', 'version', 'kind', 'mednasVersion', 'dataset'];
   const fields: Record<JobKind, string[]> = {
-    score: ['batch', 'proxies', 'initChannels', 'seed'],
-    proxies: ['subset', 'batch', 'proxies', 'initChannels', 'initSeed'],
-    train: ['subset', 'config'],
-    refine: ['config'],
+    score: ['genotype', 'batch', 'proxies', 'initChannels', 'seed'],
+    proxies: ['genotype', 'subset', 'batch', 'proxies', 'initChannels', 'initSeed'],
+    train: ['genotype', 'subset', 'config'],
+    refine: ['genotype', 'config'],
+    reproduce: ['architecture', 'subset', 'config'],
   };
-  f.keys(r, 'the payload', [...common, ...fields[kind]]);
-  const base = { format: JOB_FORMAT, version: JOB_VERSION, mednasVersion, dataset: readDatasetRef(f, r.dataset), genotype: readGenotypeField(f, r.genotype, 'genotype') } as const;
+  f.keys(r, 'the payload', [...common, ...fields[kind]], kind === 'score' ? ['subset'] : []);
+  const header = { format: JOB_FORMAT, version: JOB_VERSION, mednasVersion, dataset: readDatasetRef(f, r.dataset) } as const;
+  if (kind === 'reproduce') return { ...header, kind, architecture: readArchitecture(f, r.architecture, 'architecture'), subset: readSubset(f, r.subset), config: readConfig(f, r.config) };
+  const base = { ...header, genotype: readGenotypeField(f, r.genotype, 'genotype') } as const;
   const channels = (v: unknown) => {
     const c = f.integer(v, 'initChannels', 4, 4096);
     if (c % 4 !== 0) f.fail('initChannels', 'a multiple of 4', v);
@@ -183,7 +221,10 @@ function readJob(data: unknown): JobPayload {
   };
   switch (kind) {
     case 'score':
-      return { ...base, kind, batch: readBatch(f, r.batch), proxies: readProxies(f, r.proxies), initChannels: channels(r.initChannels), seed: f.integer(r.seed, 'seed', 0, SEED_MAX) };
+      return {
+        ...base, kind, ...(r.subset === undefined ? {} : { subset: readSubset(f, r.subset) }),
+        batch: readBatch(f, r.batch), proxies: readProxies(f, r.proxies), initChannels: channels(r.initChannels), seed: f.integer(r.seed, 'seed', 0, SEED_MAX),
+      };
     case 'proxies':
       return {
         ...base, kind, subset: readSubset(f, r.subset), batch: readBatch(f, r.batch), proxies: readProxies(f, r.proxies),
@@ -318,6 +359,20 @@ function readResult(kind: JobKind, raw: unknown): JobResult {
         kind,
         result: {
           epochs, bestEpoch: f.integer(u.bestEpoch, 'result.bestEpoch', -1),
+          val: u.val === null ? null : readMetrics(f, u.val, 'result.val'), test: u.test === null ? null : readMetrics(f, u.test, 'result.test'),
+          failure: u.failure === null ? null : f.string(u.failure, 'result.failure'), seconds: f.anyNumber(u.seconds, 'result.seconds'),
+          adapter: f.string(u.adapter, 'result.adapter'), mednasVersion: f.string(u.mednasVersion, 'result.mednasVersion'),
+        },
+      };
+    }
+    case 'reproduce': {
+      f.keys(r, 'the result', ['kind', 'result']);
+      const u = f.record(r.result, 'result');
+      f.keys(u, 'result', ['bestEpoch', 'val', 'test', 'failure', 'seconds', 'adapter', 'mednasVersion']);
+      return {
+        kind,
+        result: {
+          bestEpoch: f.integer(u.bestEpoch, 'result.bestEpoch', -1),
           val: u.val === null ? null : readMetrics(f, u.val, 'result.val'), test: u.test === null ? null : readMetrics(f, u.test, 'result.test'),
           failure: u.failure === null ? null : f.string(u.failure, 'result.failure'), seconds: f.anyNumber(u.seconds, 'result.seconds'),
           adapter: f.string(u.adapter, 'result.adapter'), mednasVersion: f.string(u.mednasVersion, 'result.mednasVersion'),

@@ -1,7 +1,7 @@
 // What a worker does with a job: check the payload, find the data, run the core's own unit of
-// work (the function a local search or table build calls), and hand back plain data. One GPU
-// device per process, opened at the first job and kept; datasets and proxy batches are kept too
-// (a worker runs many jobs on the same data).
+// work (the function a local search, table build or reproduction calls), and hand back plain data.
+// One GPU device per process, opened at the first job and kept; datasets and proxy batches are kept
+// too (a worker runs many jobs on the same data).
 //
 // An architecture that cannot be scored is a result (the search records it as failed, as a local
 // search does); a refinement candidate whose loss goes NaN or that runs out of memory likewise.
@@ -12,6 +12,7 @@ import { GpuDeviceLostError, GpuOutOfMemoryError } from '../../gpu/errors.ts';
 import type { Runtime } from '../../gpu/runtime.ts';
 import { proxyBatch, type ProxyBatch } from '../../proxies/batch.ts';
 import { scoreArchitecture } from '../../proxies/score.ts';
+import { reproductionTrainUnit } from '../../reproduce/unit.ts';
 import { defaultCandidateTrainer } from '../../search/refinement.ts';
 import { NonFiniteLossError } from '../../train/errors.ts';
 import { adapterLine, proxyUnit, trainSubset, trainUnit } from '../../truth/unit.ts';
@@ -119,8 +120,9 @@ export class JobRunner {
     const seconds = () => (performance.now() - started) / 1000;
     switch (job.kind) {
       case 'score': {
-        const data = await this.data(job.dataset, null);
-        const batch = this.batch(data, job.dataset, null, job.batch);
+        const subset = job.subset ?? null;
+        const data = await this.data(job.dataset, subset);
+        const batch = this.batch(data, job.dataset, subset, job.batch);
         const rt = await this.runtime();
         const adapter = adapterLine(rt);
         try {
@@ -147,6 +149,15 @@ export class JobRunner {
           onProgress: (e) => e.type === 'epoch' && onProgress({ epoch: e.record.epoch, epochs: e.epochs }),
         });
         return { kind: 'train', result };
+      }
+      case 'reproduce': {
+        const data = await this.data(job.dataset, job.subset);
+        const rt = await this.runtime();
+        const result = await reproductionTrainUnit({
+          rt, dataset: data, architecture: job.architecture, config: job.config,
+          onProgress: (e) => e.type === 'epoch' && onProgress({ epoch: e.record.epoch, epochs: e.epochs }),
+        });
+        return { kind: 'reproduce', result };
       }
       case 'refine': {
         const data = await this.data(job.dataset, null);
