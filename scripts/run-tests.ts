@@ -1,9 +1,37 @@
-// Runs every test/**/*.test.ts in one process (one GPU device for all), prints uvu's report and a
-// final "N passed, N failed" line, and exits explicitly (Dawn keeps Node alive otherwise).
+// Runs every test/**/*.test.ts, prints uvu's report and a final "N passed, N failed, N skipped"
+// line, and exits with 0 only when nothing failed.
+//
+// The files run in one child process per folder of test/ (test/cli, test/proxies, ...), one after
+// another, each with a GPU device of its own. One process for the whole suite ended in a segfault
+// inside Dawn/lavapipe some 30 minutes in, at a different test each time (each file passes alone):
+// whatever the driver accumulates over a thousand tests, a process per folder starts it afresh. A
+// folder whose process dies (a signal, a crash) is reported with the file that was running, counted
+// as failed, and the remaining folders still run.
+//
 // Usage: node --import ./scripts/register-wgsl.mjs --import tsx scripts/run-tests.ts [WORD ...]
-import { readdirSync, statSync } from 'node:fs';
+// (only the files whose path contains a WORD; MEDNAS_TESTS_DIR=DIR: the tests under DIR instead). `--child SUMMARY FILE...` is the runner's own
+// child mode: runs FILEs in this process and writes their counts to SUMMARY (JSON).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+interface FileTime {
+  name: string;
+  ms: number;
+}
+interface Counts {
+  total: number;
+  passed: number;
+  skipped: number;
+  fileTimes: FileTime[];
+  /** uvu set process.exitCode = 1 (a test file's own code failed outside a test). */
+  exitCodeSet: boolean;
+}
+
+const root = resolve(import.meta.dirname, '..');
+const STRIP_COLOURS = /\x1b\[[0-9;]*m/g;
 
 function findTests(dir: string): string[] {
   const found: string[] = [];
@@ -15,60 +43,147 @@ function findTests(dir: string): string[] {
   return found;
 }
 
-const words = process.argv.slice(2);
-const root = resolve(import.meta.dirname, '..');
-const files = findTests(join(root, 'test')).filter(
-  (f) => words.length === 0 || words.some((w) => relative(root, f).includes(w)),
-);
+/** Runs `files` (paths relative to the root) in this process under uvu, echoing its report. */
+async function runHere(files: readonly string[]): Promise<Counts> {
+  // uvu prints "Total: N" / "Passed: N" / "Skipped: N"; keep a copy of its output to read them back.
+  // It also prints each file's name as the file's tests start: the time between two names is the
+  // earlier file's.
+  let printed = '';
+  const names = new Set(files);
+  const fileTimes: (FileTime & { startMs: number })[] = [];
+  const noteFileStart = (line: string): void => {
+    const name = line.replace(STRIP_COLOURS, '').trim();
+    if (!names.has(name)) return;
+    const now = performance.now();
+    const last = fileTimes.at(-1);
+    if (last) last.ms = now - last.startMs;
+    fileTimes.push({ name, startMs: now, ms: 0 });
+  };
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    printed += text;
+    if (text.includes('.test.ts')) for (const line of text.split('\n')) noteFileStart(line);
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
 
-// uvu prints "Total: N" / "Passed: N" / "Skipped: N"; keep a copy of its output to read them back.
-// It also prints each file's name as the file's tests start: the time between two names is the
-// earlier file's, and the slowest files are listed at the end (the suite's time budget is ~10 min).
-let printed = '';
-const names = new Set(files.map((f) => relative(root, f)));
-const fileTimes: { name: string; startMs: number; ms: number }[] = [];
-const noteFileStart = (text: string): void => {
-  const name = text.replace(/\x1b\[[0-9;]*m/g, '').trim();
-  if (!names.has(name)) return;
-  const now = performance.now();
-  const last = fileTimes.at(-1);
-  if (last) last.ms = now - last.startMs;
-  fileTimes.push({ name, startMs: now, ms: 0 });
-};
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-  printed += text;
-  if (text.includes('.test.ts')) for (const line of text.split('\n')) noteFileStart(line);
-  return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-}) as typeof process.stdout.write;
+  (globalThis as { UVU_DEFER?: number }).UVU_DEFER = 1;
+  const uvu = await import('uvu');
+  const queue = (globalThis as unknown as { UVU_QUEUE: unknown[][] }).UVU_QUEUE;
+  let index = 0;
+  for (const file of files) {
+    (globalThis as { UVU_INDEX?: number }).UVU_INDEX = index++;
+    queue.push([file]);
+    await import(pathToFileURL(join(root, file)).href);
+  }
+  await uvu.exec(false);
+  const lastFile = fileTimes.at(-1);
+  if (lastFile) lastFile.ms = performance.now() - lastFile.startMs;
+  process.stdout.write = write;
 
-(globalThis as { UVU_DEFER?: number }).UVU_DEFER = 1;
-const uvu = await import('uvu');
-const queue = (globalThis as unknown as { UVU_QUEUE: unknown[][] }).UVU_QUEUE;
-let index = 0;
-for (const file of files) {
-  (globalThis as { UVU_INDEX?: number }).UVU_INDEX = index++;
-  queue.push([relative(root, file)]);
-  await import(pathToFileURL(file).href);
+  const plain = printed.replace(STRIP_COLOURS, '');
+  return {
+    total: Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0),
+    passed: Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0),
+    skipped: Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0),
+    fileTimes: fileTimes.map(({ name, ms }) => ({ name, ms })),
+    exitCodeSet: process.exitCode === 1,
+  };
 }
-await uvu.exec(false);
-const lastFile = fileTimes.at(-1);
-if (lastFile) lastFile.ms = performance.now() - lastFile.startMs;
 
-const plain = printed.replace(/\x1b\[[0-9;]*m/g, '');
-const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-// uvu's Total counts the tests that were to run; test.skip() ones are only in Skipped.
-const failed = total - passed;
-process.stdout.write = write;
-if (fileTimes.length > 1) {
-  const slowest = [...fileTimes].sort((a, b) => b.ms - a.ms).slice(0, 12);
-  console.log('\nslowest test files:');
-  for (const t of slowest) console.log(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}`);
+/** Where the tests are: test/, or (the runner's own test) MEDNAS_TESTS_DIR, a folder inside the root. */
+const testsDir = resolve(root, process.env.MEDNAS_TESTS_DIR ?? 'test');
+
+/** The folder of the tests' folder a file is in (test/cli/x.test.ts -> cli; test/x.test.ts -> .). */
+function folderOf(file: string): string {
+  const parts = relative(testsDir, join(root, file)).split('/');
+  return parts.length > 1 ? parts[0] : '.';
 }
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
-const ok = failed === 0 && process.exitCode !== 1 && total > 0;
-// Exit explicitly: an open Dawn device keeps the event loop alive.
-process.exit(ok ? 0 : 1);
+
+/** Runs one folder's files in a child process; its report goes straight to this one's stdout. */
+async function runChild(folder: string, files: readonly string[], scratch: string): Promise<{ counts?: Counts; death?: string; lastFile?: string }> {
+  const summary = join(scratch, `${folder.replace(/\W/g, '_')}.json`);
+  const child = spawn(
+    process.execPath,
+    ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'scripts/run-tests.ts', '--child', summary, ...files],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let lastFile: string | undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    for (const line of text.replace(STRIP_COLOURS, '').split('\n')) if (files.includes(line.trim())) lastFile = line.trim();
+    process.stdout.write(text);
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
+  let counts: Counts | undefined;
+  try {
+    counts = JSON.parse(readFileSync(summary, 'utf8')) as Counts;
+  } catch {
+    counts = undefined;
+  }
+  if (counts && signal === null && (code === 0 || code === 1)) return { counts };
+  const death = signal !== null ? `killed by ${signal}` : `exited with status ${code}${counts ? '' : ' before it reported'}`;
+  return { counts, death, lastFile };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    const [summary, ...files] = args.slice(1);
+    const counts = await runHere(files);
+    writeFileSync(summary, JSON.stringify(counts));
+    // Exit explicitly: an open Dawn device keeps the event loop alive.
+    process.exit(counts.passed === counts.total && !counts.exitCodeSet ? 0 : 1);
+  }
+
+  const words = args;
+  const files = findTests(testsDir)
+    .map((f) => relative(root, f))
+    .filter((f) => words.length === 0 || words.some((w) => f.includes(w)));
+  const folders = new Map<string, string[]>();
+  for (const file of files) {
+    const folder = folderOf(file);
+    if (!folders.has(folder)) folders.set(folder, []);
+    folders.get(folder)!.push(file);
+  }
+
+  const scratch = mkdtempSync(join(tmpdir(), 'mednas-tests-'));
+  let total = 0;
+  let passed = 0;
+  let skipped = 0;
+  const fileTimes: FileTime[] = [];
+  const deaths: string[] = [];
+  for (const [folder, folderFiles] of folders) {
+    const label = relative(root, join(testsDir, folder));
+    const { counts, death, lastFile } = await runChild(folder, folderFiles, scratch);
+    if (counts) {
+      total += counts.total;
+      passed += counts.passed;
+      skipped += counts.skipped;
+      fileTimes.push(...counts.fileTimes);
+      if (counts.exitCodeSet && counts.passed === counts.total) deaths.push(`${label}: a test file failed outside its tests (see its output above)`);
+    }
+    if (death) {
+      // The folder's tests after the dead one never ran: count the folder's files as one failure each
+      // so that a crash can never read as a pass.
+      total += folderFiles.length;
+      const what = `${label}: its test process ${death}${lastFile ? ` while running ${lastFile}` : ''}`;
+      deaths.push(what);
+      console.log(`\n!! ${what}; the next folders still run\n`);
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+
+  if (fileTimes.length > 1) {
+    const slowest = [...fileTimes].sort((a, b) => b.ms - a.ms).slice(0, 12);
+    console.log('\nslowest test files:');
+    for (const t of slowest) console.log(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}`);
+  }
+  for (const d of deaths) console.log(`failed: ${d}`);
+  // uvu's Total counts the tests that were to run; test.skip() ones are only in Skipped.
+  const failed = total - passed;
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed === 0 && deaths.length === 0 && total > 0 ? 0 : 1);
+}
+
+await main();

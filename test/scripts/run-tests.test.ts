@@ -1,23 +1,53 @@
 // scripts/run-tests.ts, which `npm test` runs: its exit status and its last line must count a
-// skipped test (the browser test where there is no Chromium) as skipped, not as a failure. Runs the
-// runner on two cheap files (no GPU work) in a child process.
+// skipped test (the browser test where there is no Chromium) as skipped, not as a failure; and a
+// test process that dies (a segfault) must fail the run, name the file, and not stop later folders.
+// Runs the runner in a child process on cheap files (no GPU work).
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const root = resolve(import.meta.dirname, '..', '..');
+const runner = (words: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'scripts/run-tests.ts', ...words], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
 
 test('a skipped test leaves npm test green and is reported as skipped', () => {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'scripts/run-tests.ts', 'report/browser.test', 'util/rng.test'],
-    { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, MEDNAS_CHROMIUM: '/nonexistent/chromium' } },
-  );
+  const run = runner(['report/browser.test', 'util/rng.test'], { MEDNAS_CHROMIUM: '/nonexistent/chromium' });
   assert.is(run.status, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /\n(\d+) passed, 0 failed, 1 skipped\n/);
   const passed = Number(/(\d+) passed/.exec(run.stdout)?.[1]);
   assert.ok(passed > 0, 'the rng tests ran');
+});
+
+test('a folder whose process segfaults fails the run, names the file, and the next folder still runs', () => {
+  // Inside the repository (under the ignored .mednas-tmp/) so that the files resolve uvu.
+  const tmp = join(root, '.mednas-tmp');
+  mkdirSync(tmp, { recursive: true });
+  const dir = mkdtempSync(join(tmp, 'runner-'));
+  try {
+    const passing = `import { test } from 'uvu';\nimport * as assert from 'uvu/assert';\ntest('adds', () => assert.is(1 + 1, 2));\ntest.run();\n`;
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', 'first.test.ts'), passing);
+    writeFileSync(join(dir, 'a', 'second.test.ts'), `import { test } from 'uvu';\ntest('dies', () => { process.kill(process.pid, 'SIGSEGV'); return new Promise(() => {}); });\ntest.run();\n`);
+    writeFileSync(join(dir, 'b', 'third.test.ts'), passing);
+    const run = runner([], { MEDNAS_TESTS_DIR: relative(root, dir) });
+    assert.is(run.status, 1, run.stdout + run.stderr);
+    const second = relative(root, join(dir, 'a', 'second.test.ts'));
+    assert.ok(run.stdout.includes(`failed: ${relative(root, join(dir, 'a'))}: its test process killed by SIGSEGV while running ${second}`), run.stdout);
+    assert.ok(run.stdout.includes(relative(root, join(dir, 'b', 'third.test.ts'))), 'the next folder ran');
+    const [, passed, failed] = /\n(\d+) passed, (\d+) failed, 0 skipped\n/.exec(run.stdout) ?? [];
+    assert.is(Number(passed), 1, 'the folder after the crash passed; the dead folder reported nothing');
+    assert.ok(Number(failed) >= 1, run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
