@@ -18,7 +18,7 @@ import {
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_DERIVED_FILES, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
+  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, redactRedisUrl, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_DERIVED_FILES, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
   SEARCH_SUMMARY_FILE, searchCheckpointCrc32, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
@@ -29,7 +29,7 @@ import { jsonReplacer, searchReporter, seconds, short, shownValue } from './sear
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 import { datasetRef, queuedCandidateTrainer, queuedScorer } from '../src/node/queue/index.ts';
 
-interface SearchFlags extends ConfigFlags<SearchConfig> {
+export interface SearchFlags extends ConfigFlags<SearchConfig> {
   /** --config FILE: settings over the preset's, under the flags' (cli/config-file.ts). */
   config?: unknown;
   printConfig?: boolean;
@@ -254,15 +254,23 @@ async function run(typed: SearchFlags): Promise<number> {
   }
 }
 
-/** The command line that continues the search in `out` (with what finds its data again: a path, --data-dir, the GPU flags). */
-function resumeCommand(flags: SearchFlags, out: string, config: SearchConfig): string {
+/**
+ * The command line that continues the search in `out` (with what finds its data again: a path,
+ * --data-dir, the GPU flags; and --redis, its password shown as *** as everywhere else, with a word
+ * to put it back).
+ */
+export function resumeCommand(flags: SearchFlags, out: string, config: SearchConfig): string {
   const given = datasetFlag(flags);
   const parts = ['mednas search --out', shellQuote(out), '--resume'];
   if (given?.path) parts.push(datasetArgs(given, config.dataset, flags));
   if (flags.dataDir !== undefined) parts.push('--data-dir', shellQuote(resolve(stringValue(flags.dataDir, '--data-dir'))));
   if (flags.backend !== undefined) parts.push('--backend', shellQuote(stringValue(flags.backend, '--backend')));
   if (flags.adapter !== undefined) parts.push('--adapter', shellQuote(stringValue(flags.adapter, '--adapter')));
-  return parts.join(' ');
+  if (flags.redis === undefined) return parts.join(' ');
+  const url = redisValue(flags.redis);
+  const shown = redactRedisUrl(url);
+  parts.push('--redis', shellQuote(shown));
+  return parts.join(' ') + (shown === url ? '' : '\n  (with the Redis password in place of ***)');
 }
 
 /**

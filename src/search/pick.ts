@@ -38,15 +38,15 @@ export function finalPopulation(records: readonly ArchitectureRecord[], def: Sea
   return { kind: isRank(def) ? 'rank' : 'paper', members, front: frontOf(F) };
 }
 
-/** The 'score' rule's value of a member: P1_n + P2_n (paper) or S_n (rank). */
-export function pickScore(m: PopulationMember, kind: ObjectiveKind): number {
-  return kind === 'rank' ? m.normalised.s ?? 0 : (m.normalised.p1 ?? 0) + (m.normalised.p2 ?? 0);
+/** The 'score' rule's value of a member's normalised values: P1_n + P2_n (paper) or S_n (rank). */
+export function pickScore(n: NormalisedValues, kind: ObjectiveKind): number {
+  return kind === 'rank' ? n.s ?? 0 : (n.p1 ?? 0) + (n.p2 ?? 0);
 }
 
 /** Whether member i beats member j under the 'score' rule (strictly: ties keep the earlier). */
 function scoreBeats(pop: FinalPopulation, i: number, j: number): boolean {
-  const a = pickScore(pop.members[i], pop.kind);
-  const b = pickScore(pop.members[j], pop.kind);
+  const a = pickScore(pop.members[i].normalised, pop.kind);
+  const b = pickScore(pop.members[j].normalised, pop.kind);
   if (a !== b) return a > b;
   // Rank objectives: equal S_n, the cheaper one (so the pick is on the front).
   return pop.kind === 'rank' && pop.members[i].normalised.cost < pop.members[j].normalised.cost;

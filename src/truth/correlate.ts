@@ -1,7 +1,8 @@
 // How well each proxy ranks a table's architectures by what they became after training. For every
 // quantity (each proxy in the table, params and FLOPs among them, and the search's own: -f1 and -f2
-// of eq. 1 and the pick score P1_n + P2_n, named `paper`, all normalised over the table as a search
-// normalises over its population; and AZ-NAS's rank aggregation over the table, `az_nas`) against
+// of eq. 1 and the pick score P1_n + P2_n, named `paper`, and the quick preset's pick score under
+// its own objectives, `quick`, all normalised over the table as a search normalises over its
+// population; and AZ-NAS's rank aggregation over the table, `az_nas`) against
 // the target (test AUC at the best validation epoch, the
 // mean over the architecture's training seeds; or ACC, or the mean test AUC of the last 3 epochs):
 //   spearman, kendall      with 95% percentile-bootstrap intervals over architectures
@@ -18,7 +19,9 @@
 import { bootstrapInterval, pairedBootstrap } from '../stats/bootstrap.ts';
 import { finitePairs, kendall, spearman, topPrecision } from '../stats/rank.ts';
 import { azNasScores } from '../proxies/rank-aggregation.ts';
-import { normalisedColumns, type ObjectiveDefinition } from '../search/objectives.ts';
+import { objectiveDefinition, searchPreset } from '../search/config.ts';
+import { isRank, normalisedColumns, normalisedValues, type ObjectiveDefinition } from '../search/objectives.ts';
+import { pickScore } from '../search/pick.ts';
 import type { ArchitectureOrigin } from './sample.ts';
 import type { TrainingRun, TruthTable } from './table.ts';
 
@@ -37,7 +40,7 @@ export interface CorrelateOptions {
 }
 
 export interface QuantityCorrelation {
-  /** The proxy's name, or 'paper', '-f1', '-f2', or the ceiling's 'ceiling'. */
+  /** The proxy's name, or 'paper', 'quick', '-f1', '-f2', 'az_nas', or the ceiling's 'ceiling'. */
   readonly proxy: string;
   readonly kind: 'proxy' | 'search' | 'ceiling' | 'table';
   /** Architectures used (both values finite). */
@@ -173,6 +176,20 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
     matrices.set('-f1', derived((c, i) => c.p1[i] + c.cost[i])); // f1 = -P1_n - cost_n
     matrices.set('-f2', derived((c, i) => c.p2[i] - c.cost[i])); // f2 = -P2_n + cost_n
   }
+  // The quick preset's pick score under its own objectives (issue 20: what `mednas search` runs by
+  // default), normalised over the table as its search normalises over its population.
+  const quick = objectiveDefinition(searchPreset('quick', p.dataset));
+  if ([...quick.scores, quick.cost].every((n) => names.includes(n))) {
+    const kind = isRank(quick) ? 'rank' : 'paper';
+    const perSeed = p.initSeeds.map((s) => {
+      const raws = used.map((u) => {
+        const r = proxyRow(u.arch, s);
+        return { values: r?.values ?? {}, logValues: r?.logValues ?? {} };
+      });
+      return normalisedValues(raws, quick).map((normalised) => pickScore(normalised, kind));
+    });
+    matrices.set('quick', used.map((_, i) => perSeed.map((col) => col[i])));
+  }
   // AZ-NAS's score: its rank aggregation over the table (a property of the set, as the search's).
   const az = ['az_expressivity', 'az_progressivity', 'az_trainability', 'flops'];
   if (az.every((n) => names.includes(n))) {
@@ -183,7 +200,7 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
   const correlations: QuantityCorrelation[] = [];
   for (const [name, m] of matrices) {
     values[name] = m.map(mean);
-    const kind = name === 'paper' || name.startsWith('-f') || name === 'az_nas' ? 'search' : 'proxy';
+    const kind = name === 'paper' || name === 'quick' || name.startsWith('-f') || name === 'az_nas' ? 'search' : 'proxy';
     correlations.push(correlation(name, kind, values[name], targets, seedStability(m), options));
   }
   correlations.sort((a, b) => (Number.isNaN(b.spearman) ? -Infinity : b.spearman) - (Number.isNaN(a.spearman) ? -Infinity : a.spearman));

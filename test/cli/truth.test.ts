@@ -97,7 +97,7 @@ test('correlate: a terminal table, --json lines with the documented fields, an H
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const names = rows.map((r) => r.proxy);
-  for (const name of ['jacob_cov', 'synflow', 'flops', 'paper', '-f1', '-f2', 'ceiling']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+  for (const name of ['jacob_cov', 'synflow', 'flops', 'paper', 'quick', '-f1', '-f2', 'ceiling']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
   for (const r of rows) {
     for (const k of ['proxy', 'n', 'spearman', 'spearmanLow', 'spearmanHigh', 'kendall', 'kendallLow', 'kendallHigh', 'top10']) assert.ok(k in r, `${k} in ${JSON.stringify(r)}`);
   }

@@ -2,15 +2,15 @@
 // processes: malformed payloads pushed by hand fail at once, each with its reason, and the workers
 // go on; a worker SIGKILLed in the middle of a job leaves it to the other, and the search ends equal
 // to the local one; Redis SIGKILLed and started again on its AOF files in the middle of a search:
-// the search goes on and ends equal. Skipped, saying so, where redis-server is missing.
+// the search goes on and ends equal; a queue no worker serves is said once. Skipped, saying so, where redis-server is missing.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
-import { datasetRef, JOB_FORMAT, JOB_VERSION, QueueCoordinator, readSearchCheckpoint, type ScoreJob } from '../../src/node/index.ts';
+import { datasetRef, JOB_FORMAT, JOB_VERSION, QueueCoordinator, readSearchCheckpoint, RedisUnreachableError, redisConnection, type ScoreJob } from '../../src/node/index.ts';
 import { proxyBatch } from '../../src/proxies/batch.ts';
 import { presetConfig } from '../../src/train/config.ts';
 import { MEDNAS_VERSION } from '../../src/version.ts';
@@ -135,6 +135,31 @@ maybe('Redis SIGKILLed and started again on its AOF in the middle of a search: t
   assert.equal(comparable(await readSearchCheckpoint(join(out, 'checkpoint.mednas'))), comparable(local.checkpoint));
   assert.ok(workers.every((w) => w.alive), 'the workers outlived the outage');
   assert.ok(completions(workers).size > 0);
+});
+
+maybe('no worker on the queue: said once while none comes, again only after one came and went', async () => {
+  // A Redis of its own (killed at the end to stop the wait) and a queue no `mednas worker` serves.
+  const own = await TestRedis.start();
+  const queueName = 'mednas-no-workers';
+  const said: number[] = [];
+  const coordinator = await QueueCoordinator.connect({
+    url: own.url, queueName, pollMs: 50, noWorkersMs: 150, unreachableMs: 500,
+    onEvent: (e) => void (e.type === 'no-workers' && said.push(e.waiting)),
+  });
+  const waiting = coordinator.run([scoreJob()]).then(() => null, (e: unknown) => e);
+  await sleep(1500);
+  assert.equal(said, [1], 'once, not every 150 ms');
+  // A worker comes (its job never finishes) and goes: the next absence is said again.
+  const worker = new Worker(queueName, () => new Promise(() => {}), { connection: redisConnection(own.url) });
+  await worker.waitUntilReady();
+  await sleep(1000);
+  assert.equal(said, [1]);
+  await worker.close(true);
+  await sleep(1500);
+  assert.equal(said, [1, 1]);
+  await own.stop();
+  assert.instance(await waiting, RedisUnreachableError);
+  await coordinator.close();
 });
 
 test.after(async () => {

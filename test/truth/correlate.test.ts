@@ -3,6 +3,7 @@
 // over the table; the noise ceiling is the split-half Spearman; filters and failed runs behave.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { searchPreset } from '../../src/search/config.ts';
 import { spearman } from '../../src/stats/rank.ts';
 import { correlateTable, correlateTables, seedHalves } from '../../src/truth/correlate.ts';
 import { fakeTable } from './helpers.ts';
@@ -51,6 +52,11 @@ test("the search's quantities: paper = P1_n + P2_n, -f1 = P1_n + cost_n, -f2 = P
   }
   assert.is(p1.length, 30);
   assert.ok(r.correlations.some((x) => x.proxy === 'paper' && x.kind === 'search'));
+  // `quick`: the quick preset's pick score under its own objectives (today eq. 1 over jacob_cov and synflow, so `paper`).
+  const quick = searchPreset('quick', table.protocol.dataset);
+  assert.equal([quick.objectives, quick.proxies], ['paper', ['jacob_cov', 'synflow']], 'when the preset changes, this test names its new pick score');
+  assert.ok(r.correlations.some((x) => x.proxy === 'quick' && x.kind === 'search'));
+  assert.equal(r.values.quick, r.values.paper);
 });
 
 test('the noise ceiling: the mean Spearman between seed halves, and its Spearman-Brown root', () => {

@@ -33,6 +33,8 @@ export interface CoordinatorOptions {
   readonly pollMs?: number;
   /** Stop with RedisUnreachableError when Redis does not answer for this long, in ms (default 120 000). */
   readonly unreachableMs?: number;
+  /** With jobs waiting and none finished for this long, in ms, count the workers and say so once if there are none (default 15 000). */
+  readonly noWorkersMs?: number;
   readonly onEvent?: (event: CoordinatorEvent) => void;
 }
 
@@ -82,6 +84,8 @@ export class QueueCoordinator {
   private lastError = '';
   private readonly wakers = new Set<(id: string) => void>();
   private mutableCounts = { added: 0, reused: 0, retried: 0, requeued: 0, collected: 0 };
+  /** 'no-workers' was reported and no worker has been seen since: said once, not every 15 s. */
+  private saidNoWorkers = false;
 
   private constructor(
     private readonly queue: Queue,
@@ -225,10 +229,15 @@ export class QueueCoordinator {
             await onResult?.(i, result);
           }
         }
-        if (pending.size > 0 && Date.now() - lastProgress > 15_000 && Date.now() - lastWorkerCheck > 15_000) {
+        const quietMs = this.options.noWorkersMs ?? 15_000;
+        if (pending.size > 0 && Date.now() - lastProgress > quietMs && Date.now() - lastWorkerCheck > quietMs) {
           lastWorkerCheck = Date.now();
           const workers = await this.call('counting workers', () => this.queue.getWorkersCount()).catch(() => -1);
-          if (workers === 0) this.options.onEvent?.({ type: 'no-workers', waiting: pending.size });
+          if (workers > 0) this.saidNoWorkers = false;
+          else if (workers === 0 && !this.saidNoWorkers) {
+            this.saidNoWorkers = true;
+            this.options.onEvent?.({ type: 'no-workers', waiting: pending.size });
+          }
         }
       }
       return results;
