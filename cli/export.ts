@@ -1,4 +1,4 @@
-// `mednas export MODEL [--format onnx|npz|safetensors] [--out FILE] [--weights best|last] [--force] [--json]`:
+// `mednas export MODEL [--format onnx|npz|safetensors] [--out FILE] [--weights best|last] [--input normalized|pixels] [--force] [--json]`:
 // a model file's network as ONNX (opset 13, run by ONNX Runtime and the like), or its weights under
 // the PyTorch reference model's state_dict names as .npz or .safetensors. No GPU: the network is
 // described from the architecture (genotype or ResNet-18) and the tensors come from the file. Every argument is checked, and an
@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CAC } from 'cac';
-import { architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_OPSET, statsText, type ExportFormat } from '../src/index.ts';
+import {
+  architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_INPUT_KINDS, ONNX_OPSET, PIXEL_INPUT_NOTE, statsText, type ExportFormat,
+} from '../src/index.ts';
 import { readModelFile, writeFileAtomic } from '../src/node/index.ts';
 import { choiceValue, CliUsageError, optional, pathValue } from './options.ts';
 
@@ -14,6 +16,7 @@ interface ExportFlags {
   format?: unknown;
   out?: unknown;
   weights?: unknown;
+  input?: unknown;
   force?: boolean;
   json?: boolean;
 }
@@ -32,6 +35,8 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
   const path = await pathValue(modelArg, 'MODEL', 'file');
   const format = choiceValue(flags.format ?? 'onnx', '--format', EXPORT_FORMATS);
   const weights = choiceValue(flags.weights ?? 'best', '--weights', ['best', 'last'] as const);
+  const input = choiceValue(flags.input ?? 'normalized', '--input', ONNX_INPUT_KINDS);
+  if (flags.input !== undefined && format !== 'onnx') throw new CliUsageError(`--input is for --format onnx (a graph); --format ${format} holds the weights alone`);
   const out =
     (await optional(flags.out, (v) => pathValue(v, '--out', 'file-or-missing'))) ??
     join(dirname(path), `${basename(path, extname(path))}${EXPORT_EXTENSIONS[format]}`);
@@ -40,13 +45,16 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
     throw new CliUsageError(`--out: ${out} exists; give --force to overwrite it, or --out another file`);
   }
   const model = await readModelFile(path);
-  const r = exportModel(model, format, { weights, source: path });
+  if (input === 'pixels' && !model.normalization) {
+    throw new CliUsageError(`--input pixels: ${path} records no input normalisation (a model file from before version 3), so the graph cannot normalise pixels itself: export without --input pixels and normalise with the training split's mean and std (docs/export.md), or train the model again`);
+  }
+  const r = exportModel(model, format, { weights, source: path, input });
   await writeFileAtomic(out, r.bytes);
   const { inChannels: c, inputSize: s, numClasses: k } = model.network;
   if (flags.json) {
     console.log(JSON.stringify({
       event: 'export', model: path, out, format, bytes: r.bytes.length, weights: r.weights, epoch: r.epoch, tensors: r.tensors, values: r.values,
-      architecture: architectureKey(model.architecture), genotype: model.architecture.kind === 'mstf' ? model.architecture.genotype : null, input: { name: 'images', shape: ['N', c, s, s] }, output: { name: 'logits', shape: ['N', k] },
+      architecture: architectureKey(model.architecture), genotype: model.architecture.kind === 'mstf' ? model.architecture.genotype : null, input: { name: 'images', shape: ['N', c, s, s], ...(format === 'onnx' ? { kind: input } : {}) }, output: { name: 'logits', shape: ['N', k] },
       normalization: model.normalization, classNames: model.classNames,
     }));
     return 0;
@@ -55,7 +63,7 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
   if (weights === 'best' && r.weights === 'last' && r.epoch !== null) console.error('mednas: note: the model file has no best weights yet; exported its last ones');
   console.log(`model ${path}: ${architectureLabel(model.architecture)}, C = ${model.network.initChannels}, trained on ${model.dataset.name}`);
   console.log(`wrote ${out}: ${FORMAT_NAMES[format]}, ${sizeText(r.bytes.length)}, ${r.tensors} tensors (${r.values} values), ${which}`);
-  if (format === 'onnx') console.log(`input images: ${INPUT_NOTE.replace('[N, C, H, W]', `[N, ${c}, ${s}, ${s}]`)}; output logits: float32 [N, ${k}]`);
+  if (format === 'onnx') console.log(`input images: ${(input === 'pixels' ? PIXEL_INPUT_NOTE : INPUT_NOTE).replace('[N, C, H, W]', `[N, ${c}, ${s}, ${s}]`)}; output logits: float32 [N, ${k}]`);
   // Where a user of the exported file finds the numbers (or, for an older model file, that it has none); an npz holds no metadata.
   if (format !== 'npz' && model.normalization) {
     console.log(`normalisation mean/std ${statsText(model.normalization)}${model.classNames ? `, class names ${JSON.stringify(model.classNames)}` : ''}: in the file's metadata (mean, std${model.classNames ? ', class_names' : ''})`);
@@ -70,9 +78,11 @@ export function registerExport(cli: CAC): void {
     .option('--format <format>', `${EXPORT_FORMATS.join(', ')} (default onnx)`)
     .option('--out <file>', 'Where to write it (default: beside the model file, model.onnx / model.npz / model.safetensors)')
     .option('--weights <which>', 'best (best on validation, as `mednas eval` scores) or last (default best)')
+    .option('--input <kind>', 'ONNX: what the graph takes, normalized (images normalised as mednas trains; default) or pixels (values 0-255: the normalisation is in the graph)')
     .option('--force', 'Overwrite an existing output file')
     .option('--json', 'Print one JSON object')
     .example('mednas export runs/train-breastmnist/model.mednas --format onnx')
+    .example('mednas export runs/train-breastmnist/model.mednas --input pixels --out breast-pixels.onnx')
     .example('mednas export runs/train-breastmnist/model.mednas --format safetensors --out breast.safetensors')
     .action(async (model: string, flags: ExportFlags) => run(String(model), flags));
 }

@@ -2,7 +2,7 @@
 // .safetensors. Bytes in, bytes out: writing the file is the Node edge's business (cli/export.ts).
 import type { ModelFile } from '../train/model-file.ts';
 import { modelState, type ExportWeights, type ModelStateOptions } from './model-state.ts';
-import { encodeOnnx } from './onnx.ts';
+import { encodeOnnx, type OnnxEncodeOptions } from './onnx.ts';
 import { encodeStateNpz, stateToSafetensors } from './state-dict.ts';
 
 export * from './protobuf.ts';
@@ -32,11 +32,11 @@ export interface ExportResult {
 
 /**
  * Exports a model file (decoded: decodeModelFile) in `format`. Its tensors are checked against its
- * genotype's network first (StateFormatError naming options.source).
+ * genotype's network first (StateFormatError naming options.source). `input` is ONNX's alone.
  */
-export function exportModel(model: ModelFile, format: ExportFormat, options: ModelStateOptions = {}): ExportResult {
+export function exportModel(model: ModelFile, format: ExportFormat, options: ModelStateOptions & Pick<OnnxEncodeOptions, 'input'> = {}): ExportResult {
   const state = modelState(model, options);
-  const bytes = format === 'onnx' ? encodeOnnx(state) : format === 'npz' ? encodeStateNpz(state.tensors) : stateToSafetensors(state);
+  const bytes = format === 'onnx' ? encodeOnnx(state, { input: options.input }) : format === 'npz' ? encodeStateNpz(state.tensors) : stateToSafetensors(state);
   return {
     format, bytes, weights: state.weights, epoch: state.epoch, tensors: state.tensors.length,
     values: state.tensors.reduce((n, t) => n + t.values.length, 0),

@@ -7,6 +7,7 @@
 import { resnetStateEntries, type ResNetPlan } from '../nn/resnet-plan.ts';
 import { StateFormatError } from '../nn/state.ts';
 import { architectureKey, resnetPlanOf } from '../train/architecture.ts';
+import type { ChannelStats } from '../data/dataset.ts';
 import type { ModelFile, TensorMap } from '../train/model-file.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { describeNetwork, stateEntrySpecs, type NetworkSpec, type StateEntrySpec } from './network-spec.ts';
@@ -35,6 +36,8 @@ export interface ExportShape {
 export interface ModelState {
   readonly network: ExportNetwork;
   readonly shape: ExportShape;
+  /** The input normalisation the model was trained with (null: a model file from before version 3). */
+  readonly normalization: ChannelStats | null;
   /** In PyTorch's state_dict order (without BatchNorm's num_batches_tracked). */
   readonly tensors: readonly NamedTensor[];
   /** The weights taken: 'best' only when the file has best weights. */
@@ -55,6 +58,10 @@ export interface ModelStateOptions {
 /** What the exported network takes as input: the same normalised images as mednas's loader gives it. */
 export const INPUT_NOTE =
   "float32 [N, C, H, W], each channel normalised as mednas trains and evaluates: (pixel / 255 - mean) / std with the training split's per-channel mean and std";
+
+/** The input of an ONNX graph exported with `input: 'pixels'` (the normalisation is its first two nodes). */
+export const PIXEL_INPUT_NOTE =
+  "float32 [N, C, H, W], pixel values 0-255 as in the image files: the graph normalises them itself ((pixel / 255 - mean) / std with the training split's per-channel mean and std, its first nodes)";
 
 function describeWeights(weights: ExportWeights, epoch: number | null): string {
   return epoch === null ? 'initial (no finished epoch)' : `${weights === 'best' ? 'best on validation' : 'last'}, epoch ${epoch + 1}`;
@@ -129,5 +136,5 @@ export function modelState(model: ModelFile, options: ModelStateOptions = {}): M
     ...(model.normalization ? { mean: JSON.stringify(model.normalization.mean), std: JSON.stringify(model.normalization.std) } : {}),
     ...(model.classNames ? { class_names: JSON.stringify(model.classNames) } : {}),
   };
-  return { network, shape, tensors, weights, epoch, metadata };
+  return { network, shape, normalization: model.normalization, tensors, weights, epoch, metadata };
 }

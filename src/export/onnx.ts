@@ -3,7 +3,10 @@
 // numbers from onnx/onnx.proto), opset 13, IR version 7.
 //
 // Graph: input `images` float32 [N, C, H, W] (N symbolic; H, W the model's input size, since the
-// halving pools' padding depends on it), output `logits` float32 [N, classes]. Every layer becomes
+// halving pools' padding depends on it), output `logits` float32 [N, classes]. The input is
+// normalised as mednas's loader normalises (the default, `input: 'normalized'`), or pixel values
+// 0-255 (`input: 'pixels'`): then the graph starts with Mul by 1 / (255 std) and Add of -mean / std
+// per channel (initializers `input_normalization.scale` / `.shift`, [1, C, 1, 1]). Every layer becomes
 // one standard op and keeps its module's dotted name (node and output), every tensor is an
 // initializer under its PyTorch state_dict name:
 //   conv                 Conv (kernel_shape, strides, pads [top, left, bottom, right], dilations, group)
@@ -25,7 +28,7 @@
 import type { ResNetConvBn, ResNetPlan } from '../nn/resnet-plan.ts';
 import type { ModelFile } from '../train/model-file.ts';
 import { MEDNAS_VERSION } from '../version.ts';
-import { modelState, type ModelState, type ModelStateOptions, type NamedTensor } from './model-state.ts';
+import { modelState, PIXEL_INPUT_NOTE, type ModelState, type ModelStateOptions, type NamedTensor } from './model-state.ts';
 import { BATCH_NORM_EPS, type LayerSpec, type NetworkSpec } from './network-spec.ts';
 import { ProtoWriter } from './protobuf.ts';
 
@@ -34,6 +37,14 @@ export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 7;
 export const ONNX_INPUT = 'images';
 export const ONNX_OUTPUT = 'logits';
+/** What the graph's input holds: images normalised as mednas trains (the network's own input), or pixel values 0-255. */
+export const ONNX_INPUT_KINDS = ['normalized', 'pixels'] as const;
+export type OnnxInputKind = (typeof ONNX_INPUT_KINDS)[number];
+
+/** `input: 'pixels'` for a model file that records no normalisation (one from before version 3). */
+export class OnnxInputError extends Error {
+  override name = 'OnnxInputError';
+}
 
 // onnx.proto's enum values.
 const FLOAT = 1; // TensorProto.DataType.FLOAT
@@ -131,12 +142,28 @@ class GraphBuilder {
   }
 }
 
-/** The graph of a model state: stem, blocks, head. */
-function buildGraph(state: ModelState): GraphBuilder {
+/** The graph of a model state: (the input's normalisation,) stem, blocks, head. */
+function buildGraph(state: ModelState, input: OnnxInputKind): GraphBuilder {
   const g = new GraphBuilder(new Map(state.tensors.map((t) => [t.name, t])));
-  if (state.network.kind === 'mstf') buildMstfGraph(g, state.network.spec);
-  else buildResNetGraph(g, state.network.plan);
+  const x = input === 'pixels' ? normalizePixels(g, state) : ONNX_INPUT;
+  if (state.network.kind === 'mstf') buildMstfGraph(g, state.network.spec, x);
+  else buildResNetGraph(g, state.network.plan, x);
   return g;
+}
+
+/** (pixel / 255 - mean) / std per channel as pixel * scale + shift: the loader's normalisation, in the graph. */
+function normalizePixels(g: GraphBuilder, state: ModelState): string {
+  const stats = state.normalization;
+  if (!stats) {
+    throw new OnnxInputError(
+      'the model file records no input normalisation (it is from before model file version 3), so a graph that takes pixel values cannot be made: export with the normalised input and normalise with the training split\'s mean and std (docs/export.md), or train the model again',
+    );
+  }
+  const c = state.shape.inChannels;
+  const scale = Float32Array.from(stats.std.slice(0, c), (s) => 1 / (255 * s));
+  const shift = Float32Array.from(stats.mean.slice(0, c), (m, i) => -m / stats.std[i]);
+  const scaled = g.node('Mul', 'input_normalization.mul', [ONNX_INPUT, g.constant('input_normalization.scale', [1, c, 1, 1], scale)]);
+  return g.node('Add', 'input_normalization.add', [scaled, g.constant('input_normalization.shift', [1, c, 1, 1], shift)]);
 }
 
 /** A ResNet conv + BN as layer specs (bias-free square conv, affine BN with PyTorch's eps). */
@@ -151,8 +178,8 @@ function convBnLayers({ conv: c, bn }: ResNetConvBn): LayerSpec[] {
   ];
 }
 
-function buildResNetGraph(g: GraphBuilder, plan: ResNetPlan): void {
-  let x = g.node('Relu', 'relu', [g.layers(convBnLayers(plan.stem), ONNX_INPUT)]);
+function buildResNetGraph(g: GraphBuilder, plan: ResNetPlan, input: string): void {
+  let x = g.node('Relu', 'relu', [g.layers(convBnLayers(plan.stem), input)]);
   for (const b of plan.blocks) {
     const h = g.node('Relu', `${b.name}.relu1`, [g.layers(convBnLayers(b.first), x)]);
     const main = g.layers(convBnLayers(b.second), h);
@@ -164,8 +191,8 @@ function buildResNetGraph(g: GraphBuilder, plan: ResNetPlan): void {
   g.node('Gemm', plan.linear, [flat, g.weight(`${plan.linear}.weight`), g.weight(`${plan.linear}.bias`)], { transB: int(1) }, ONNX_OUTPUT);
 }
 
-function buildMstfGraph(g: GraphBuilder, spec: NetworkSpec): void {
-  let x = g.layers(spec.stem, ONNX_INPUT);
+function buildMstfGraph(g: GraphBuilder, spec: NetworkSpec, input: string): void {
+  let x = g.layers(spec.stem, input);
   for (const block of spec.blocks) {
     const states = [x];
     for (const node of block.normal.nodes) {
@@ -223,14 +250,20 @@ function writeValueInfo(w: ProtoWriter, name: string, dims: readonly (number | s
   );
 }
 
-export interface OnnxExportOptions extends ModelStateOptions {
+export interface OnnxEncodeOptions {
   /** The graph's name; default 'mstf_nas' ('resnet18' for ResNet-18). */
   readonly graphName?: string;
+  /** What the input holds (default 'normalized'; 'pixels' needs a model file with its normalisation: OnnxInputError). */
+  readonly input?: OnnxInputKind;
 }
 
+export interface OnnxExportOptions extends ModelStateOptions, OnnxEncodeOptions {}
+
 /** The ONNX ModelProto bytes of a model state (see the header for the graph). */
-export function encodeOnnx(state: ModelState, options: { graphName?: string } = {}): Uint8Array {
-  const g = buildGraph(state);
+export function encodeOnnx(state: ModelState, options: OnnxEncodeOptions = {}): Uint8Array {
+  const input = options.input ?? 'normalized';
+  const g = buildGraph(state, input);
+  const metadata = input === 'pixels' ? { ...state.metadata, input: `${PIXEL_INPUT_NOTE} (metadata keys mean and std)` } : state.metadata;
   const io = state.shape;
   const what = state.network.kind === 'mstf' ? `MSTF-NAS network (genotype ${state.metadata.genotype})` : "ResNet-18 (MedMNIST's 28 px form: 3x3 stem, no max pool)";
   const w = new ProtoWriter();
@@ -239,7 +272,7 @@ export function encodeOnnx(state: ModelState, options: { graphName?: string } = 
   w.string(3, MEDNAS_VERSION); // producer_version
   w.string(4, 'org.mednas'); // domain
   w.int(5, 1); // model_version
-  w.string(6, `${what}, ${state.metadata.weights} weights of a model trained on ${state.metadata.dataset}. Input ${ONNX_INPUT}: ${state.metadata.input}. Output ${ONNX_OUTPUT}: [N, ${io.numClasses}] (softmax for class scores; sigmoid per label for multi-label tasks).`);
+  w.string(6, `${what}, ${metadata.weights} weights of a model trained on ${metadata.dataset}. Input ${ONNX_INPUT}: ${metadata.input}. Output ${ONNX_OUTPUT}: [N, ${io.numClasses}] (softmax for class scores; sigmoid per label for multi-label tasks).`);
   w.message(7, (graph) => {
     for (const n of g.nodes) graph.message(1, (m) => writeNode(m, n)); // GraphProto.node
     graph.string(2, options.graphName ?? (state.network.kind === 'mstf' ? 'mstf_nas' : 'resnet18')); // name
@@ -248,7 +281,7 @@ export function encodeOnnx(state: ModelState, options: { graphName?: string } = 
     graph.message(12, (m) => writeValueInfo(m, ONNX_OUTPUT, ['N', io.numClasses])); // output
   });
   w.message(8, (op) => op.string(1, '').int(2, ONNX_OPSET)); // opset_import: the default domain
-  for (const [key, value] of Object.entries(state.metadata)) w.message(14, (m) => m.string(1, key).string(2, value)); // metadata_props
+  for (const [key, value] of Object.entries(metadata)) w.message(14, (m) => m.string(1, key).string(2, value)); // metadata_props
   return w.finish();
 }
 

@@ -14,7 +14,7 @@ import { readNpz } from '../../src/data/npz.ts';
 import type { StateTensor } from '../../src/nn/state.ts';
 import { describeNetwork, stateEntrySpecs, type LayerSpec } from '../../src/export/network-spec.ts';
 import { modelState } from '../../src/export/model-state.ts';
-import { modelToOnnx, ONNX_IR_VERSION, ONNX_OPSET } from '../../src/export/onnx.ts';
+import { modelToOnnx, ONNX_IR_VERSION, ONNX_OPSET, OnnxInputError } from '../../src/export/onnx.ts';
 import { Conv2d } from '../../src/nn/layers.ts';
 import { StateFormatError } from '../../src/nn/state.ts';
 import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
@@ -168,6 +168,38 @@ test("ONNX Runtime on mstf_torch.py's golden fixtures gives PyTorch's float64 ev
     assert.ok(d <= 1e-4, `${name}: max |ORT - PyTorch float64| = ${d}`);
     await session.release();
   }
+});
+
+test('--input pixels: the graph starts with the normalisation; pixel values give the fixtures\' PyTorch logits; a file without normalisation is refused', async () => {
+  const file = resolve(import.meta.dirname, '..', '..', 'fixtures', 'space-golden-mixed.npz');
+  const a = readNpz(readFileSync(file), file);
+  const index = JSON.parse(new TextDecoder().decode(a.get('index')!.data as Uint8Array)) as { state: [string, number[], number][] };
+  const flat = a.get('state')!.data as Float32Array;
+  const tensors = new Map(index.state.map(([n, shape, at]): [string, StateTensor] => [n, { shape, values: flat.slice(at, at + shape.reduce((p, d) => p * d, 1)) }]));
+  const [inChannels, numClasses, initChannels] = Array.from(a.get('meta.config')!.data as Int32Array);
+  const model = modelFileOf(Array.from(a.get('meta.genotype')!.data as Int32Array), { inChannels, numClasses, initChannels, inputSize: 28 }, tensors);
+  const { mean, std } = model.normalization!;
+  const input = a.get('input')!;
+  const plane = 28 * 28;
+  // The pixels whose loader normalisation, (pixel / 255 - mean) / std, is the fixture's input.
+  const pixels = Float32Array.from(input.data as Float32Array, (x, i) => (x * std[Math.floor(i / plane) % inChannels] + mean[Math.floor(i / plane) % inChannels]) * 255);
+  const bytes = modelToOnnx(model, { input: 'pixels' });
+  const onnx = readOnnx(bytes);
+  assert.equal(onnx.nodes.slice(0, 2).map((n) => [n.op, n.name, n.inputs]), [
+    ['Mul', 'input_normalization.mul', ['images', 'input_normalization.scale']],
+    ['Add', 'input_normalization.add', ['input_normalization.mul', 'input_normalization.shift']],
+  ]);
+  assert.equal(onnx.initializers.find((i) => i.name === 'input_normalization.scale')!.dims, [1, inChannels, 1, 1]);
+  assert.match(onnx.metadata.input, /pixel values 0-255 .*the graph normalises them itself/);
+  assert.equal(JSON.parse(onnx.metadata.mean), mean);
+  const session = await InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const out = await session.run({ images: new OrtTensor('float32', pixels, [...input.shape]) });
+  const d = maxAbsDiff(out.logits.data as Float32Array, a.get('output.eval')!.data as Float64Array);
+  assert.ok(d <= 1e-4, `max |ORT on pixels - PyTorch float64 on normalised images| = ${d}`);
+  await session.release();
+  // The default graph takes the normalised images: no normalisation nodes.
+  assert.not.ok(readOnnx(modelToOnnx(model)).nodes.some((n) => n.name.startsWith('input_normalization')));
+  assert.throws(() => modelToOnnx({ ...model, normalization: null }, { input: 'pixels' }), (e: unknown) => e instanceof OnnxInputError && /records no input normalisation/.test((e as Error).message));
 });
 
 test('the graph: opset 13, input images [N, C, H, W], output logits [N, classes], initializers under the state names', () => {
