@@ -3,12 +3,16 @@
 // model file stores them) plus `dataset` (what --dataset takes: a name, or a path, relative to the
 // file's folder). Any subset of the fields may be given: the settings are the preset's, then the
 // file's, then the flags' (flags > file > preset). --print-config prints the whole effective config
-// in this same form, so its output is a config file that gives the same run.
+// in this same form, so its output is a config file that gives the same run (train's with its
+// `arch`). A file may also hold the run's flags that are not config fields, each standing in for its
+// flag when the flag is not given: `out` (relative to the file's folder), `backend`, `adapter`, and
+// for train `arch` (a name, a genotype, or a path relative to the file's folder).
 //
 // Each command describes its fields in a schema typed by the config's own interface, so a field
 // added to SearchConfig or TrainConfig without a check here fails the type check. A key that is not
 // a field, or a value of the wrong type or out of range, is a ConfigFileError naming the file and
 // the key; the library's own checks (checkSearchConfig, checkTrainConfig) then see the merged config.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import {
@@ -102,13 +106,23 @@ export interface ConfigFile<C> {
   readonly path: string;
   /** The fields it sets, checked. */
   readonly values: Partial<C>;
+  /** The run keys it sets (RUN_KEYS), as given. */
+  readonly run: Readonly<Partial<Record<RunKey, string>>>;
 }
+
+/** A flag a config file may set that is not a config field: how its value is read. */
+export type RunKey = 'out' | 'arch' | 'backend' | 'adapter';
+/** The run keys of `mednas search` and of `mednas train`. */
+export const SEARCH_RUN_KEYS: readonly RunKey[] = ['out', 'backend', 'adapter'];
+export const TRAIN_RUN_KEYS: readonly RunKey[] = ['out', 'arch', 'backend', 'adapter'];
 
 /**
  * Reads and checks `--config FILE` against `schema` (`what`: 'search' or 'train', for messages).
  * `aliases` maps flag names that users may write as keys ('pop') to the field they set ('popSize').
  */
-export async function readConfigFile<C>(flag: unknown, schema: ConfigSchema<C>, what: string, aliases: Readonly<Record<string, string>> = {}): Promise<ConfigFile<C>> {
+export async function readConfigFile<C>(
+  flag: unknown, schema: ConfigSchema<C>, what: string, aliases: Readonly<Record<string, string>> = {}, runKeys: readonly RunKey[] = [],
+): Promise<ConfigFile<C>> {
   const path = await pathValue(flag, '--config', 'file');
   let parsed: unknown;
   try {
@@ -120,10 +134,16 @@ export async function readConfigFile<C>(flag: unknown, schema: ConfigSchema<C>, 
   if (top === null) throw new ConfigFileError(`--config ${path}: holds ${describeValue(parsed)}, not a JSON object of settings (\`mednas ${what} --print-config\` prints one)`);
   const known = Object.keys(schema);
   const values: Record<string, unknown> = {};
+  const run: Partial<Record<RunKey, string>> = {};
   for (const [key, value] of Object.entries(top)) {
+    if ((runKeys as readonly string[]).includes(key)) {
+      if (typeof value !== 'string' || value.trim() === '') throw new ConfigFileError(`--config ${path}: "${key}" is ${describeValue(value)}; expected a non-empty string, as --${key} takes`);
+      run[key as RunKey] = value;
+      continue;
+    }
     if (!known.includes(key)) {
       const alias = aliases[key.replace(/^-+/, '')];
-      const hint = alias ? `the key for --${key.replace(/^-+/, '')} is "${alias}"` : `the keys of a ${what} config: ${known.join(', ')}`;
+      const hint = alias ? `the key for --${key.replace(/^-+/, '')} is "${alias}"` : `the keys of a ${what} config: ${[...known, ...runKeys].join(', ')}`;
       throw new ConfigFileError(`--config ${path}: unknown key "${key}" (${hint})`);
     }
     try {
@@ -133,7 +153,7 @@ export async function readConfigFile<C>(flag: unknown, schema: ConfigSchema<C>, 
       throw new ConfigFileError(`--config ${path}: "${e.where}" is ${describeValue(e.value)}; expected ${e.expected}`);
     }
   }
-  return { path, values: values as Partial<C> };
+  return { path, values: values as Partial<C>, run };
 }
 
 /** What --config adds to a command's flags: the file, and its dataset as --dataset when that flag is not given. */
@@ -143,13 +163,24 @@ export interface ConfigFlags<C> {
 
 /**
  * The flags with --config's file read and checked (`configFile`). The file's `dataset` stands in
- * for --dataset (a path in it is relative to the file's folder); --dataset itself wins.
+ * for --dataset (a path in it is relative to the file's folder), and its run keys for their flags
+ * (`out` relative to the file's folder; `arch` too where that names something there); a flag given
+ * on the command line wins.
  */
 export async function withConfigFile<F extends { config?: unknown; dataset?: unknown }, C extends { readonly dataset: string }>(
-  flags: F, schema: ConfigSchema<C>, what: string, aliases: Readonly<Record<string, string>> = {},
+  flags: F, schema: ConfigSchema<C>, what: string, aliases: Readonly<Record<string, string>> = {}, runKeys: readonly RunKey[] = [],
 ): Promise<F & ConfigFlags<C>> {
   if (flags.config === undefined) return flags;
-  const file = await readConfigFile(flags.config, schema, what, aliases);
+  const file = await readConfigFile(flags.config, schema, what, aliases, runKeys);
+  const folder = dirname(file.path);
+  const fromFile: Record<string, string> = {};
+  for (const [key, value] of Object.entries(file.run) as [RunKey, string][]) {
+    if ((flags as Record<string, unknown>)[key] !== undefined) continue;
+    if (key === 'out') fromFile.out = resolve(folder, value);
+    else if (key === 'arch') fromFile.arch = !isAbsolute(value) && existsSync(resolve(folder, value)) ? resolve(folder, value) : value;
+    else fromFile[key] = value;
+  }
+  flags = { ...flags, ...fromFile };
   const spec = file.values.dataset?.trim();
   if (flags.dataset !== undefined || spec === undefined) return { ...flags, configFile: file };
   const dataset = isRegisteredDataset(spec) || isAbsolute(spec) ? spec : resolve(dirname(file.path), spec);
@@ -172,9 +203,9 @@ export function printedDataset(given: DatasetSource | undefined, name: string): 
   return given?.path ? resolve(given.path) : name;
 }
 
-/** --print-config: the effective config as a JSON object, `dataset` first (a config file as it is). */
-export function printConfig(dataset: string, config: object): void {
-  const shown: Record<string, unknown> = { dataset };
+/** --print-config: the effective config as a JSON object, `dataset` (and `arch`, for train) first (a config file as it is). */
+export function printConfig(dataset: string, config: object, arch?: string): void {
+  const shown: Record<string, unknown> = { dataset, ...(arch !== undefined ? { arch } : {}) };
   Object.assign(shown, config);
   shown.dataset = dataset; // the config's own `dataset` is a name; your own data is found by its path
   console.log(JSON.stringify(shown, null, 2));

@@ -23,7 +23,7 @@ import {
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { configFields, printConfig, printedDataset, SEARCH_CONFIG_ALIASES, SEARCH_CONFIG_SCHEMA, withConfigFile, type ConfigFlags } from './config-file.ts';
+import { configFields, printConfig, printedDataset, SEARCH_CONFIG_ALIASES, SEARCH_CONFIG_SCHEMA, SEARCH_RUN_KEYS, withConfigFile, type ConfigFlags } from './config-file.ts';
 import { choiceValue, CliUsageError, countOf, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
@@ -238,7 +238,7 @@ function frontTable(result: SearchResult): string[] {
 }
 
 async function run(typed: SearchFlags): Promise<number> {
-  const flags = await withConfigFile(typed, SEARCH_CONFIG_SCHEMA, 'search', SEARCH_CONFIG_ALIASES);
+  const flags = await withConfigFile(typed, SEARCH_CONFIG_SCHEMA, 'search', SEARCH_CONFIG_ALIASES, SEARCH_RUN_KEYS);
   const out = resolve(await pathValue(flags.out ?? defaultOut(flags), '--out', 'dir-or-missing'));
   // --print-config reads (a checkpoint with --resume) and writes nothing: no lock.
   if (flags.printConfig) return runLocked(flags, out, async () => undefined);

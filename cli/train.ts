@@ -14,7 +14,7 @@ import {
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { configFields, printConfig, printedDataset, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA, withConfigFile, type ConfigFlags } from './config-file.ts';
+import { configFields, printConfig, printedDataset, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA, TRAIN_RUN_KEYS, withConfigFile, type ConfigFlags } from './config-file.ts';
 import { choiceValue, CliUsageError, countOf, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { trainReporter } from './train-progress.ts';
 
@@ -75,7 +75,7 @@ function killHook(): ((epochsDone: number) => (() => void) | undefined) {
 }
 
 async function run(typed: TrainOptions): Promise<number> {
-  const options = await withConfigFile(typed, TRAIN_CONFIG_SCHEMA, 'train', TRAIN_CONFIG_ALIASES);
+  const options = await withConfigFile(typed, TRAIN_CONFIG_SCHEMA, 'train', TRAIN_CONFIG_ALIASES, TRAIN_RUN_KEYS);
   const preset = optional(options.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES)) ?? options.configFile?.values.preset ?? undefined;
   const overrides = flagOverrides(options);
   // A search run directory names the data it was searched on: train on that unless --dataset says otherwise.
@@ -152,7 +152,7 @@ async function trainIn(
   }
   if (options.printConfig) {
     checkTrainConfig(config);
-    printConfig(printedDataset(given, datasetName), config);
+    printConfig(printedDataset(given, datasetName), config, architectureKey(architecture));
     return 0;
   }
   // Your own data is found by its path only: a resumed run or a search run directory names it, --dataset gives it.
