@@ -1,13 +1,17 @@
 // `--config FILE` and `--print-config` for search and train, as a user runs them (the CLI as a child
 // process): flags over the file over the preset; --print-config's output is a config file that
 // gives the same settings (round trip); unknown keys and wrong types name the key and the file;
-// --print-config writes nothing and opens no GPU; a search started from a file runs with its settings.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+// --print-config writes nothing and opens no GPU; a search started from a file runs with its settings;
+// a file's run keys (out, arch, backend) stand in for their flags.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigFileError, readConfigFile, SEARCH_CONFIG_ALIASES, SEARCH_CONFIG_SCHEMA, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA } from '../../cli/config-file.ts';
+import { PAPER_GENOTYPE, randomGenotype } from '../../src/space/index.ts';
+import { decodeModelFile } from '../../src/train/model-file.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { cli, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-config-'));
@@ -118,6 +122,26 @@ test('train: --print-config round trip, flags over the file, a dataset path rela
   assert.equal(printed(over), { ...first, dataset: 'synthetic', epochs: 2 });
   const ownConfig = printed(ownRun);
   assert.equal(ownConfig, { ...ownConfig, dataset: join(dir, 'images'), augmix: null, schedule: 'exponential', gamma: 0.9, nesterov: true, weightDecayOn: 'weights', preset: 'quick', epochs: 15 });
+});
+
+test('train: run keys in the file (arch and out relative to it, backend); --arch over the file; wrong types named', async () => {
+  const genotype = randomGenotype(new Rng(5), { avoidDead: true });
+  mkdirSync(join(dir, 'runs-config'), { recursive: true });
+  file('runs-config/g.json', { genotype });
+  const config = file('runs-config/run.json', { arch: 'g.json', out: '../train-out', backend: 'vulkan', epochs: 1, maxImages: 32, initChannels: 4 });
+  const [shown, over, wrong] = await Promise.all([
+    cli(['train', '--print-config', '--config', config]),
+    cli(['train', '--print-config', '--config', config, '--arch', 'paper']),
+    cli(['train', '--print-config', '--config', file('bad-out.json', { out: 5 })]),
+  ]);
+  assert.is(printed(shown).arch, genotype.join(','), 'the genotype the file names, printed as a genotype: the printed config trains the same network');
+  assert.is(printed(over).arch, PAPER_GENOTYPE.join(','));
+  assert.is(wrong.stderr, `mednas: --config ${join(dir, 'bad-out.json')}: "out" is the number 5; expected a non-empty string, as --out takes\n`);
+  const run = await cli(['train', '--config', config]);
+  assert.is(run.status, 0, run.stderr);
+  const model = decodeModelFile(readFileSync(join(dir, 'train-out', 'model.mednas')), 'model');
+  assert.equal(model.architecture, { kind: 'mstf', genotype });
+  assert.equal([model.config.epochs, model.config.maxImages, model.config.initChannels], [1, 32, 4]);
 });
 
 test('a search started from a config file runs with its settings (the start event), flags over it', async () => {
