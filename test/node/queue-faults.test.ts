@@ -2,7 +2,7 @@
 // processes: malformed payloads pushed by hand fail at once, each with its reason, and the workers
 // go on; a worker SIGKILLed in the middle of a job leaves it to the other, and the search ends equal
 // to the local one; Redis SIGKILLed and started again on its AOF files in the middle of a search:
-// the search goes on and ends equal; a queue no worker serves is said once. Skipped, saying so, where redis-server is missing.
+// the search goes on and ends equal; a queue no worker serves is said once; short jobs go first. Skipped, saying so, where redis-server is missing.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
-import { datasetRef, JOB_FORMAT, JOB_VERSION, QueueCoordinator, readSearchCheckpoint, RedisUnreachableError, redisConnection, type ScoreJob } from '../../src/node/index.ts';
+import { datasetRef, JOB_FORMAT, JOB_PRIORITY, JOB_VERSION, QueueCoordinator, readSearchCheckpoint, RedisUnreachableError, redisConnection, type JobPayload, type ScoreJob } from '../../src/node/index.ts';
 import { proxyBatch } from '../../src/proxies/batch.ts';
 import { presetConfig } from '../../src/train/config.ts';
 import { MEDNAS_VERSION } from '../../src/version.ts';
@@ -159,6 +159,29 @@ maybe('no worker on the queue: said once while none comes, again only after one 
   assert.equal(said, [1, 1]);
   await own.stop();
   assert.instance(await waiting, RedisUnreachableError);
+  await coordinator.close();
+});
+
+maybe('priorities: a score job queued after a training and a reproduction is the one a free worker takes first', async () => {
+  const own = await TestRedis.start();
+  const queueName = 'mednas-priorities';
+  const coordinator = await QueueCoordinator.connect({ url: own.url, queueName, pollMs: 50, unreachableMs: 500 });
+  // Payloads only need their kind here: this worker never runs them (the real one checks each).
+  const slow = [{ ...scoreJob(), kind: 'reproduce', seed: 1 }, { ...scoreJob(), kind: 'train', seed: 2 }] as unknown as JobPayload[];
+  const waiting = [coordinator.run(slow), coordinator.run([scoreJob()])].map((p) => p.then(() => null, (e: unknown) => e));
+  await sleep(500); // all three queued, in this order
+  const taken: string[] = [];
+  const worker = new Worker(queueName, (job) => {
+    taken.push(job.name);
+    return new Promise(() => {});
+  }, { connection: redisConnection(own.url), concurrency: 1 });
+  await worker.waitUntilReady();
+  for (let i = 0; i < 50 && taken.length === 0; i++) await sleep(100);
+  assert.equal(taken, ['score']);
+  assert.equal(JOB_PRIORITY.score < JOB_PRIORITY.train && JOB_PRIORITY.train <= JOB_PRIORITY.reproduce, true);
+  await worker.close(true);
+  await own.stop();
+  for (const e of await Promise.all(waiting)) assert.instance(e, RedisUnreachableError);
   await coordinator.close();
 });
 

@@ -23,6 +23,12 @@ import { readServerWarnings, redactRedisUrl, redisConnection } from './redis.ts'
 export const DEFAULT_QUEUE = 'mednas';
 /** Finished jobs stay in Redis this long (30 days), for a coordinator that resumes to collect. */
 export const KEEP_FINISHED_S = 30 * 24 * 3600;
+/**
+ * Which waiting job a free worker takes first (BullMQ: 0 first, then 1, 2, ...; FIFO within one):
+ * the short ones, so that a search's scoring (milliseconds to seconds a job) never waits behind
+ * trainings (minutes to hours) queued by another command on the same Redis.
+ */
+export const JOB_PRIORITY: Readonly<Record<JobPayload['kind'], number>> = { score: 0, proxies: 1, refine: 2, train: 3, reproduce: 3 };
 
 export interface CoordinatorOptions {
   readonly url: string;
@@ -156,10 +162,11 @@ export class QueueCoordinator {
     }
   }
 
-  private jobOptions(id: string) {
+  private jobOptions(id: string, kind: JobPayload['kind']) {
     return {
       jobId: id, attempts: this.options.attempts ?? 3, backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: KEEP_FINISHED_S }, removeOnFail: { age: KEEP_FINISHED_S },
+      ...(JOB_PRIORITY[kind] > 0 ? { priority: JOB_PRIORITY[kind] } : {}),
     };
   }
 
@@ -207,7 +214,7 @@ export class QueueCoordinator {
           const payload = jobs[where.get(id)![0]];
           if (state === 'unknown') {
             // Gone (Redis restarted from a file that did not have it yet): ask again.
-            await this.call('adding a job again', () => this.queue.add(payload.kind, payload, this.jobOptions(id)));
+            await this.call('adding a job again', () => this.queue.add(payload.kind, payload, this.jobOptions(id, payload.kind)));
             this.mutableCounts.requeued++;
             this.options.onEvent?.({ type: 'requeued', id, what: describeJob(payload) });
             continue;
@@ -268,7 +275,7 @@ export class QueueCoordinator {
         } else waiting++;
       }
       if (fresh.length > 0) {
-        await this.call('adding jobs', () => this.queue.addBulk(fresh.map((id) => ({ name: payload(id).kind, data: payload(id), opts: this.jobOptions(id) }))));
+        await this.call('adding jobs', () => this.queue.addBulk(fresh.map((id) => ({ name: payload(id).kind, data: payload(id), opts: this.jobOptions(id, payload(id).kind) }))));
         added += fresh.length;
       }
     }
