@@ -6,7 +6,7 @@
 // row. No GPU (src/truth/simulate.ts).
 import { resolve } from 'node:path';
 import {
-  ARCHITECTURE_ORIGINS, PICK_RULES, parseObjectivesLabel, simulateSearchPicks, TRUTH_TARGETS,
+  ARCHITECTURE_ORIGINS, chooseObjectives, PICK_RULES, parseObjectivesLabel, simulateSearchPicks, TIE_MARGIN, TRUTH_TARGETS,
   type ArchitectureOrigin, type PickRule, type SimulatedRow, type TableSimulation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable } from '../src/node/index.ts';
@@ -77,5 +77,35 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<numb
     return 0;
   }
   print(file, s, table.protocol.seeds, table.protocol.initSeeds);
+  return 0;
+}
+
+/**
+ * `mednas truth choose TABLE...`: the rule of docs/proxy-quality.md that chooses the quick preset's
+ * objectives (src/truth/choose.ts): every candidate with each pick rule simulated on every table,
+ * ranked by the pick's mean percentile averaged over the tables; the choice and why.
+ */
+export async function choose(files: readonly string[], flags: SimulateFlags): Promise<number> {
+  const tables = await Promise.all(files.map((f) => readTruthTable(resolve(f))));
+  const runs = optional(flags.runs, (v) => intValue(v, '--runs', { min: 1, max: 1_000_000 })) ?? 1000;
+  const seed = optional(flags.seed, (v) => intValue(v, '--seed', { min: 0, max: 2 ** 32 - 1 })) ?? 0;
+  const c = chooseObjectives(tables, { runs, seed });
+  if (flags.json) {
+    for (const r of c.ranking) console.log(JSON.stringify({ event: 'candidate', datasets: c.datasets, ...r }));
+    for (const k of c.skipped) console.log(JSON.stringify({ event: 'skipped', ...k }));
+    console.log(JSON.stringify({ event: 'chosen', datasets: c.datasets, runs: c.runs, ...c.chosen, reason: c.reason }));
+    return 0;
+  }
+  console.log(`the pick's mean percentile in its subset (0 the best, random .5), ${c.runs} runs of 16 per table; average over ${c.datasets.join(', ')}`);
+  const width = Math.max(24, ...c.ranking.map((r) => r.name.length)) + 2;
+  console.log(`${'objectives'.padEnd(width)}  pick   ${c.datasets.map((d) => d.padStart(14)).join('')}  average`);
+  for (const r of c.ranking) {
+    const mark = r.beatsRandomEverywhere ? ' ' : '!';
+    console.log(`${r.name.padEnd(width)}  ${r.pick.padEnd(5)}  ${r.percentiles.map((x) => num(x, 3).padStart(14)).join('')}  ${num(r.average, 3)} ${mark}`);
+  }
+  for (const k of c.skipped) console.log(`skipped ${k.name}: ${k.reason}`);
+  console.log(`! = no better than random on some table (not eligible); ties: within ${TIE_MARGIN} of the best eligible average, fewer proxies first, then the score pick`);
+  const why = { best: 'the lowest average that beats random on every table', tie: `tied with the best (within ${TIE_MARGIN}), with fewer proxies or the score pick`, floor: 'nothing beat random on every table, so eq. 1 stays' }[c.reason];
+  console.log(`chosen: ${c.chosen.name}, ${c.chosen.pick} pick (${why})`);
   return 0;
 }

@@ -18,7 +18,7 @@ import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue
 import { meanRunMetrics } from './truth-format.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 import { datasetRef, queuedTruthRunner } from '../src/node/queue/index.ts';
-import { simulate, SIMULATE_ONLY_FLAGS, type SimulateFlags } from './truth-simulate.ts';
+import { choose, simulate, SIMULATE_ONLY_FLAGS, type SimulateFlags } from './truth-simulate.ts';
 
 interface TruthFlags extends SimulateFlags {
   dataset?: unknown;
@@ -213,7 +213,7 @@ function defaultOut(f: TruthFlags): string {
 }
 
 export function registerTruth(cli: CAC): void {
-  addDatasetOptions(addGpuOptions(cli.command('truth <action> [table]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies; `truth simulate TABLE` replays the search\'s pick against it'))
+  addDatasetOptions(addGpuOptions(cli.command('truth <action> [...tables]', 'Ground-truth tables: `truth build` trains sampled architectures under one protocol; `truth show TABLE`; `truth score TABLE` adds new proxies; `truth simulate TABLE` replays the search\'s pick against it; `truth choose TABLE...` applies the rule that chooses the quick objectives'))
     .option('--dataset <name>', `build: ${DATASET_HELP} (default: synthetic)`)
     .option('--out <file>', 'build: the table file (default: groundtruth/DATASET.mednas)')
     .option('--count <K>', 'build: architectures (default 60: the paper genotype, half uniform live, half spread over parameter count)')
@@ -234,12 +234,12 @@ export function registerTruth(cli: CAC): void {
     .option('--redis <url>', `build, score: ${REDIS_HELP}`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--objectives <list>', "simulate: objectives, comma-separated: P1+P2 (eq. 1) or rank:A+B+... (default: the paper's ablation pairs of fisher, grad_norm, jacob_cov, synflow, and four rank sets)")
-    .option('--runs <R>', 'simulate: seeded runs, each a random subset of the table (default 200)')
+    .option('--runs <R>', 'simulate, choose: seeded runs, each a random subset of the table (default 200; choose 1000)')
     .option('--subset <N>', "simulate: architectures per run (default 16, the quick search's population)")
     .option('--population <P>', 'simulate: keep P of the subset by NSGA-II survival before the pick (default: the whole subset)')
     .option('--pick <rule>', 'simulate: the pick rule, score (default) or knee')
     .option('--target <name>', 'simulate: auc (default), acc, auc-last3 or valtest-last3 (as correlate)')
-    .option('--seed <S>', 'simulate: seed of the subsets and the random pick (default 0)')
+    .option('--seed <S>', 'simulate, choose: seed of the subsets and the random pick (default 0)')
     .option('--init-seed-mode <mode>', "simulate: mean (each proxy's mean over the init seeds; default) or cycle (run r at one init seed, as a search)")
     .option('--origin <list>', 'simulate: only architectures of these origins: paper, random, spread')
     .option('--first <K>', "simulate: only the table's first K architectures")
@@ -248,14 +248,25 @@ export function registerTruth(cli: CAC): void {
     .example('mednas truth build --out groundtruth/breastmnist.mednas --resume')
     .example('mednas truth show groundtruth/breastmnist.mednas')
     .example('mednas truth simulate groundtruth/breastmnist.mednas --runs 500')
-    .action(async (action: string, table: string | undefined, flags: TruthFlags) => {
-      const misplaced = action === 'simulate' ? undefined : SIMULATE_ONLY_FLAGS.find((k) => flags[k] !== undefined);
-      if (misplaced !== undefined) throw new CliUsageError(`--${misplaced.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an option of \`truth simulate\`, not of \`truth ${action}\``);
+    .example('mednas truth choose groundtruth/breastmnist.mednas groundtruth/retinamnist.mednas')
+    .action(async (action: string, tables: string[], flags: TruthFlags) => {
+      const allowed: readonly (keyof SimulateFlags)[] = action === 'simulate' ? SIMULATE_ONLY_FLAGS : action === 'choose' ? ['runs', 'seed'] : [];
+      const misplaced = SIMULATE_ONLY_FLAGS.find((k) => flags[k] !== undefined && !allowed.includes(k));
+      if (misplaced !== undefined) {
+        const owner = misplaced === 'runs' || misplaced === 'seed' ? '`truth simulate` and `truth choose`' : '`truth simulate`';
+        throw new CliUsageError(`--${misplaced.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an option of ${owner}, not of \`truth ${action}\``);
+      }
+      if (action === 'choose') {
+        if (tables.length === 0) throw new CliUsageError('truth choose needs one or more table files, e.g. groundtruth/breastmnist.mednas groundtruth/retinamnist.mednas');
+        return choose(await Promise.all(tables.map((t) => pathValue(t, 'a table', 'file'))), flags);
+      }
+      if (tables.length > 1) throw new CliUsageError(`truth ${action} takes one table (got ${tables.length}: ${tables.join(' ')})`);
+      const table = tables[0] as string | undefined;
       if (action === 'build') {
         if (table !== undefined) throw new CliUsageError(`truth build takes its table as --out, not as an argument (got '${table}')`);
         return build(flags);
       }
-      if (action !== 'show' && action !== 'score' && action !== 'simulate') throw new CliUsageError(`unknown truth action '${action}': use build, show, score or simulate`);
+      if (action !== 'show' && action !== 'score' && action !== 'simulate') throw new CliUsageError(`unknown truth action '${action}': use build, show, score, simulate or choose`);
       if (table === undefined) throw new CliUsageError(`truth ${action} needs a table file, e.g. groundtruth/breastmnist.mednas`);
       const path = await pathValue(table, 'the table', 'file');
       if (action === 'simulate') return simulate(path, flags);

@@ -8,3 +8,4 @@ export * from './unit.ts';
 export * from './build.ts';
 export * from './correlate.ts';
 export * from './simulate.ts';
+export * from './choose.ts';

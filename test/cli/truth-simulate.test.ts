@@ -1,14 +1,15 @@
-// `mednas truth simulate` as a child process on a hand-made table: the terminal table, --json rows
-// equal to the library's, and flags refused where they do not belong.
+// `mednas truth simulate` and `mednas truth choose` as child processes on a hand-made table: the
+// terminal tables, --json rows equal to the library's, and flags refused where they do not belong.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { chooseObjectives } from '../../src/truth/choose.ts';
 import { simulateSearchPicks, parseObjectivesLabel } from '../../src/truth/simulate.ts';
 import { encodeTruthTable } from '../../src/truth/table.ts';
 import { fakeTable } from '../truth/helpers.ts';
-import { cli } from './helpers.ts';
+import { cliAll } from './helpers.ts';
 
 const table = fakeTable({
   count: 12,
@@ -19,14 +20,16 @@ const path = join(mkdtempSync(join(tmpdir(), 'mednas-simulate-')), 'fake.mednas'
 writeFileSync(path, encodeTruthTable(table));
 
 test('truth simulate: a row per objective, the baselines, the skipped; --json equals the library', async () => {
-  const text = await cli(['truth', 'simulate', path, '--runs', '20', '--subset', '6']);
+  const [text, json] = await cliAll([
+    ['truth', 'simulate', path, '--runs', '20', '--subset', '6'],
+    ['truth', 'simulate', path, '--runs', '20', '--subset', '6', '--population', '4', '--objectives', 'fisher+grad_norm,rank:synflow', '--json'],
+  ]);
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /12 candidates/);
   assert.match(text.stdout, /20 runs, each a random subset of 6; pick rule score/);
   assert.match(text.stdout, /^jacob_cov\+synflow\s+0\.\d{3} \+- 0\.\d{3}/m);
   assert.match(text.stdout, /^oracle .* 0\.000\s+0\.00/m);
   assert.match(text.stdout, /skipped rank:naswot\+zico\+meco: the table holds no naswot, zico, meco/);
-  const json = await cli(['truth', 'simulate', path, '--runs', '20', '--subset', '6', '--population', '4', '--objectives', 'fisher+grad_norm,rank:synflow', '--json']);
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; mean: number; picks: number[]; population: number });
   const lib = simulateSearchPicks(table, { runs: 20, subset: 6, population: 4, objectives: [parseObjectivesLabel('fisher+grad_norm'), parseObjectivesLabel('rank:synflow')] });
@@ -37,12 +40,30 @@ test('truth simulate: a row per objective, the baselines, the skipped; --json eq
 });
 
 test('truth simulate: bad objectives and misplaced flags are refused with what to do', async () => {
-  const one = await cli(['truth', 'simulate', path, '--objectives', 'synflow']);
+  const [one, show, choose, two] = await cliAll([
+    ['truth', 'simulate', path, '--objectives', 'synflow'], ['truth', 'show', path, '--runs', '5'], ['truth', 'choose', path, '--subset', '4'], ['truth', 'show', path, path],
+  ]);
   assert.is(one.status, 1);
   assert.match(one.stderr, /exactly two proxies/);
-  const show = await cli(['truth', 'show', path, '--runs', '5']);
   assert.is(show.status, 1);
-  assert.match(show.stderr, /--runs is an option of `truth simulate`/);
+  assert.match(show.stderr, /--runs is an option of `truth simulate` and `truth choose`, not of `truth show`/);
+  assert.match(choose.stderr, /--subset is an option of `truth simulate`, not of `truth choose`/);
+  assert.match(two.stderr, /truth show takes one table \(got 2/);
+});
+
+test('truth choose: every candidate and pick ranked over the tables, the choice and why; --json equals the library', async () => {
+  const [text, json] = await cliAll([['truth', 'choose', path, path, '--runs', '20'], ['truth', 'choose', path, '--runs', '20', '--json']]);
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /20 runs of 16 per table; average over synthetic, synthetic/);
+  assert.match(text.stdout, /^jacob_cov\+synflow\s+score\s+0\.\d{3}\s+0\.\d{3}\s+0\.\d{3}/m);
+  assert.match(text.stdout, /skipped rank:ms_fisher: synthetic: the table holds no ms_fisher/);
+  assert.match(text.stdout, /^chosen: .+, (score|knee) pick \(/m);
+  assert.is(json.status, 0, json.stderr);
+  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; name: string; pick: string; average: number });
+  const lib = chooseObjectives([table], { runs: 20 });
+  const chosen = lines.find((l) => l.event === 'chosen')!;
+  assert.equal([chosen.name, chosen.pick], [lib.chosen.name, lib.chosen.pick]);
+  assert.equal(lines.filter((l) => l.event === 'candidate').map((l) => [l.name, l.pick, l.average]), lib.ranking.map((r) => [r.name, r.pick, r.average]));
 });
 
 test.run();
