@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { architectureCost, formatGenotype, NORMAL_OP_NAMES, PAPER_GENOTYPE, randomGenotype, REDUCTION_OP_NAMES } from '../../src/space/index.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { mednas } from './helpers.ts';
+import { cliAll, mednas } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-arch-'));
 
@@ -29,35 +29,39 @@ test('arch show paper --svg --dot: the text form, the costs, and a well-formed S
   assert.match(readFileSync(dot, 'utf8'), /^digraph mstf_nas \{/);
 });
 
-test('arch show --json and arch info --json agree with the library', () => {
-  const show = mednas('arch', 'show', 'paper', '--init-channels', '16', '--json');
+test('arch show --json and arch info --json agree with the library', async () => {
+  const [show, info, table] = await cliAll([
+    ['arch', 'show', 'paper', '--init-channels', '16', '--json'],
+    ['arch', 'info', PAPER_GENOTYPE.join(','), '--dataset', 'pathmnist', '--init-channels', '8', '--json'],
+    ['arch', 'info', 'paper', '--init-channels', '16'],
+  ]);
   assert.is(show.status, 0, show.stderr);
   const s = JSON.parse(show.stdout) as { genotype: number[]; params: number; macs: number; flops: number; deadCells: number[]; blocks: { normal: { op: string }[] }[] };
   const expected = architectureCost('paper', { inChannels: 1, numClasses: 2, initChannels: 16 });
   assert.equal(s.genotype, [...PAPER_GENOTYPE]);
   assert.equal([s.params, s.macs, s.flops], [expected.params, expected.macs, expected.flops]);
   assert.is(s.blocks[1].normal[0].op, 'dual_conv_7x7');
-  const info = mednas('arch', 'info', PAPER_GENOTYPE.join(','), '--dataset', 'pathmnist', '--init-channels', '8', '--json');
   assert.is(info.status, 0, info.stderr);
   const i = JSON.parse(info.stdout) as { params: number; blocks: { total: { params: number } }[]; network: { inChannels: number; numClasses: number } };
   assert.equal(i.network, { inChannels: 3, numClasses: 9, initChannels: 8 });
   assert.is(i.params, architectureCost('paper', { inChannels: 3, numClasses: 9, initChannels: 8 }).params);
   assert.is(i.blocks.length, 3);
-  const table = mednas('arch', 'info', 'paper', '--init-channels', '16');
   assert.is(table.status, 0, table.stderr);
   assert.match(table.stdout, /total\s+103,538\s+13,918,656/);
   assert.match(table.stdout, /node 0: dual_conv_7x7\s+14,400/);
 });
 
-test('arch random: seeded, the same as the library, reproducible; lines parse back as genotypes', () => {
-  const a = mednas('arch', 'random', '--seed', '3', '--count', '5', '--json');
-  const b = mednas('arch', 'random', '--seed', '3', '--count', '5', '--json');
+test('arch random: seeded, the same as the library, reproducible; lines parse back as genotypes', async () => {
+  const [a, b, text] = await cliAll([
+    ['arch', 'random', '--seed', '3', '--count', '5', '--json'],
+    ['arch', 'random', '--seed', '3', '--count', '5', '--json'],
+    ['arch', 'random', '--seed', '1', '--count', '30', '--live'],
+  ]);
   assert.is(a.status, 0, a.stderr);
   assert.is(a.stdout, b.stdout);
   const rng = new Rng(3);
   const lines = a.stdout.trim().split('\n').map((l) => JSON.parse(l) as { genotype: number[] });
   assert.equal(lines.map((l) => l.genotype), Array.from({ length: 5 }, () => randomGenotype(rng)));
-  const text = mednas('arch', 'random', '--seed', '1', '--count', '30', '--live');
   assert.is(text.status, 0, text.stderr);
   const file = join(dir, 'one.genotype');
   writeFileSync(file, `${text.stdout.trim().split('\n')[0]}\n`);
@@ -66,19 +70,18 @@ test('arch random: seeded, the same as the library, reproducible; lines parse ba
   assert.is(fromFile.status, 0, fromFile.stderr);
 });
 
-test('genotypes from files: JSON, the readable form', () => {
+test('genotypes from files: JSON, the readable form', async () => {
   const json = join(dir, 'g.json');
   writeFileSync(json, JSON.stringify({ genotype: PAPER_GENOTYPE }));
   const textFile = join(dir, 'g.txt');
   writeFileSync(textFile, formatGenotype(PAPER_GENOTYPE));
-  for (const f of [json, textFile]) {
-    const run = mednas('arch', 'show', f, '--json');
+  for (const run of await cliAll([json, textFile].map((f) => ['arch', 'show', f, '--json']))) {
     assert.is(run.status, 0, run.stderr);
     assert.equal((JSON.parse(run.stdout) as { genotype: number[] }).genotype, [...PAPER_GENOTYPE]);
   }
 });
 
-test('bad input: one clear line naming the problem, exit 1, no stack trace', () => {
+test('bad input: one clear line naming the problem, exit 1, no stack trace', async () => {
   const bad = PAPER_GENOTYPE.map((v, i) => (i === 9 ? 7 : v)).join(',');
   const file = join(dir, 'bad.txt');
   writeFileSync(file, formatGenotype(PAPER_GENOTYPE).replace('sep_conv_5x5', 'sep_conv_11x11'));
@@ -93,12 +96,13 @@ test('bad input: one clear line naming the problem, exit 1, no stack trace', () 
     [['arch', 'random', '--count', '0'], /--count: got "0"; allowed: a whole number from 1 to/],
     [['arch', 'draw', 'paper'], /unknown arch action 'draw'/],
   ];
-  for (const [args, pattern] of cases) {
-    const run = mednas(...args);
+  const runs = await cliAll(cases.map(([args]) => args));
+  cases.forEach(([args, pattern], i) => {
+    const run = runs[i];
     assert.is(run.status, 1, `${args.join(' ')}: ${run.stdout}`);
     assert.match(run.stderr, pattern, args.join(' '));
     assert.not.match(run.stderr, /\n\s+at /, `no stack trace for ${args.join(' ')}`);
-  }
+  });
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-// The CLI end to end, run as a user runs it (through the sources, so no build is needed):
+// The CLI end to end, run as a user runs it (from the sources, so no build is needed):
 // `mednas info --json` and `mednas profile --json` on a small batch, and bad arguments.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mednas, root } from './helpers.ts';
+import { cliAll, mednas, root, SOURCE_CLI } from './helpers.ts';
 
-test('mednas info --json: adapter, limits and a passing self-check; the process exits', () => {
-  const run = mednas('info', '--json');
+test('mednas info --json: adapter, limits and a passing self-check; the process exits', async () => {
+  const [run, plain] = await cliAll([['info', '--json'], ['info']]);
   assert.is(run.status, 0, run.stderr);
   const info = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
     selfCheck: { ok: boolean; matmulMaxError: number };
@@ -20,7 +20,6 @@ test('mednas info --json: adapter, limits and a passing self-check; the process 
   assert.ok(info.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024);
   // Only mednas's own words: Dawn's "artificially reduced" lines are filtered from stderr.
   assert.is(run.stderr, '');
-  const plain = mednas('info');
   assert.is(plain.status, 0);
   assert.not.match(plain.stderr, /artificially reduced/);
   assert.match(plain.stdout, /self-check:\s+ok/);
@@ -47,7 +46,7 @@ test('mednas profile --json: per-kernel GPU time of a training step', () => {
   assert.is(run.stderr, '');
 });
 
-test('bad values: the flag, what was given, what is allowed; exit code 1 before any GPU work', () => {
+test('bad values: the flag, what was given, what is allowed; exit code 1 before any GPU work', async () => {
   const cases: [string[], RegExp][] = [
     [['profile', '--batch', '0'], /^mednas: --batch: got "0"; allowed: a whole number from 1 to 4096$/],
     [['profile', '--batch', '-3'], /^mednas: --batch: got "-3"; allowed: a whole number from 1 to 4096$/],
@@ -67,20 +66,19 @@ test('bad values: the flag, what was given, what is allowed; exit code 1 before 
       ? [[['info', '--backend', 'd3d12'], /^mednas: the backend 'd3d12' gives no WebGPU adapter on this machine \(linux; the backends that give one here: vulkan\)\. Use --backend vulkan/] as [string[], RegExp]]
       : []),
   ];
-  for (const [args, pattern] of cases) {
-    const run = mednas(...args);
+  const runs = await cliAll(cases.map(([args]) => args));
+  cases.forEach(([args, pattern], i) => {
+    const run = runs[i];
     assert.is(run.status, 1, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr.trim(), pattern, args.join(' '));
     assert.is(run.stdout, '', `${args.join(' ')} prints nothing on stdout`);
-  }
+  });
 });
 
-test('help: per command and per data action, `mednas help`, no "(default: true)" beside --no-verify', () => {
-  const top = mednas('help');
+test('help: per command and per data action, `mednas help`, no "(default: true)" beside --no-verify', async () => {
+  const [top, list, download, helpDataList, profileHelp] = await cliAll([['help'], ['data', 'list', '--help'], ['data', 'download', '--help'], ['help', 'data', 'list'], ['profile', '--help']]);
   assert.is(top.status, 0);
   assert.match(top.stdout, /Commands:\n\s+info .*\n\s+profile .*\n\s+data/);
-  const list = mednas('data', 'list', '--help');
-  const download = mednas('data', 'download', '--help');
   assert.is(list.status, 0);
   assert.is(download.status, 0);
   assert.match(list.stdout, /\$ mednas data list/);
@@ -91,20 +89,19 @@ test('help: per command and per data action, `mednas help`, no "(default: true)"
   assert.not.match(download.stdout, /--no-verify/);
   assert.match(list.stdout, /--no-verify\s+Do not compute MD5s of present files \(default: they are checked\)\n/);
   assert.not.match(list.stdout, /default: true/);
-  assert.is(mednas('help', 'data', 'list').stdout, list.stdout);
-  assert.match(mednas('profile', '--help').stdout, /--batch <n>/);
+  assert.is(helpDataList.stdout, list.stdout);
+  assert.match(profileHelp.stdout, /--batch <n>/);
 });
 
-test('data list --json and data download synthetic', () => {
+test('data list --json and data download synthetic', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mednas-cli-'));
   try {
-    const run = mednas('data', 'list', '--json', '--data-dir', dir);
+    const [run, synth] = await cliAll([['data', 'list', '--json', '--data-dir', dir], ['data', 'download', 'synthetic', '--data-dir', dir]]);
     assert.is(run.status, 0, run.stderr);
     const listed = JSON.parse(run.stdout) as { dataDir: string; datasets: { name: string; sizePx: number; status: string }[] };
     assert.is(listed.dataDir, dir);
     assert.equal(listed.datasets[0], { ...listed.datasets[0], name: 'synthetic', status: 'built-in' });
     assert.is(listed.datasets.filter((d) => d.status === 'absent').length, 12);
-    const synth = mednas('data', 'download', 'synthetic', '--data-dir', dir);
     assert.is(synth.status, 0, synth.stderr);
     assert.match(synth.stdout, /synthetic is built in: there is nothing to download/);
   } finally {
@@ -125,7 +122,9 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(
 test('GPU commands run in a child that filters stderr: SIGTERM passes through, SIGKILL of mednas ends the child too', async () => {
   if (process.platform !== 'linux') return void console.log('  (skipped: reads /proc)');
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    const parent = spawn(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'profile', '--steps', '1000'], {
+    // From the sources through tsx (the child is started with the parent's --import flags): the
+    // other CLI tests run the tests' bundle of the sources (helpers.ts).
+    const parent = spawn(SOURCE_CLI[0], [...SOURCE_CLI.slice(1), 'profile', '--steps', '1000'], {
       cwd: root,
       stdio: 'ignore',
     });

@@ -7,18 +7,21 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KERNEL_KINDS } from '../../src/profile/index.ts';
-import { mednas } from './helpers.ts';
+import { cliAll, mednas } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-profile-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A failed run: exit code 1, the message on stderr, nothing on stdout, no stack trace. */
-function refused(args: string[], pattern: RegExp): void {
-  const run = mednas('profile', ...args);
-  assert.is(run.status, 1, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
-  assert.match(run.stderr, pattern, args.join(' '));
-  assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
-  assert.is(run.stdout, '', args.join(' '));
+/** Failed runs (side by side): exit code 1, the message on stderr, nothing on stdout, no stack trace. */
+async function refused(cases: [string[], RegExp][]): Promise<void> {
+  const runs = await cliAll(cases.map(([args]) => ['profile', ...args]));
+  cases.forEach(([args, pattern], i) => {
+    const run = runs[i];
+    assert.is(run.status, 1, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+    assert.match(run.stderr, pattern, args.join(' '));
+    assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
+    assert.is(run.stdout, '', args.join(' '));
+  });
 }
 
 test('--kernel list: every kind with its shape keys and work formula', () => {
@@ -83,15 +86,17 @@ test('--wgsl: the kernel runs on the given file, its bytes and FLOPs are the kno
   assert.match(text.stdout, /^FLOPs: not given/m);
 });
 
-test("--wgsl errors: Dawn's compile message with line:column, a wrong binding, an oversized dispatch, a buffer too small", () => {
-  refused(['--wgsl', 'fixtures/wgsl/syntax_error.wgsl', '--dispatch', '1', '--buffer', '0:256'],
-    /^mednas: fixtures\/wgsl\/syntax_error\.wgsl does not compile:\nfixtures\/wgsl\/syntax_error\.wgsl:7:28: error: [^\n]+\n {4}y\[id\.x\] = y\[id\.x\] \* 2\.0 \+;\n {29}\^\n$/);
+test("--wgsl errors: Dawn's compile message with line:column, a wrong binding, an oversized dispatch, a buffer too small", async () => {
   const good = ['--wgsl', 'docs/examples/scale_add.wgsl', '--buffer', '0:1024', '--buffer', '1:1024', '--uniform', '2:256,1,0'];
-  refused([...good, '--dispatch', '1', '--buffer', '3:64'],
-    /^mednas: --buffer 3: docs\/examples\/scale_add\.wgsl declares no @group\(0\) @binding\(3\); its bindings: 0 \(x: array<f32>, storage read\), 1 \(y: array<f32>, storage read_write\), 2 \(params: Params, uniform\)\n$/);
-  refused([...good, '--dispatch', '1,70000'], /^mednas: --dispatch 1,70000,1: 70000 workgroups in y exceed this adapter's limit of \d+ per dimension \(maxComputeWorkgroupsPerDimension\)/);
-  refused(['--wgsl', 'fixtures/wgsl/lookup.wgsl', '--entry', 'main', '--dispatch', '1', '--buffer', '0:512', '--buffer', '1:256'],
-    /^mednas: --buffer 0: binding 0 \(table: array<vec4<f32>, 64>, storage read\) needs at least 1024 bytes; 512 given \(declared at fixtures\/wgsl\/lookup\.wgsl:3\)\n$/);
+  await refused([
+    [['--wgsl', 'fixtures/wgsl/syntax_error.wgsl', '--dispatch', '1', '--buffer', '0:256'],
+      /^mednas: fixtures\/wgsl\/syntax_error\.wgsl does not compile:\nfixtures\/wgsl\/syntax_error\.wgsl:7:28: error: [^\n]+\n {4}y\[id\.x\] = y\[id\.x\] \* 2\.0 \+;\n {29}\^\n$/],
+    [[...good, '--dispatch', '1', '--buffer', '3:64'],
+      /^mednas: --buffer 3: docs\/examples\/scale_add\.wgsl declares no @group\(0\) @binding\(3\); its bindings: 0 \(x: array<f32>, storage read\), 1 \(y: array<f32>, storage read_write\), 2 \(params: Params, uniform\)\n$/],
+    [[...good, '--dispatch', '1,70000'], /^mednas: --dispatch 1,70000,1: 70000 workgroups in y exceed this adapter's limit of \d+ per dimension \(maxComputeWorkgroupsPerDimension\)/],
+    [['--wgsl', 'fixtures/wgsl/lookup.wgsl', '--entry', 'main', '--dispatch', '1', '--buffer', '0:512', '--buffer', '1:256'],
+      /^mednas: --buffer 0: binding 0 \(table: array<vec4<f32>, 64>, storage read\) needs at least 1024 bytes; 512 given \(declared at fixtures\/wgsl\/lookup\.wgsl:3\)\n$/],
+  ]);
 });
 
 test('--wgsl --timeout: a kernel that never ends is reported and the process ended (status 124), not left hanging', () => {
@@ -114,12 +119,14 @@ fn main() {
   assert.ok(Date.now() - started < 60_000, 'it ends soon after the limit');
 });
 
-test('usage errors are refused before the GPU opens, naming the flag', () => {
-  refused(['--kernel', 'relu', '--arch', 'paper'], /^mednas: give one of --kernel, --arch and --wgsl, not --kernel and --arch\n$/);
-  refused(['--wgsl', 'docs/examples/scale_add.wgsl', '--dispatch', '1', '--shape', 'tiny'], /^mednas: --shape does not apply to --wgsl; it belongs to --kernel\n$/);
-  refused(['--kernel', 'depthwise', '--shape', 'groups=2'], /^mednas: --shape: depthwise has no key 'groups'; keys: n, c, h, w, kh, kw, stride, dil, pad\n$/);
-  refused(['--kernel', 'conv3d'], /^mednas: unknown kernel kind 'conv3d'; known: matmul, /);
-  refused(['--wgsl', 'docs/examples/scale_add.wgsl', '--buffer', '0'], /^mednas: --wgsl needs --dispatch X\[,Y\[,Z\]\]/);
+test('usage errors are refused before the GPU opens, naming the flag', async () => {
+  await refused([
+    [['--kernel', 'relu', '--arch', 'paper'], /^mednas: give one of --kernel, --arch and --wgsl, not --kernel and --arch\n$/],
+    [['--wgsl', 'docs/examples/scale_add.wgsl', '--dispatch', '1', '--shape', 'tiny'], /^mednas: --shape does not apply to --wgsl; it belongs to --kernel\n$/],
+    [['--kernel', 'depthwise', '--shape', 'groups=2'], /^mednas: --shape: depthwise has no key 'groups'; keys: n, c, h, w, kh, kw, stride, dil, pad\n$/],
+    [['--kernel', 'conv3d'], /^mednas: unknown kernel kind 'conv3d'; known: matmul, /],
+    [['--wgsl', 'docs/examples/scale_add.wgsl', '--buffer', '0'], /^mednas: --wgsl needs --dispatch X\[,Y\[,Z\]\]/],
+  ]);
 });
 
 test.run();

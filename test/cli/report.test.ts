@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { encodeSearchCheckpoint } from '../../src/search/checkpoint.ts';
 import { searchResult } from '../../src/search/result.ts';
 import { fakeSearch } from '../report/helpers.ts';
-import { mednas } from './helpers.ts';
+import { cliAll, mednas } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-report-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,38 +43,38 @@ test('report CKPT --out FILE --json: one JSON object, the file where asked', () 
   );
 });
 
-test('a damaged or missing checkpoint, or --out a directory: a readable error, exit 1, nothing written', () => {
+test('a damaged or missing checkpoint, or --out a directory: a readable error, exit 1, nothing written', async () => {
   const bad = join(dir, 'bad');
   mkdirSync(bad);
   const flipped = bytes.slice();
   flipped[flipped.length - 10] ^= 0xff;
   writeFileSync(join(bad, 'checkpoint.mednas'), flipped);
-  let r = mednas('report', bad);
-  assert.is(r.status, 1);
-  assert.match(r.stderr, new RegExp(`^mednas: ${join(bad, 'checkpoint.mednas')}: .*(checksum|CRC)`, 'i'));
-  assert.not.match(r.stderr, /\n\s+at /, 'no stack');
+  const [damaged, missing, outDir] = await cliAll([['report', bad], ['report', join(dir, 'nothing-here')], ['report', run, '--out', dir]]);
+  assert.is(damaged.status, 1);
+  assert.match(damaged.stderr, new RegExp(`^mednas: ${join(bad, 'checkpoint.mednas')}: .*(checksum|CRC)`, 'i'));
+  assert.not.match(damaged.stderr, /\n\s+at /, 'no stack');
   assert.not.ok(existsSync(join(bad, 'report.html')));
-  r = mednas('report', join(dir, 'nothing-here'));
-  assert.is(r.status, 1);
-  assert.match(r.stderr, /^mednas: search checkpoint .*nothing-here does not exist/);
-  r = mednas('report', run, '--out', dir);
-  assert.is(r.status, 1);
-  assert.match(r.stderr, /^mednas: --out: got ".*" \(a directory\); allowed: a file path/);
+  assert.is(missing.status, 1);
+  assert.match(missing.stderr, /^mednas: search checkpoint .*nothing-here does not exist/);
+  assert.is(outDir.status, 1);
+  assert.match(outDir.stderr, /^mednas: --out: got ".*" \(a directory\); allowed: a file path/);
 });
 
-test('search writes report.html (named in summary.json) unless --no-report', () => {
+test('search writes report.html (named in summary.json) unless --no-report', async () => {
   const a = join(dir, 'search-a');
-  let r = mednas('search', '--pop', '4', '--gens', '1', '--proxy-batch', '8', '--out', a);
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`report: ${join(a, 'report.html')}`));
+  const b = join(dir, 'search-b');
+  const [withReport, noReport] = await cliAll([
+    ['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--out', a],
+    ['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--out', b, '--no-report', '--json'],
+  ]);
+  assert.is(withReport.status, 0, withReport.stderr);
+  assert.match(withReport.stdout, new RegExp(`report: ${join(a, 'report.html')}`));
   assert.is((JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8')) as { files: { report: string | null } }).files.report, 'report.html');
   assert.match(readFileSync(join(a, 'report.html'), 'utf8'), /^<!DOCTYPE html>/);
-  const b = join(dir, 'search-b');
-  r = mednas('search', '--pop', '4', '--gens', '1', '--proxy-batch', '8', '--out', b, '--no-report', '--json');
-  assert.is(r.status, 0, r.stderr);
+  assert.is(noReport.status, 0, noReport.stderr);
   assert.not.ok(existsSync(join(b, 'report.html')));
   assert.is((JSON.parse(readFileSync(join(b, 'summary.json'), 'utf8')) as { files: { report: string | null } }).files.report, null);
-  const done = JSON.parse(r.stdout.trim().split('\n').pop()!) as { event: string; report: string | null };
+  const done = JSON.parse(noReport.stdout.trim().split('\n').pop()!) as { event: string; report: string | null };
   assert.equal([done.event, done.report], ['done', null]);
 });
 

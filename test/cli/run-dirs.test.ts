@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from './helpers.ts';
+import { cli, cliAll } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-run-dirs-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,12 +38,11 @@ test('eval RUN_DIR reads its model.mednas; a search run directory and an empty o
   const search = join(dir, 'search');
   mkdirSync(search);
   writeFileSync(join(search, 'checkpoint.mednas'), 'a search checkpoint stands here');
-  const refused = await cli(['eval', search]);
-  assert.is(refused.status, 1);
-  assert.match(refused.stderr, /is a search run directory and holds no model: train its choice first \(`mednas train --arch .*search`\)/);
   const empty = join(dir, 'empty');
   mkdirSync(empty);
-  const none = await cli(['eval', empty]);
+  const [refused, none] = await cliAll([['eval', search], ['eval', empty]]);
+  assert.is(refused.status, 1);
+  assert.match(refused.stderr, /is a search run directory and holds no model: train its choice first \(`mednas train --arch .*search`\)/);
   assert.is(none.status, 1);
   assert.match(none.stderr, /is a directory without a model\.mednas: give a model file, or the --out directory of a `mednas train` run/);
 });

@@ -47,7 +47,13 @@ function cliSignal(args: readonly string[], signal: NodeJS.Signals, when: (line:
   }));
 }
 
+/** The third test's search, started beside the first test's runs (a process per core). */
+let allFailing: Promise<Run> | undefined;
+const failedOut = join(dir, 'failed');
+const searchAllFailing = () => cli([...TINY, '--gens', '2', '--out', failedOut], { env: { MEDNAS_TEST_SCORE_FAULTS: '*:limit' } });
+
 test('a finished search extended with --resume --gens; fewer generations and other settings refused; a summary of another checkpoint refused', async () => {
+  allFailing = searchAllFailing();
   const one = await cli([...TINY, '--gens', '1', '--out', ext]);
   assert.is(one.status, 0, one.stderr);
   assert.match(one.stdout, /population 4 for 1 generation;/);
@@ -100,8 +106,8 @@ test('--force clears the old summary, picture and report first; Ctrl-C says the 
 });
 
 test('every architecture over the device limit: exit 1 with the cause and the levers (--init-channels, --proxy-batch); nothing chosen or written', async () => {
-  const out = join(dir, 'failed');
-  const run = await cli([...TINY, '--gens', '2', '--out', out], { env: { MEDNAS_TEST_SCORE_FAULTS: '*:limit' } });
+  const out = failedOut;
+  const run = await (allFailing ?? searchAllFailing());
   assert.is(run.status, 1, run.stdout);
   assert.match(run.stderr, /every architecture scored in generation 1 failed \(4 of 4; the first: GpuLimitError: A tensor of 469762048 bytes exceeds this device's largest buffer \(134217728 bytes\) at C = 4 on a proxy batch of 8 images\)/);
   assert.match(run.stderr, /Lower --init-channels \(now 4\) or --proxy-batch \(now 8\)/);

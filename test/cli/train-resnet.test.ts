@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeModelFile } from '../../src/train/model-file.ts';
-import { cli } from './helpers.ts';
+import { cli, cliAll } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-train-resnet-'));
 const out = join(dir, 'r');
@@ -23,12 +23,11 @@ test('train --arch resnet18 --preset paper: a ResNet-18 model file; eval and exp
   assert.equal([model.config.preset, model.config.initChannels, model.network.initChannels, model.finished], ['paper', 8, 8, true]);
   assert.ok(model.tensors.has('layer4.0.shortcut.0.weight'));
 
-  const evaluated = await cli(['eval', modelPath, '--json']);
+  const [evaluated, exported] = await cliAll([['eval', modelPath, '--json'], ['export', modelPath, '--format', 'onnx', '--json']]);
   assert.is(evaluated.status, 0, evaluated.stderr);
   const e = JSON.parse(evaluated.stdout) as { architecture: string; genotype: unknown; acc: number; auc: number };
   assert.equal([e.architecture, e.genotype, e.acc, e.auc], ['resnet18', null, model.test!.acc, model.test!.auc]);
 
-  const exported = await cli(['export', modelPath, '--format', 'onnx', '--json']);
   assert.is(exported.status, 0, exported.stderr);
   const x = JSON.parse(exported.stdout) as { architecture: string; tensors: number; format: string };
   assert.equal([x.architecture, x.format, x.tensors], ['resnet18', 'onnx', 102]);

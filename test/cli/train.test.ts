@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
-import { CLI, cli, root } from './helpers.ts';
+import { CLI, cli, cliAll, root, type Run } from './helpers.ts';
 import { realFile } from '../data/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-train-'));
@@ -38,8 +38,13 @@ function assertSameRun(a: ModelFile, b: ModelFile): void {
 }
 
 let uninterrupted: ModelFile;
+/** Runs that a later test looks at, each started beside an earlier test's run (a process per core). */
+const started: { killedAfterEpoch1?: Promise<Run>; nanLoss?: Promise<Run> } = {};
+const killedAfterEpoch1 = () => cli(['train', ...SMALL, '--out', join(dir, 'b'), '--json'], { onLine: (l) => l.startsWith('{"event":"epoch"') });
+const nanLoss = () => cli(['train', ...SMALL, '--out', join(dir, 'd')], { env: { MEDNAS_TEST_NAN_STEP: '2:1' } });
 
 test('train --json: one JSON line per event; the model file holds the finished run; eval scores it the same', async () => {
+  started.killedAfterEpoch1 = killedAfterEpoch1();
   const run = await cli(['train', ...SMALL, '--out', join(dir, 'a'), '--json']);
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stderr, '');
@@ -57,7 +62,7 @@ test('train --json: one JSON line per event; the model file holds the finished r
 });
 
 test('SIGKILL after epoch 1, then --resume: bit-identical weights, momentum and results to the uninterrupted run', async () => {
-  const killed = await cli(['train', ...SMALL, '--out', join(dir, 'b'), '--json'], { onLine: (l) => l.startsWith('{"event":"epoch"') });
+  const killed = await (started.killedAfterEpoch1 ?? killedAfterEpoch1());
   assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
   const partial = readModel('b');
   assert.equal([partial.epochsDone, partial.finished], [1, false]);
@@ -68,6 +73,7 @@ test('SIGKILL after epoch 1, then --resume: bit-identical weights, momentum and 
 });
 
 test('a SIGKILL between writing the next model file and renaming it leaves the previous one whole', async () => {
+  started.nanLoss = nanLoss();
   const run = await cli(['train', ...SMALL, '--out', join(dir, 'c')], { env: { MEDNAS_TEST_KILL_BEFORE_RENAME: '2' } });
   assert.is(run.signal, 'SIGKILL', `status ${run.status}: ${run.stderr}`);
   assert.equal([readModel('c').epochsDone, readModel('c').finished], [1, false]);
@@ -83,7 +89,7 @@ test('a SIGKILL between writing the next model file and renaming it leaves the p
 });
 
 test('a NaN loss stops with an error naming epoch and step and keeps the last good file; plain lines without a terminal', async () => {
-  const run = await cli(['train', ...SMALL, '--out', join(dir, 'd')], { env: { MEDNAS_TEST_NAN_STEP: '2:1' } });
+  const run = await (started.nanLoss ?? nanLoss());
   assert.is(run.status, 1);
   assert.match(run.stderr, /^mednas: the training loss is NaN at epoch 2, step 1: training stopped\. The model file keeps epoch 1 /);
   assert.not.match(run.stderr, /at .*\.ts:\d+/); // no stack trace
@@ -94,20 +100,23 @@ test('a NaN loss stops with an error naming epoch and step and keeps the last go
 
 test('model files are never overwritten by accident; damaged and foreign ones are refused and left alone', async () => {
   const before = readFileSync(modelPath('a'));
-  const again = await cli(['train', ...SMALL, '--out', join(dir, 'a')]);
+  mkdirSync(join(dir, 'e'));
+  writeFileSync(modelPath('e'), before.subarray(0, before.length - 1000));
+  // Side by side where they lock different run directories (eval locks none).
+  const [again, truncated, mismatch] = await cliAll([
+    ['train', ...SMALL, '--out', join(dir, 'a')],
+    ['train', '--resume', '--out', join(dir, 'e')],
+    ['eval', modelPath('a'), '--dataset', 'pneumonia'],
+  ]);
   assert.is(again.status, 1);
   assert.match(again.stderr, /model\.mednas already exists \(synthetic, epoch 3 of 3, finished, genotype 2,0,4,.*add --resume to continue that run, --force to start it again \(the file is replaced after the first new epoch\), or give another --out/);
   const other = await cli(['train', '--resume', '--out', join(dir, 'a'), '--arch', '3,0,4,1,3,0,2,0,2,4,0,5,5,2,7,0,2,1,7,0,2,3,1,4,5,2,5,5,4,0,5,0,4,2,3,3,1,0,4,1,2,4']);
   assert.is(other.status, 1);
   assert.match(other.stderr, /--arch: the model file in .* is for genotype 2,0,4,.*, not 3,0,4,/);
   assert.ok(readFileSync(modelPath('a')).equals(before), 'the finished model file is unchanged');
-  mkdirSync(join(dir, 'e'));
-  writeFileSync(modelPath('e'), before.subarray(0, before.length - 1000));
-  const truncated = await cli(['train', '--resume', '--out', join(dir, 'e')]);
   assert.is(truncated.status, 1);
   assert.match(truncated.stderr, /^mednas: .*e\/model\.mednas: is truncated \(\d+ of \d+ bytes\)\. Use an intact copy/);
   assert.is(readFileSync(modelPath('e')).length, before.length - 1000);
-  const mismatch = await cli(['eval', modelPath('a'), '--dataset', 'pneumonia']);
   assert.is(mismatch.status, 1);
   assert.match(mismatch.stderr, /pneumoniamnist does not fit the model trained on synthetic: it has 2 classes \(the network has 4 outputs\)\. Evaluate it on synthetic/);
 });

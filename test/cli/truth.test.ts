@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeTruthTable, type TruthTable } from '../../src/truth/table.ts';
 import { protocolFromFlags } from '../../cli/truth.ts';
-import { cli } from './helpers.ts';
+import { cli, cliAll, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-truth-'));
 /** 3 architectures x 2 seeds, 1 epoch on 32 images per split, C = 4, three proxies at one init seed. */
@@ -22,7 +22,11 @@ function withoutTimes(t: TruthTable): unknown {
   return JSON.parse(JSON.stringify({ ...t, elapsedSeconds: 0, sessions: 0 }, (k, v) => (k === 'seconds' || k === 'timesMs' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
 }
 
+/** The build that the second test kills in the middle of a training unit: started beside the first test's (a process per core). */
+let killedBuild: Promise<Run> | undefined;
+
 test('an uninterrupted build: every unit, one line each, a finished table', async () => {
+  killedBuild = cli([...TINY, '--out', path('b')], { env: { MEDNAS_TEST_KILL_IN_TRAINING: '3' } });
   const run = await cli([...TINY, '--out', path('a'), '--json']);
   assert.is(run.status, 0, run.stderr);
   const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; kind?: string });
@@ -36,7 +40,7 @@ test('an uninterrupted build: every unit, one line each, a finished table', asyn
 });
 
 test('SIGKILL in the middle of a training unit, then --resume: the same table as the uninterrupted build', async () => {
-  const killed = await cli([...TINY, '--out', path('b')], { env: { MEDNAS_TEST_KILL_IN_TRAINING: '3' } });
+  const killed = await (killedBuild ?? cli([...TINY, '--out', path('b')], { env: { MEDNAS_TEST_KILL_IN_TRAINING: '3' } }));
   assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
   const partial = read('b');
   assert.is(partial.runs.length, 2, 'the two finished trainings are kept, the one in progress is lost');
@@ -51,19 +55,22 @@ test('SIGKILL in the middle of a training unit, then --resume: the same table as
 
 test('existing tables are never overwritten; another protocol, a damaged file and a live lock are refused', async () => {
   const before = readFileSync(path('a'));
-  const again = await cli([...TINY, '--out', path('a')]);
-  assert.is(again.status, 1);
-  assert.match(again.stderr, /already exists \(synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished\): add --resume/);
-  const other = await cli([...TINY.map((v) => (v === '1' ? '2' : v)), '--out', path('a'), '--resume']);
-  assert.is(other.status, 1);
-  assert.match(other.stderr, /train\.epochs 1 \(asked: 2\)/);
-  const smaller = await cli(['truth', 'build', '--count', '2', '--out', path('a'), '--resume']);
-  assert.match(smaller.stderr, /never shrinks/);
-  assert.ok(readFileSync(path('a')).equals(before), 'left as it was');
   const damaged = Buffer.from(before);
   damaged[damaged.length >> 1] ^= 1;
   writeFileSync(path('d'), damaged);
-  const bad = await cli(['truth', 'show', path('d')]);
+  // Each is refused before the table's lock is taken: side by side.
+  const [again, other, smaller, bad] = await cliAll([
+    [...TINY, '--out', path('a')],
+    [...TINY.map((v) => (v === '1' ? '2' : v)), '--out', path('a'), '--resume'],
+    ['truth', 'build', '--count', '2', '--out', path('a'), '--resume'],
+    ['truth', 'show', path('d')],
+  ]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /already exists \(synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished\): add --resume/);
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /train\.epochs 1 \(asked: 2\)/);
+  assert.match(smaller.stderr, /never shrinks/);
+  assert.ok(readFileSync(path('a')).equals(before), 'left as it was');
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /is damaged: its CRC-32/);
   assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
@@ -80,20 +87,22 @@ test('truth score adds a proxy to a table; truth show lists the rows', async () 
   const t = read('c');
   assert.ok(t.proxies.every((r) => r.values.params > 0 && r.values.synflow === read('a').proxies[r.arch].values.synflow));
   assert.equal(withoutTimes({ ...t, proxies: [] }), withoutTimes({ ...read('a'), proxies: [] }), 'the runs are untouched');
-  const show = await cli(['truth', 'show', path('c')]);
+  const [show, json] = await cliAll([['truth', 'show', path('c')], ['truth', 'show', path('c'), '--json']]);
   assert.is(show.status, 0, show.stderr);
   assert.match(show.stdout, /synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished/);
   assert.match(show.stdout, /\n\s+1 {2}paper /);
-  const json = await cli(['truth', 'show', path('c'), '--json']);
   assert.is(json.stdout.trim().split('\n').length, 4);
 });
 
 test('correlate: a terminal table, --json lines with the documented fields, an HTML page; bad flags refused', async () => {
-  const text = await cli(['correlate', path('a'), '--bootstrap', '200']);
+  const [text, json, badTarget] = await cliAll([
+    ['correlate', path('a'), '--bootstrap', '200'],
+    ['correlate', path('a'), '--bootstrap', '200', '--json', '--html', join(dir, 'c.html')],
+    ['correlate', path('a'), '--target', 'loss'],
+  ]);
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /synthetic, 3 of 3 architectures trained; target: mean test AUC over seeds 0, 1/);
   assert.match(text.stdout, /\npaper\s+3 /);
-  const json = await cli(['correlate', path('a'), '--bootstrap', '200', '--json', '--html', join(dir, 'c.html')]);
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const names = rows.map((r) => r.proxy);
@@ -104,7 +113,6 @@ test('correlate: a terminal table, --json lines with the documented fields, an H
   const page = readFileSync(join(dir, 'c.html'), 'utf8');
   assert.match(page, /Content-Security-Policy/);
   assert.match(page, /<svg[^>]*aria-label="jacob_cov \(rho/);
-  const badTarget = await cli(['correlate', path('a'), '--target', 'loss']);
   assert.is(badTarget.status, 1);
   assert.match(badTarget.stderr, /--target/);
 });

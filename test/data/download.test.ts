@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { ChecksumError, DownloadBusyError, DownloadError } from '../../src/data/index.ts';
 import { downloadFile, downloadMedMnist, listLocalDatasets } from '../../src/node/data/index.ts';
 import { runAsync, type Finished } from '../spawn.ts';
+import { CLI } from '../cli/helpers.ts';
 import { realFile } from './helpers.ts';
 
 const fixture = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
@@ -245,7 +246,7 @@ test('downloads into a data directory that is a file say so', async () => {
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Runs the CLI asynchronously (so that this process's server can answer it). */
 function cli(...args: string[]): Promise<Finished> {
-  return runAsync(process.execPath, ['--import', './scripts/register-wgsl.mjs', '--import', 'tsx', 'cli/main.ts', 'data', ...args], {
+  return runAsync(CLI[0], [...CLI.slice(1), 'data', ...args], {
     cwd: ROOT,
     env: { ...process.env, MEDNAS_DATA: '', MEDNAS_DATA_URL: '' },
   });

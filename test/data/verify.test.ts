@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { MedMnistVerifyError, medMnistMd5 } from '../../src/data/index.ts';
 import { loadDataset, md5OfFile, medMnistFileByMd5, VERIFIED_CACHE_FILE, verifyMedMnistFile } from '../../src/node/data/index.ts';
 import { encodeEnvelope } from '../../src/util/envelope.ts';
-import { cli } from '../cli/helpers.ts';
+import { cliAll } from '../cli/helpers.ts';
 import { REAL_DIR, fakeNpz, realFile } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-verify-'));
@@ -94,10 +94,9 @@ const breast = realFile('breastmnist');
 
 test('CLI: the refusal as one line with --no-verify offered; --no-verify goes on', async () => {
   const args = ['arch', 'score', 'paper', '--dataset', 'breastmnist', '--data-dir', fake, '--proxies', 'flops', '--proxy-batch', '2', '--init-channels', '4'];
-  const refused = await cli(args);
+  const [refused, used] = await cliAll([args, [...args, '--no-verify']]);
   assert.is(refused.status, 1);
   assert.match(refused.stderr, /^mednas: breastmnist\.npz has MD5 [0-9a-f]{32}, which is no published breastmnist file at 28 px .* or add --no-verify to use it as it is\.\n$/);
-  const used = await cli([...args, '--no-verify']);
   assert.is(used.status, 0, used.stderr);
   assert.match(used.stdout, /network: breastmnist \(1 x 28 x 28, 2 classes\)/);
 });

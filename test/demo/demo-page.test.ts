@@ -17,7 +17,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSearchCheckpoint } from '../../src/search/checkpoint.ts';
 import { DEMO_CSP, DEMO_EVENT, DEMO_IDS } from '../../src/demo/page.ts';
-import { cli } from '../cli/helpers.ts';
+import { cli, cliAll } from '../cli/helpers.ts';
 import { GOLDEN_TOLERANCE, withinGoldenTolerance } from '../proxies/tolerances.ts';
 
 const executablePath = process.env.MEDNAS_CHROMIUM ?? '/usr/bin/chromium';
@@ -177,7 +177,8 @@ if (!existsSync(executablePath)) {
       writeFileSync(ckpt, downloaded);
       const c = decodeSearchCheckpoint(new Uint8Array(downloaded), ckpt);
       assert.match(c.adapter.description, /swiftshader/i);
-      const replay = await cli(['replay', ckpt, '--verify', String(c.archive.length), '--json']);
+      // replay --verify and report read the file side by side.
+      const [replay, report] = await cliAll([['replay', ckpt, '--verify', String(c.archive.length), '--json'], ['report', ckpt, '--out', join(runDir, 'report.html'), '--json']]);
       assert.is(replay.status, 0, `mednas replay --verify: ${replay.stderr}${replay.stdout}`);
       const events = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; differences?: unknown[]; keys?: string[]; sameAdapter?: boolean });
       const generations = events.filter((e) => e.event === 'generation');
@@ -194,7 +195,6 @@ if (!existsSync(executablePath)) {
       console.log(`  replay --verify on the Node side: ${verify.keys.length} architectures, ${verify.differences.length} value(s) not bit-equal${worst.length ? `: ${worst.join(', ')}` : ''}`);
       assert.equal(outside, [], 'every re-scored value within its golden tolerance');
 
-      const report = await cli(['report', ckpt, '--out', join(runDir, 'report.html'), '--json']);
       assert.is(report.status, 0, `mednas report: ${report.stderr}`);
       console.log(`  demo test: ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
     } finally {

@@ -21,7 +21,7 @@ import { presetConfig } from '../../src/train/config.ts';
 import { firstImages } from '../../src/train/dataset-id.ts';
 import { decodeModelFile, type ModelFile } from '../../src/train/model-file.ts';
 import { trainModel } from '../../src/train/trainer.ts';
-import { mednas } from '../cli/helpers.ts';
+import { cliAll, mednas } from '../cli/helpers.ts';
 import { testRuntime } from '../gpu.ts';
 import { logitSpread, maxAbsDiff, mednasLogits } from './helpers.ts';
 import { readOnnx } from './proto-reader.ts';
@@ -78,15 +78,37 @@ test('export (ONNX by default) writes model.onnx beside the model; ONNX Runtime 
   await session.release();
 });
 
-test('an existing output is refused without --force (left as it was); --force, --format, --weights, --out', () => {
+test('--input pixels: ONNX Runtime on the raw test pixels gives the logits of the normalised export; npz refuses the flag', async () => {
+  const out = join(dir, 'pixels.onnx');
+  const [run, npz, bad] = await cliAll([
+    ['export', modelPath, '--input', 'pixels', '--out', out, '--json'],
+    ['export', modelPath, '--format', 'npz', '--input', 'pixels', '--out', join(dir, 'never.npz')],
+    ['export', modelPath, '--input', 'uint8', '--out', join(dir, 'never.onnx')],
+  ]);
+  assert.is(run.status, 0, run.stderr);
+  assert.equal((JSON.parse(run.stdout) as { input: unknown }).input, { name: 'images', shape: ['N', 1, 28, 28], kind: 'pixels' });
+  assert.is(npz.status, 1);
+  assert.match(npz.stderr, /^mednas: --input is for --format onnx/);
+  assert.is(bad.stderr.trim(), 'mednas: --input: got "uint8"; allowed: normalized, pixels');
+  const data = firstImages(syntheticDataset({ sizes: { train: 64, val: 32, test: 32 } }), 64);
+  const raw = data.splits.test.images.subarray(0, 16 * 28 * 28);
+  const stats = trainStats(data);
+  const normalised = Float32Array.from(raw, (v) => (v / 255 - stats.mean[0]) / stats.std[0]);
+  const [a, b] = [await InferenceSession.create(readFileSync(out), { logSeverityLevel: 3 }), await InferenceSession.create(readFileSync(join(dir, 'model.onnx')), { logSeverityLevel: 3 })];
+  const fromPixels = (await a.run({ images: new OrtTensor('float32', Float32Array.from(raw), [16, 1, 28, 28]) })).logits.data as Float32Array;
+  const fromNormalised = (await b.run({ images: new OrtTensor('float32', normalised, [16, 1, 28, 28]) })).logits.data as Float32Array;
+  assert.ok(maxAbsDiff(fromPixels, fromNormalised) <= 1e-5, `${maxAbsDiff(fromPixels, fromNormalised)}`);
+  await Promise.all([a.release(), b.release()]);
+});
+
+test('an existing output is refused without --force (left as it was); --force, --format, --weights, --out', async () => {
   const onnx = join(dir, 'model.onnx');
   const before = statSync(onnx).mtimeMs;
-  const refused = mednas('export', modelPath);
+  const out = join(dir, 'sub', 'weights.safetensors');
+  const [refused, run] = await cliAll([['export', modelPath], ['export', modelPath, '--format', 'safetensors', '--weights', 'last', '--out', out, '--force']]);
   assert.is(refused.status, 1);
   assert.match(refused.stderr, /^mednas: --out: .*model\.onnx exists; give --force to overwrite it/);
   assert.is(statSync(onnx).mtimeMs, before);
-  const out = join(dir, 'sub', 'weights.safetensors');
-  const run = mednas('export', modelPath, '--format', 'safetensors', '--weights', 'last', '--out', out, '--force');
   assert.is(run.status, 0, run.stderr);
   assert.match(run.stdout, /wrote .*weights\.safetensors: safetensors \(PyTorch state_dict names\), .* last weights of epoch 1/);
   const n = Number(readFileSync(out).readBigUInt64LE(0));
@@ -94,15 +116,14 @@ test('an existing output is refused without --force (left as it was); --force, -
   assert.is(Object.keys(header).length, model.tensors.size + 1);
 });
 
-test('bad values name the flag; a damaged model file is refused naming the file, without a stack', () => {
-  const format = mednas('export', modelPath, '--format', 'pt');
-  assert.is(format.status, 1);
-  assert.is(format.stderr.trim(), 'mednas: --format: got "pt"; allowed: onnx, npz, safetensors');
+test('bad values name the flag; a damaged model file is refused naming the file, without a stack', async () => {
   const damaged = join(dir, 'damaged.mednas');
   const bytes = readFileSync(modelPath);
   bytes[bytes.length - 100] ^= 0xff;
   writeFileSync(damaged, bytes);
-  const run = mednas('export', damaged, '--format', 'onnx');
+  const [format, run] = await cliAll([['export', modelPath, '--format', 'pt'], ['export', damaged, '--format', 'onnx']]);
+  assert.is(format.status, 1);
+  assert.is(format.stderr.trim(), 'mednas: --format: got "pt"; allowed: onnx, npz, safetensors');
   assert.is(run.status, 1);
   assert.match(run.stderr, /^mednas: .*damaged\.mednas: is damaged: its CRC-32 is/);
   assert.not.match(run.stderr, /\n\s+at /);

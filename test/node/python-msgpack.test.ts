@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeTruthTable } from '../../src/truth/table.ts';
-import { cli } from '../cli/helpers.ts';
+import { cliAll } from '../cli/helpers.ts';
 import { fakeTable } from '../truth/helpers.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -40,11 +40,13 @@ const maybe = hasMsgpack ? test : test.skip;
 if (!hasMsgpack) console.log('  (skipped: no Python msgpack here; apt-get install python3-msgpack)');
 
 maybe('Python reads a model file and a search checkpoint the CLI wrote, CRC-32 checked', async () => {
-  const train = await cli(['train', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--out', join(dir, 'train')]);
+  const [train, search] = await cliAll([
+    ['train', '--epochs', '1', '--max-images', '32', '--init-channels', '4', '--out', join(dir, 'train')],
+    ['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--no-report', '--out', join(dir, 'search')],
+  ]);
   assert.is(train.status, 0, train.stderr);
   const model = readWithPython(join(dir, 'train', 'model.mednas'));
   assert.equal({ format: model.format, version: model.version, epochs: model.epochs, architecture: model.architecture, genes: model.genes }, { format: 'mednas-model', version: 3, epochs: 1, architecture: 'mstf', genes: 42 });
-  const search = await cli(['search', '--pop', '4', '--gens', '1', '--init-channels', '4', '--proxy-batch', '8', '--no-report', '--out', join(dir, 'search')]);
   assert.is(search.status, 0, search.stderr);
   const ckpt = readWithPython(join(dir, 'search', 'checkpoint.mednas'));
   assert.equal({ format: ckpt.format, popSize: ckpt.popSize, archive: ckpt.archive }, { format: 'mednas-search', popSize: 4, archive: 4 });

@@ -1,4 +1,4 @@
-// Whole searches on the synthetic dataset at small settings (pop 6, 3 generations, C = 8): the
+// Whole searches on the synthetic dataset at small settings (pop 6, 3 generations, C = 4): the
 // result, replay, determinism, resume from a checkpoint, MOEA/D, faults, and refused checkpoints;
 // rank objectives (pop 5, 2 generations), version-1 checkpoints, and refinement (2 candidates
 // trained for 1 epoch on 64 images, resumed after the first; a stand-in trainer for the rest).
@@ -19,7 +19,7 @@ import { testRuntime } from '../gpu.ts';
 
 // Validation and test splits big enough for refinement's AUC (every class present).
 const dataset = syntheticDataset({ sizes: { train: 200, val: 48, test: 48 } });
-const SMALL: SearchConfig = { ...searchPreset('quick', 'synthetic', 0), popSize: 6, generations: 3, initChannels: 8, proxyBatch: 16 };
+const SMALL: SearchConfig = { ...searchPreset('quick', 'synthetic', 0), popSize: 6, generations: 3, initChannels: 4, proxyBatch: 16 };
 
 /** The checkpoint without wall times (they differ run to run; nothing else may). */
 function withoutTimes(c: SearchCheckpoint): unknown {
