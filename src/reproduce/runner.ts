@@ -164,6 +164,10 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
   const done = (unit: ReproductionUnit, seconds: number, summary: string) =>
     options.onProgress?.({ type: 'unit-done', unit, done: searches.length + runs.length, units: total, seconds, summary });
 
+  // The file exists from the start (its protocol, no unit yet), so a run killed before its first
+  // unit ends is continued with --resume like any other (its searches' checkpoints are kept).
+  if (!resumeFrom) await save();
+
   if (options.runTrainings) {
     await runSideBySide(options, options.runTrainings, { data, units: units.filter((u) => !finished(u)), searches, runs, save, start, done });
     await save();

@@ -68,7 +68,8 @@ maybe('a reproduction through the queue, its coordinator SIGKILLed and resumed, 
   const localRun = Promise.all([cli([...TINY_REPRODUCTION, '--out', join(dir, 'r-local')]), ...workers.map((w) => w.ready())]);
   const out = join(dir, 'r-queued');
   // Through the queue the three trainings that wait for no search start first, then both searches:
-  // unit 4 is search-paper's search, killed once its generation is scored (its pick not yet stored).
+  // unit 4 is search-paper's search, killed once its generation is scored (its pick not yet stored;
+  // the scoring jobs go before the trainings', so perhaps nothing is stored yet but the protocol).
   const killed = await cli([...TINY_REPRODUCTION, '--out', out, '--redis', redis.url], { env: { MEDNAS_TEST_KILL_IN_UNIT: '4' } });
   assert.is(killed.signal, 'SIGKILL', `status ${killed.status}: ${killed.stderr}`);
   assert.not.ok(reproduction('r-queued').searches.some((s) => s.method === 'search-paper'), "killed before search-paper's pick was stored");

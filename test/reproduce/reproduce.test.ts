@@ -123,10 +123,11 @@ test('side by side: every training at once, each result stored as it comes at it
     assert.is(t.config.initChannels, t.architecture.kind === 'resnet18' ? 4 : 8, "ResNet-18 at its width, MSTF networks at the recipe's C");
   }
   assert.ok(r.runs.every((x) => x.params > 0 && x.adapter === 'fake' && x.test!.auc === x.seed / 10));
-  assert.is(saved.length, 9, 'saved after every result, and at the end');
+  assert.is(saved.length, 10, 'saved at the start, after every result, and at the end');
+  assert.equal([saved[0].runs.length, saved[0].searches.length, saved[0].protocol], [0, 0, protocol], 'the file exists from the start: a run killed before its first unit ends resumes');
   // Resumed from the file as it was after three results: the other five are handed over, and it ends the same.
   handed.length = 0;
-  const again = await runReproduction({ ...options, resumeFrom: saved[2] });
+  const again = await runReproduction({ ...options, resumeFrom: saved[3] });
   assert.equal(handed.map((h) => h.length), [5]);
   assert.equal(again.runs, r.runs);
   assert.is(again.sessions, 2);
