@@ -19,6 +19,7 @@ import {
   writeFileAtomic, writeReproduction, writeReproductionSearch,
 } from '../src/node/index.ts';
 import { datasetRef, queuedReproduction } from '../src/node/queue/index.ts';
+import { continueCommand, onInterrupt } from './interrupt.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
@@ -200,16 +201,27 @@ async function run(f: ReproduceFlags): Promise<number> {
   const data = await loadDataset(source?.path ?? dataset, await datasetLoadOptions(f, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   await mkdir(dir, { recursive: true });
   const unlock = await lockReproduction(path);
+  let stopInterrupt = () => {};
   try {
     await removeStaleTempFiles(path);
     const rt = await initNode(gpuInitOptions(f));
     if (!f.json) console.log(`reproduction: ${dir}`);
     const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
+    let saved: ReproductionResults | null = resume;
+    stopInterrupt = onInterrupt(() => {
+      if (!saved) return 'Nothing of this reproduction was saved yet: run the same command again to start it.';
+      const held = reproductionProgress(saved);
+      const cont = continueCommand(`mednas reproduce run --out ${shellQuote(dir)} --resume`, f, protocol.dataset);
+      return `${path} holds ${held.done} of ${held.units} units (a search in progress keeps its generations in ${join(dir, 'searches')}); continue with:\n  ${cont}`;
+    }, unlock);
     // --redis: the results are written here after every unit as always; the GPU work runs on the workers.
     const coordinator = redis === undefined ? null : await openCoordinator(redis, f.json === true);
     const results = await runReproduction({
       rt, dataset: data, protocol, resumeFrom: resume,
-      saveResults: (_, bytes) => writeReproduction(path, bytes),
+      saveResults: async (r, bytes) => {
+        await writeReproduction(path, bytes);
+        saved = r;
+      },
       loadSearch: (method, seed) => readReproductionSearch(dir, method, seed),
       saveSearch: (method, seed, _, bytes) => writeReproductionSearch(dir, method, seed, bytes),
       onProgress: reporter(f.json === true, killAt, coordinator !== null),
@@ -223,6 +235,7 @@ async function run(f: ReproduceFlags): Promise<number> {
     }
     return 0;
   } finally {
+    stopInterrupt();
     await unlock();
   }
 }

@@ -18,7 +18,7 @@ import {
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
 import {
-  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, redactRedisUrl, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_DERIVED_FILES, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
+  initNode, loadDataset, lockRunDirectory, readSearchCheckpoint, removeStaleTempFiles, SEARCH_CHECKPOINT_FILE, SEARCH_DERIVED_FILES, SEARCH_PICTURE_FILE, SEARCH_REPORT_FILE,
   SEARCH_SUMMARY_FILE, searchCheckpointCrc32, writeCheckpointReport, writeSearchCheckpoint, writeTextAtomic,
 } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
@@ -27,6 +27,7 @@ import { configFields, printConfig, printedDataset, SEARCH_CONFIG_ALIASES, SEARC
 import { choiceValue, CliUsageError, countOf, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { jsonReplacer, searchReporter, seconds, short, shownValue } from './search-progress.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
+import { continueCommand, onInterrupt } from './interrupt.ts';
 import { datasetRef, queuedCandidateTrainer, queuedScorer } from '../src/node/queue/index.ts';
 
 export interface SearchFlags extends ConfigFlags<SearchConfig> {
@@ -254,40 +255,9 @@ async function run(typed: SearchFlags): Promise<number> {
   }
 }
 
-/**
- * The command line that continues the search in `out` (with what finds its data again: a path,
- * --data-dir, the GPU flags; and --redis, its password shown as *** as everywhere else, with a word
- * to put it back).
- */
+/** The command line that continues the search in `out` (cli/interrupt.ts: its data, device and queue flags again). */
 export function resumeCommand(flags: SearchFlags, out: string, config: SearchConfig): string {
-  const given = datasetFlag(flags);
-  const parts = ['mednas search --out', shellQuote(out), '--resume'];
-  if (given?.path) parts.push(datasetArgs(given, config.dataset, flags));
-  if (flags.dataDir !== undefined) parts.push('--data-dir', shellQuote(resolve(stringValue(flags.dataDir, '--data-dir'))));
-  if (flags.backend !== undefined) parts.push('--backend', shellQuote(stringValue(flags.backend, '--backend')));
-  if (flags.adapter !== undefined) parts.push('--adapter', shellQuote(stringValue(flags.adapter, '--adapter')));
-  if (flags.redis === undefined) return parts.join(' ');
-  const url = redisValue(flags.redis);
-  const shown = redactRedisUrl(url);
-  parts.push('--redis', shellQuote(shown));
-  return parts.join(' ') + (shown === url ? '' : '\n  (with the Redis password in place of ***)');
-}
-
-/**
- * Ctrl-C (SIGINT) while the search runs: says what is saved and the exact command that continues
- * it, releases the run directory and exits with 130 (128 + SIGINT, what a shell expects). A
- * terminal's Ctrl-C may arrive twice (the CLI's parent process forwards it too): said once.
- */
-function onInterrupt(say: () => string, unlock: () => Promise<void>): () => void {
-  let said = false;
-  const handler = () => {
-    if (said) return;
-    said = true;
-    console.error(`\nmednas: interrupted. ${say()}`);
-    void unlock().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  return continueCommand(`mednas search --out ${shellQuote(out)} --resume`, flags, config.dataset);
 }
 
 /** The CLI's words for a search that scored nothing: the flags that are the levers. */
@@ -462,7 +432,7 @@ export function registerSearch(cli: CAC): void {
     .option('--no-report', 'Do not write report.html (`mednas report RUN_DIR` writes it later)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--redis <url>', REDIS_HELP)
-    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset" as --dataset takes it): over the preset, under the flags')
+    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset", "out", "backend", "adapter" as the flags take them): over the preset, under the flags')
     .option('--print-config', 'Print the effective settings (preset, then --config, then flags) as JSON, usable as a --config file, and exit without searching')
     .option('--json', 'One JSON object per event on stdout (start, architecture, generation, done)'))
     .example('mednas search')

@@ -17,6 +17,7 @@ import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { configFields, printConfig, printedDataset, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA, TRAIN_RUN_KEYS, withConfigFile, type ConfigFlags } from './config-file.ts';
 import { choiceValue, CliUsageError, countOf, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 import { trainReporter } from './train-progress.ts';
+import { continueCommand, onInterrupt } from './interrupt.ts';
 
 interface TrainOptions extends ConfigFlags<TrainConfig & { readonly dataset: string }> {
   /** --config FILE: settings over the preset's, under the flags' (cli/config-file.ts). */
@@ -86,7 +87,7 @@ async function run(typed: TrainOptions): Promise<number> {
   // Before anything is read or decided there: a second run on this directory is refused.
   const unlock = await lockRunDirectory(out);
   try {
-    return await trainIn(options, out, preset, overrides, runDataset);
+    return await trainIn(options, out, preset, overrides, runDataset, unlock);
   } finally {
     await unlock();
   }
@@ -94,6 +95,7 @@ async function run(typed: TrainOptions): Promise<number> {
 
 async function trainIn(
   options: TrainOptions, out: string, preset: PresetName | undefined, overrides: ReturnType<typeof flagOverrides>, runDataset: string | null,
+  unlock: () => Promise<void> = async () => undefined,
 ): Promise<number> {
   const modelPath = join(out, MODEL_FILE_NAME);
   const present = existsSync(modelPath);
@@ -178,11 +180,22 @@ async function trainIn(
   const reporter = trainReporter({ json: options.json === true });
   const nanAt = process.env[NAN_HOOK]?.split(':').map(Number);
   const kill = killHook();
+  let savedEpochs = resume?.epochsDone ?? 0;
+  let savedThisRun = 0;
+  const stopInterrupt = onInterrupt(() => {
+    if (savedThisRun === 0 && !resume) return 'No epoch of this run was finished, so nothing was saved: run the same command again to start it.';
+    const cont = continueCommand(`mednas train --out ${shellQuote(out)} --resume`, options, dataset.name);
+    return `${modelPath} holds ${countOf(savedEpochs, 'finished epoch')} of ${config.epochs} of this run; continue it with:\n  ${cont}`;
+  }, unlock);
   try {
     const result = await trainModel({
       rt, dataset, architecture, config, resume,
       onProgress: reporter.onProgress,
-      saveModel: (bytes, model) => writeModelFile(modelPath, bytes, { beforeRename: kill(model.finished ? -1 : model.epochsDone) }),
+      saveModel: async (bytes, model) => {
+        await writeModelFile(modelPath, bytes, { beforeRename: kill(model.finished ? -1 : model.epochsDone) });
+        savedEpochs = model.epochsDone;
+        savedThisRun++;
+      },
       beforeStep: nanAt && ((s) => {
         // NaN in the classifier's bias makes every logit, and so the loss, NaN at that step.
         const bias = s.network.classifier.bias;
@@ -193,6 +206,7 @@ async function trainIn(
     else console.log(`model: ${modelPath} (best epoch ${result.bestEpoch + 1}; \`mednas eval ${shellQuote(modelPath)}${given?.path ? ` ${datasetArgs(given, dataset.name, {})}` : ''}\` scores it again)`);
     return 0;
   } finally {
+    stopInterrupt();
     reporter.close();
   }
 }
@@ -218,7 +232,7 @@ export function registerTrain(cli: CAC): void {
     .option('--force', 'Start again in an --out that holds a model file (it is replaced after the first new epoch)')
     .option('--allow-dead', 'Train a genotype with a dead normal cell anyway (it ignores its input: refused by default)')
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
-    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset" as --dataset takes it): over the preset, under the flags')
+    .option('--config <file>', 'JSON settings (the config\'s own keys, as --print-config prints them, any subset; "dataset", "arch", "out", "backend", "adapter" as the flags take them): over the preset, under the flags')
     .option('--print-config', 'Print the effective settings (preset, then --config, then flags) as JSON, usable as a --config file, and exit without training')
     .option('--json', 'One JSON object per event on stdout (start, step, epoch, test, done)'))
     .example('mednas train --arch paper --dataset breastmnist --preset quick')

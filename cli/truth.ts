@@ -19,6 +19,7 @@ import { meanRunMetrics } from './truth-format.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 import { datasetRef, queuedTruthRunner } from '../src/node/queue/index.ts';
 import { choose, simulate, SIMULATE_ONLY_FLAGS, type SimulateFlags } from './truth-simulate.ts';
+import { continueCommand, onInterrupt } from './interrupt.ts';
 
 interface TruthFlags extends SimulateFlags {
   dataset?: unknown;
@@ -161,6 +162,7 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
   if (source === undefined) requireOwnDataPath(datasetName, resume?.dataset.release ?? null, `the table ${path}`);
   const dataset = await loadDataset(source?.path ?? datasetName, await datasetLoadOptions(f, { sizePx: resume?.dataset.sizePx, release: resume?.dataset.release }));
   const unlock = await lockTruthTable(path);
+  let stopInterrupt = () => {};
   try {
     await removeStaleTempFiles(path);
     const rt = await initNode(gpuInitOptions(f));
@@ -170,18 +172,31 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
       console.log(`${protocol.dataset}${protocol.trainImages === null ? '' : ` (training on ${protocol.trainImages} images)`}: ${protocol.count} architectures x seeds ${protocol.seeds.join(', ')}; C = ${t.initChannels}, ${t.epochs} epochs, batch ${t.batchSize}, lr ${t.lr} (${t.schedule}), AugMix ${t.augmix ? `${t.augmix.severity}/${t.augmix.width}/${t.augmix.alpha}` : 'off'}; proxies on ${protocol.proxyBatch} images at init seeds ${protocol.initSeeds.join(', ')}`);
     }
     const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
+    let saved: TruthTable | null = resume;
+    stopInterrupt = onInterrupt(() => {
+      // The proxies to compute are the command's, not the table's protocol: said again when given.
+      const which = f.proxies === undefined ? '' : ` --proxies ${shellQuote(proxies.join(','))}`;
+      const again = `${proxiesOnlyFile ? `mednas truth score ${shellQuote(path)}` : `mednas truth build --out ${shellQuote(path)} --resume`}${which}`;
+      if (!saved) return 'No unit of this table was finished, so nothing was saved: run the same command again to start it.';
+      const held = proxiesOnlyFile ? 'keeps the proxy values finished so far' : `holds ${saved.proxies.length + saved.runs.length} of ${truthUnits(protocol)} units`;
+      return `${path} ${held}; continue with:\n  ${continueCommand(again, f, protocol.dataset)}`;
+    }, unlock);
     // --redis: the table is written here after every unit as always; the units run on the workers.
     const coordinator = redis === undefined ? null : await openCoordinator(redis, f.json === true);
     const table = await buildTruthTable({
       rt, dataset, protocol, resumeFrom: resume, proxies, proxiesOnly: proxiesOnlyFile !== undefined,
       onProgress: reporter(f.json === true, killAt),
-      saveTable: (_, bytes) => writeTruthTable(path, bytes),
+      saveTable: async (t, bytes) => {
+        await writeTruthTable(path, bytes);
+        saved = t;
+      },
       ...(coordinator ? { runUnits: queuedTruthRunner(coordinator, datasetRef(dataset, source, { skipBad: f.skipBad })) } : {}),
     }).finally(() => coordinator?.close());
     if (f.json) console.log(JSON.stringify({ event: 'done', table: path, finished: truthTableFinished(table), elapsedSeconds: table.elapsedSeconds }));
     else console.log(`done: ${describeTable(table)}, ${hoursMinutes(table.elapsedSeconds)} of work in all. \`mednas correlate ${shellQuote(path)}\` ranks the proxies against it.`);
     return 0;
   } finally {
+    stopInterrupt();
     await unlock();
   }
 }

@@ -116,3 +116,32 @@ export async function cliAll(argsList: readonly (readonly string[])[], width = M
   await Promise.all(Array.from({ length: Math.min(width, argsList.length) }, lane));
   return results;
 }
+
+/** The CLI in its own process group; `signal` goes to the whole group (as a terminal's Ctrl-C does) at the first stdout line `when` accepts. */
+export function cliSignal(args: readonly string[], signal: NodeJS.Signals, when: (line: string) => boolean): Promise<Run> {
+  const child = spawn(CLI[0], [...CLI.slice(1), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d;
+    if (!sent && stdout.split('\n').slice(0, -1).some(when)) {
+      sent = true;
+      process.kill(-child.pid!, signal);
+    }
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
+  return new Promise((resolve) => child.on('close', (status, sig) => {
+    clearTimeout(timer);
+    resolve({ status, signal: sig, stdout, stderr });
+  }));
+}
+
+/** The command a stopped run printed to continue it (`mednas ...` on the line after "continue ... with:"), as arguments. */
+export function printedContinue(stderr: string): string[] {
+  const line = /continue (?:it )?with:\n {2}mednas (.*)\n/.exec(stderr)?.[1];
+  if (line === undefined) throw new Error(`no command to continue in: ${stderr}`);
+  if (/['"\\]/.test(line)) throw new Error(`printedContinue splits on spaces only: ${line}`);
+  return line.split(' ');
+}

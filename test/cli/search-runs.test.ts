@@ -5,7 +5,6 @@
 // first write, and Ctrl-C says the exact command that continues; a summary that is not the
 // checkpoint's is refused by train --arch; a search whose every architecture fails exits 1 with the
 // cause and the levers; arch score RUN_DIR GENES scores with the search's settings.
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSearchCheckpoint, type SearchCheckpoint } from '../../src/search/index.ts';
 import { shellQuote } from '../../cli/options.ts';
-import { CLI, cli, root, type Run } from './helpers.ts';
+import { cli, cliSignal, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas runs é '));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,27 +24,6 @@ const ckpt = (d: string): SearchCheckpoint => decodeSearchCheckpoint(new Uint8Ar
 /** A checkpoint without wall times and run counts (they differ run to run; nothing else may). */
 const withoutTimes = (c: SearchCheckpoint): unknown =>
   JSON.parse(JSON.stringify({ ...c, elapsedMs: 0, sessions: 0 }, (k, v) => (k === 'timesMs' || k === 'times' ? undefined : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)));
-
-/** The CLI in its own process group; `signal` goes to the whole group (as a terminal's Ctrl-C does) at the first stdout line `when` accepts. */
-function cliSignal(args: readonly string[], signal: NodeJS.Signals, when: (line: string) => boolean): Promise<Run> {
-  const child = spawn(CLI[0], [...CLI.slice(1), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d;
-    if (!sent && stdout.split('\n').slice(0, -1).some(when)) {
-      sent = true;
-      process.kill(-child.pid!, signal);
-    }
-  });
-  child.stderr!.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
-  return new Promise((resolve) => child.on('close', (status, sig) => {
-    clearTimeout(timer);
-    resolve({ status, signal: sig, stdout, stderr });
-  }));
-}
 
 /** The third test's search, started beside the first test's runs (a process per core). */
 let allFailing: Promise<Run> | undefined;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
-import { CLI, cli, cliAll, root, type Run } from './helpers.ts';
+import { CLI, cli, cliAll, cliSignal, printedContinue, root, type Run } from './helpers.ts';
 import { realFile } from '../data/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-train-'));
@@ -86,6 +86,18 @@ test('a SIGKILL between writing the next model file and renaming it leaves the p
   assert.is(resumed.status, 0, resumed.stderr);
   assert.equal(readdirSync(join(dir, 'c')), ['model.mednas']);
   assertSameRun(uninterrupted, readModel('c'));
+});
+
+test('Ctrl-C after epoch 1: exit 130, the saved epochs and the command that continues, which ends as the uninterrupted run', async () => {
+  const out = join(dir, 'int');
+  const stopped = await cliSignal(['train', ...SMALL, '--out', out, '--json'], 'SIGINT', (l) => l.startsWith('{"event":"epoch"'));
+  assert.is(stopped.status, 130, `${stopped.signal}: ${stopped.stderr}`);
+  const epochs = readModel('int').epochsDone;
+  assert.match(stopped.stderr, new RegExp(`mednas: interrupted\\. .*model\\.mednas holds ${epochs} finished epochs? of 3 of this run; continue it with:\\n  mednas train --out ${out} --resume\\n`));
+  assert.not.ok(existsSync(join(out, '.mednas-run.lock')), 'the run directory is released');
+  const resumed = await cli(printedContinue(stopped.stderr));
+  assert.is(resumed.status, 0, resumed.stderr);
+  assertSameRun(uninterrupted, readModel('int'));
 });
 
 test('a NaN loss stops with an error naming epoch and step and keeps the last good file; plain lines without a terminal', async () => {

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeTruthTable, type TruthTable } from '../../src/truth/table.ts';
 import { protocolFromFlags } from '../../cli/truth.ts';
-import { cli, cliAll, type Run } from './helpers.ts';
+import { cli, cliAll, cliSignal, printedContinue, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-truth-'));
 /** 3 architectures x 2 seeds, 1 epoch on 32 images per split, C = 4, three proxies at one init seed. */
@@ -51,6 +51,17 @@ test('SIGKILL in the middle of a training unit, then --resume: the same table as
   assert.equal(withoutTimes(read('b')), withoutTimes(read('a')));
   assert.is(read('b').sessions, 2);
   assert.not.ok(existsSync(`${path('b')}.lock`), 'the stale lock was taken over and released');
+});
+
+test('Ctrl-C during a build: exit 130, the units saved and the command that continues, which ends as the uninterrupted build', async () => {
+  const stopped = await cliSignal([...TINY, '--out', path('int')], 'SIGINT', (l) => /^\[2\/9\]/.test(l));
+  assert.is(stopped.status, 130, `${stopped.signal}: ${stopped.stderr}`);
+  const saved = read('int');
+  assert.match(stopped.stderr, new RegExp(`mednas: interrupted\\. .*int\\.mednas holds ${saved.proxies.length + saved.runs.length} of 9 units; continue with:\\n  mednas truth build --out ${path('int')} --resume --proxies jacob_cov,synflow,flops\\n`));
+  assert.not.ok(existsSync(`${path('int')}.lock`), 'the table is released');
+  const resumed = await cli(printedContinue(stopped.stderr));
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(withoutTimes(read('int')), withoutTimes(read('a')));
 });
 
 test('existing tables are never overwritten; another protocol, a damaged file and a live lock are refused', async () => {

@@ -1,6 +1,7 @@
 // `mednas reproduce` (issue 21) as child processes on the synthetic set with tiny settings: an
 // uninterrupted run, and another SIGKILLed in the middle of a search then resumed, end equal in
-// every number but the times; a finished file is never overwritten; `show` and --results-json
+// every number but the times, as does one stopped by Ctrl-C and continued with the command it
+// printed; a finished file is never overwritten; `show` and --results-json
 // print and write the means. The summary's rules (median and best-by-validation of the random
 // architectures, sample std over seeds) on handmade results. Side by side (a training runner given,
 // as --redis gives one): results stored as they come, in a local run's order, on fake results.
@@ -17,7 +18,7 @@ import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { mstfArchitecture, RESNET18 } from '../../src/train/architecture.ts';
 import { PAPER_GENOTYPE } from '../../src/space/genotype.ts';
 import { FileFormatError } from '../../src/util/file-format-error.ts';
-import { cli } from '../cli/helpers.ts';
+import { cli, cliSignal, printedContinue } from '../cli/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-reproduce-'));
 /** One seed, 2 random architectures; 1 epoch on 32 images per split at C = 4; searches of 4 x 2 at C = 4 on 8 images. */
@@ -73,6 +74,17 @@ function run(method: ReproductionRun['method'], seed: number, index: number, auc
     val: { acc: 0.5, auc: valAuc }, test: { acc: auc - 0.1, auc }, failure: null, seconds: 1, adapter: 'test', mednasVersion: '0',
   };
 }
+
+test('Ctrl-C after the first unit: exit 130, the units saved and the command that continues, which ends as the uninterrupted run', async () => {
+  const out = join(dir, 'int');
+  const stopped = await cliSignal([...TINY, '--out', out, '--json'], 'SIGINT', (l) => l.includes('"event":"unit-done"'));
+  assert.is(stopped.status, 130, `${stopped.signal}: ${stopped.stderr}`);
+  const saved = results('int');
+  assert.match(stopped.stderr, new RegExp(`mednas: interrupted\\. .*results\\.mednas holds ${saved.searches.length + saved.runs.length} of 8 units .*; continue with:\\n  mednas reproduce run --out ${out} --resume\\n`));
+  const resumed = await cli(printedContinue(stopped.stderr));
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.equal(withoutTimes(results('int')), withoutTimes(results('a')));
+});
 
 test('the summary: random-median is the middle test AUC of a seed, random-best the best by validation; std over seeds (n - 1)', () => {
   const protocol = reproductionProtocol({ dataset: 'synthetic', seeds: 2, methods: ['resnet18', 'random'] });
