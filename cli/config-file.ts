@@ -106,7 +106,7 @@ export interface ConfigFile<C> {
   readonly path: string;
   /** The fields it sets, checked. */
   readonly values: Partial<C>;
-  /** The run keys it sets (RUN_KEYS), as given. */
+  /** The run keys it sets (SEARCH_RUN_KEYS, TRAIN_RUN_KEYS), as given. */
   readonly run: Readonly<Partial<Record<RunKey, string>>>;
 }
 
