@@ -5,8 +5,9 @@
 // another, each with a GPU device of its own. One process for the whole suite ended in a segfault
 // inside Dawn/lavapipe some 30 minutes in, at a different test each time (each file passes alone):
 // whatever the driver accumulates over a thousand tests, a process per folder starts it afresh. A
-// folder whose process dies (a signal, a crash) is reported with the file that was running, counted
-// as failed, and the remaining folders still run.
+// folder whose process dies (a signal, a crash) or runs past MEDNAS_TEST_FOLDER_TIMEOUT_S (default
+// 1200) is reported with the file that was running, counted as failed, and the remaining folders
+// still run.
 //
 // Usage: node --import ./scripts/register-wgsl.mjs --import tsx scripts/run-tests.ts [WORD ...]
 // (only the files whose path contains a WORD; MEDNAS_TESTS_DIR=DIR: the tests under DIR instead). `--child SUMMARY FILE...` is the runner's own
@@ -31,6 +32,8 @@ interface Counts {
 }
 
 const root = resolve(import.meta.dirname, '..');
+/** Seconds one folder's process may run (default 20 min; the whole suite takes about 12 here). */
+const FOLDER_TIMEOUT_S = Number(process.env.MEDNAS_TEST_FOLDER_TIMEOUT_S ?? 1200);
 const STRIP_COLOURS = /\x1b\[[0-9;]*m/g;
 
 function findTests(dir: string): string[] {
@@ -114,7 +117,14 @@ async function runChild(folder: string, files: readonly string[], scratch: strin
     for (const line of text.replace(STRIP_COLOURS, '').split('\n')) if (files.includes(line.trim())) lastFile = line.trim();
     process.stdout.write(text);
   });
+  // A folder that hangs (a test that never settles) is ended, not waited on until CI's own limit.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, FOLDER_TIMEOUT_S * 1000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
+  clearTimeout(timer);
   let counts: Counts | undefined;
   try {
     counts = JSON.parse(readFileSync(summary, 'utf8')) as Counts;
@@ -122,7 +132,9 @@ async function runChild(folder: string, files: readonly string[], scratch: strin
     counts = undefined;
   }
   if (counts && signal === null && (code === 0 || code === 1)) return { counts };
-  const death = signal !== null ? `killed by ${signal}` : `exited with status ${code}${counts ? '' : ' before it reported'}`;
+  const death = timedOut
+    ? `ran past ${FOLDER_TIMEOUT_S} s (MEDNAS_TEST_FOLDER_TIMEOUT_S) and was killed`
+    : signal !== null ? `killed by ${signal}` : `exited with status ${code}${counts ? '' : ' before it reported'}`;
   return { counts, death, lastFile };
 }
 

@@ -1,6 +1,7 @@
 // scripts/run-tests.ts, which `npm test` runs: its exit status and its last line must count a
 // skipped test (the browser test where there is no Chromium) as skipped, not as a failure; and a
-// test process that dies (a segfault) must fail the run, name the file, and not stop later folders.
+// test process that dies (a segfault) or hangs must fail the run, name the file, and not stop later
+// folders.
 // Runs the runner in a child process on cheap files (no GPU work).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,21 @@ test('a folder whose process segfaults fails the run, names the file, and the ne
     const [, passed, failed] = /\n(\d+) passed, (\d+) failed, 0 skipped\n/.exec(run.stdout) ?? [];
     assert.is(Number(passed), 1, 'the folder after the crash passed; the dead folder reported nothing');
     assert.ok(Number(failed) >= 1, run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a folder that hangs is killed after MEDNAS_TEST_FOLDER_TIMEOUT_S, named, and fails the run', () => {
+  const tmp = join(root, '.mednas-tmp');
+  mkdirSync(tmp, { recursive: true });
+  const dir = mkdtempSync(join(tmp, 'runner-'));
+  try {
+    mkdirSync(join(dir, 'slow'));
+    writeFileSync(join(dir, 'slow', 'hangs.test.ts'), `import { test } from 'uvu';\ntest('never settles', () => new Promise(() => setInterval(() => {}, 1000)));\ntest.run();\n`);
+    const run = runner([], { MEDNAS_TESTS_DIR: relative(root, dir), MEDNAS_TEST_FOLDER_TIMEOUT_S: '3' });
+    assert.is(run.status, 1, run.stdout + run.stderr);
+    assert.ok(run.stdout.includes(`failed: ${relative(root, join(dir, 'slow'))}: its test process ran past 3 s (MEDNAS_TEST_FOLDER_TIMEOUT_S) and was killed while running ${relative(root, join(dir, 'slow', 'hangs.test.ts'))}`), run.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
