@@ -25,6 +25,14 @@ let workers: TestWorker[] = [];
 const maybe = hasRedis ? test : test.skip;
 if (!hasRedis) console.log(SKIP_NOTE);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits until `done()` holds (checked every 50 ms), failing after `ms`. */
+async function until(done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > end) throw new Error(`still waiting after ${ms} ms`);
+    await sleep(50);
+  }
+}
 
 async function cluster(): Promise<{ redis: TestRedis; workers: TestWorker[] }> {
   if (!redis) {
@@ -147,15 +155,20 @@ maybe('no worker on the queue: said once while none comes, again only after one 
     onEvent: (e) => void (e.type === 'no-workers' && said.push(e.waiting)),
   });
   const waiting = coordinator.run([scoreJob()]).then(() => null, (e: unknown) => e);
-  await sleep(1500);
+  await until(() => said.length > 0, 20_000);
+  await sleep(1500); // ten more checks
   assert.equal(said, [1], 'once, not every 150 ms');
   // A worker comes (its job never finishes) and goes: the next absence is said again.
-  const worker = new Worker(queueName, () => new Promise(() => {}), { connection: redisConnection(own.url) });
-  await worker.waitUntilReady();
-  await sleep(1000);
+  let taken = false;
+  const worker = new Worker(queueName, () => {
+    taken = true;
+    return new Promise(() => {});
+  }, { connection: redisConnection(own.url) });
+  await until(() => taken, 20_000);
+  await sleep(1000); // the coordinator counts the worker at one of its next checks
   assert.equal(said, [1]);
   await worker.close(true);
-  await sleep(1500);
+  await until(() => said.length > 1, 20_000);
   assert.equal(said, [1, 1]);
   await own.stop();
   assert.instance(await waiting, RedisUnreachableError);
@@ -168,8 +181,14 @@ maybe('priorities: a score job queued after a training and a reproduction is the
   const coordinator = await QueueCoordinator.connect({ url: own.url, queueName, pollMs: 50, unreachableMs: 500 });
   // Payloads only need their kind here: this worker never runs them (the real one checks each).
   const slow = [{ ...scoreJob(), kind: 'reproduce', seed: 1 }, { ...scoreJob(), kind: 'train', seed: 2 }] as unknown as JobPayload[];
-  const waiting = [coordinator.run(slow), coordinator.run([scoreJob()])].map((p) => p.then(() => null, (e: unknown) => e));
-  await sleep(500); // all three queued, in this order
+  const inspect = new Queue(queueName, { connection: redisConnection(own.url) });
+  const queued = async () => Object.values(await inspect.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
+  const settle = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+  // The slow ones in Redis first, then the score job: first in, first out would hand out the reproduction.
+  const waiting = [settle(coordinator.run(slow))];
+  await until(async () => (await queued()) === 2, 20_000);
+  waiting.push(settle(coordinator.run([scoreJob()])));
+  await until(async () => (await queued()) === 3, 20_000);
   const taken: string[] = [];
   const worker = new Worker(queueName, (job) => {
     taken.push(job.name);
@@ -180,6 +199,7 @@ maybe('priorities: a score job queued after a training and a reproduction is the
   assert.equal(taken, ['score']);
   assert.equal(JOB_PRIORITY.score < JOB_PRIORITY.train && JOB_PRIORITY.train <= JOB_PRIORITY.reproduce, true);
   await worker.close(true);
+  await inspect.close();
   await own.stop();
   for (const e of await Promise.all(waiting)) assert.instance(e, RedisUnreachableError);
   await coordinator.close();
