@@ -34,6 +34,11 @@ interface Counts {
 const root = resolve(import.meta.dirname, '..');
 /** Seconds one folder's process may run (default 20 min; the whole suite takes about 12 here). */
 const FOLDER_TIMEOUT_S = Number(process.env.MEDNAS_TEST_FOLDER_TIMEOUT_S ?? 1200);
+/** Folders run side by side (MEDNAS_TEST_JOBS, default 1). */
+const JOBS = Math.max(1, Math.floor(Number(process.env.MEDNAS_TEST_JOBS ?? 1)) || 1);
+/** Seconds each folder took in a full run here (stop 30), to start the slowest first when folders run side by side; others count 0. */
+const FOLDER_SECONDS: Readonly<Record<string, number>> = { cli: 238, package: 130, node: 116, proxies: 47, train: 23, reproduce: 22, search: 22, demo: 21, export: 13, ops: 13, space: 11 };
+const heaviness = (folder: string): number => FOLDER_SECONDS[folder] ?? 0;
 const STRIP_COLOURS = /\x1b\[[0-9;]*m/g;
 
 function findTests(dir: string): string[] {
@@ -103,8 +108,11 @@ function folderOf(file: string): string {
   return parts.length > 1 ? parts[0] : '.';
 }
 
-/** Runs one folder's files in a child process; its report goes straight to this one's stdout. */
-async function runChild(folder: string, files: readonly string[], scratch: string): Promise<{ counts?: Counts; death?: string; lastFile?: string }> {
+/**
+ * Runs one folder's files in a child process. Its report goes straight to this one's stdout, or,
+ * when folders run side by side (`buffered`), all at once when the folder ends, so reports never mix.
+ */
+async function runChild(folder: string, files: readonly string[], scratch: string, buffered: boolean): Promise<{ counts?: Counts; death?: string; lastFile?: string }> {
   const summary = join(scratch, `${folder.replace(/\W/g, '_')}.json`);
   const child = spawn(
     process.execPath,
@@ -112,10 +120,12 @@ async function runChild(folder: string, files: readonly string[], scratch: strin
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let lastFile: string | undefined;
+  let held = '';
   child.stdout.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
     for (const line of text.replace(STRIP_COLOURS, '').split('\n')) if (files.includes(line.trim())) lastFile = line.trim();
-    process.stdout.write(text);
+    if (buffered) held += text;
+    else process.stdout.write(text);
   });
   // A folder that hangs (a test that never settles) is ended, not waited on until CI's own limit.
   let timedOut = false;
@@ -125,6 +135,7 @@ async function runChild(folder: string, files: readonly string[], scratch: strin
   }, FOLDER_TIMEOUT_S * 1000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
   clearTimeout(timer);
+  if (held) process.stdout.write(held);
   let counts: Counts | undefined;
   try {
     counts = JSON.parse(readFileSync(summary, 'utf8')) as Counts;
@@ -165,9 +176,18 @@ async function main(): Promise<void> {
   let skipped = 0;
   const fileTimes: FileTime[] = [];
   const deaths: string[] = [];
-  for (const [folder, folderFiles] of folders) {
+  // MEDNAS_TEST_JOBS=N: N folders side by side (default 1), the slowest folders first so the lanes
+  // end together.
+  const order = [...folders.keys()].sort((a, b) => heaviness(b) - heaviness(a));
+  const lanes = Math.min(JOBS, order.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < order.length) await runFolder(order[next++]);
+  };
+  const runFolder = async (folder: string): Promise<void> => {
+    const folderFiles = folders.get(folder)!;
     const label = relative(root, join(testsDir, folder));
-    const { counts, death, lastFile } = await runChild(folder, folderFiles, scratch);
+    const { counts, death, lastFile } = await runChild(folder, folderFiles, scratch, lanes > 1);
     if (counts) {
       total += counts.total;
       passed += counts.passed;
@@ -183,7 +203,8 @@ async function main(): Promise<void> {
       deaths.push(what);
       console.log(`\n!! ${what}; the next folders still run\n`);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
   rmSync(scratch, { recursive: true, force: true });
 
   if (fileTimes.length > 1) {
