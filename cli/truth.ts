@@ -265,6 +265,7 @@ export function registerTruth(cli: CAC): void {
     .example('mednas truth simulate groundtruth/breastmnist.mednas --runs 500')
     .example('mednas truth choose groundtruth/breastmnist.mednas groundtruth/retinamnist.mednas')
     .action(async (action: string, tables: string[], flags: TruthFlags) => {
+      if (!['build', 'show', 'score', 'simulate', 'choose'].includes(action)) throw new CliUsageError(`unknown truth action '${action}': use build, show, score, simulate or choose`);
       const allowed: readonly (keyof SimulateFlags)[] = action === 'simulate' ? SIMULATE_ONLY_FLAGS : action === 'choose' ? ['runs', 'seed'] : [];
       const misplaced = SIMULATE_ONLY_FLAGS.find((k) => flags[k] !== undefined && !allowed.includes(k));
       if (misplaced !== undefined) {
@@ -281,7 +282,6 @@ export function registerTruth(cli: CAC): void {
         if (table !== undefined) throw new CliUsageError(`truth build takes its table as --out, not as an argument (got '${table}')`);
         return build(flags);
       }
-      if (action !== 'show' && action !== 'score' && action !== 'simulate') throw new CliUsageError(`unknown truth action '${action}': use build, show, score, simulate or choose`);
       if (table === undefined) throw new CliUsageError(`truth ${action} needs a table file, e.g. groundtruth/breastmnist.mednas`);
       const path = await pathValue(table, 'the table', 'file');
       if (action === 'simulate') return simulate(path, flags);

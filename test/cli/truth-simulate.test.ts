@@ -40,8 +40,9 @@ test('truth simulate: a row per objective, the baselines, the skipped; --json eq
 });
 
 test('truth simulate: bad objectives and misplaced flags are refused with what to do', async () => {
-  const [one, show, choose, two] = await cliAll([
+  const [one, show, choose, two, unknown] = await cliAll([
     ['truth', 'simulate', path, '--objectives', 'synflow'], ['truth', 'show', path, '--runs', '5'], ['truth', 'choose', path, '--subset', '4'], ['truth', 'show', path, path],
+    ['truth', 'frob', path, path],
   ]);
   assert.is(one.status, 1);
   assert.match(one.stderr, /exactly two proxies/);
@@ -49,6 +50,7 @@ test('truth simulate: bad objectives and misplaced flags are refused with what t
   assert.match(show.stderr, /--runs is an option of `truth simulate` and `truth choose`, not of `truth show`/);
   assert.match(choose.stderr, /--subset is an option of `truth simulate`, not of `truth choose`/);
   assert.match(two.stderr, /truth show takes one table \(got 2/);
+  assert.match(unknown.stderr, /unknown truth action 'frob': use build, show, score, simulate or choose/);
 });
 
 test('truth choose: every candidate and pick ranked over the tables, the choice and why; --json equals the library', async () => {
