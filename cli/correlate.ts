@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, renderCorrelatePage, TRUTH_TARGETS,
+  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, quickTargets, renderCorrelatePage, TRUTH_TARGETS,
   type ArchitectureOrigin, type QuantityCorrelation, type TableCorrelation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable, writeTextAtomic } from '../src/node/index.ts';
@@ -67,6 +67,13 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
     console.log(line(result.ceiling));
     const ceiling = result.ceiling;
     console.log(`noise ceiling: split-half Spearman ${f(ceiling.spearman)} over ${ceiling.n} architectures with every seed; against the mean of all seeds about ${f(ceiling.corrected)}`);
+    const t = quickTargets(result);
+    if (t) {
+      console.log(
+        `issue 20's targets: quick ${f(t.quick)} against the best of params, flops and paper (${t.baseline.proxy} ${f(t.baseline.spearman)}): ${t.margin >= 0 ? '+' : ''}${t.margin.toFixed(3)} (target >= +0.10); ` +
+          `quick is ${f(t.ofCeiling, 2)} of the split-half ceiling and ${f(t.ofCorrectedCeiling, 2)} of the all-seeds one (target >= 0.8)`,
+      );
+    }
     if (vsOther) console.log(`against ${against} (same architectures, its target): Spearman ${f(vsOther.spearman)} ${ci(vsOther.spearmanLow, vsOther.spearmanHigh)} Kendall ${f(vsOther.kendall)} over ${vsOther.n}`);
     console.log('');
   }

@@ -249,3 +249,31 @@ export function correlateTables(a: TruthTable, b: TruthTable, options: Correlate
   const keys = [...ta.keys()].filter((k) => tb.has(k));
   return correlation('other table', 'table', keys.map((k) => tb.get(k)!), keys.map((k) => ta.get(k)!), NaN, options);
 }
+
+/**
+ * Issue 20's targets on a table: the quick preset's pick score (`quick`) against the best of
+ * params, FLOPs and eq. 1's pick score (`paper`) by Spearman, and as a share of the noise ceiling
+ * (split-half, and against the mean of all seeds). Null when the table lacks `quick`.
+ */
+export interface QuickTargets {
+  readonly quick: number;
+  /** The best of params, flops and paper by Spearman. */
+  readonly baseline: { readonly proxy: string; readonly spearman: number };
+  /** quick - baseline (target: >= 0.10). */
+  readonly margin: number;
+  /** quick / the split-half ceiling, and / the ceiling against all seeds (target: >= 0.8). */
+  readonly ofCeiling: number;
+  readonly ofCorrectedCeiling: number;
+}
+
+export function quickTargets(r: TableCorrelation): QuickTargets | null {
+  const by = new Map(r.correlations.map((c) => [c.proxy, c]));
+  const quick = by.get('quick');
+  const baselines = ['params', 'flops', 'paper'].map((p) => by.get(p)).filter((c): c is QuantityCorrelation => c !== undefined && Number.isFinite(c.spearman));
+  if (!quick || baselines.length === 0) return null;
+  const best = baselines.reduce((a, b) => (b.spearman > a.spearman ? b : a));
+  return {
+    quick: quick.spearman, baseline: { proxy: best.proxy, spearman: best.spearman }, margin: quick.spearman - best.spearman,
+    ofCeiling: quick.spearman / r.ceiling.spearman, ofCorrectedCeiling: quick.spearman / (r.ceiling.corrected ?? NaN),
+  };
+}

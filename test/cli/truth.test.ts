@@ -114,6 +114,7 @@ test('correlate: a terminal table, --json lines with the documented fields, an H
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /synthetic, 3 of 3 architectures trained; target: mean test AUC over seeds 0, 1/);
   assert.match(text.stdout, /\npaper\s+3 /);
+  assert.match(text.stdout, /\nissue 20's targets: quick .* against the best of params, flops and paper \((flops|paper) .*\): [+-]\d\.\d{3} \(target >= \+0\.10\); quick is .* of the split-half ceiling/);
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const names = rows.map((r) => r.proxy);

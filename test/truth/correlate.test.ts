@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { searchPreset } from '../../src/search/config.ts';
+import { quickTargets } from '../../src/truth/correlate.ts';
 import { spearman } from '../../src/stats/rank.ts';
 import { correlateTable, correlateTables, seedHalves } from '../../src/truth/correlate.ts';
 import { fakeTable } from './helpers.ts';
@@ -57,6 +58,13 @@ test("the search's quantities: paper = P1_n + P2_n, -f1 = P1_n + cost_n, -f2 = P
   assert.equal([quick.objectives, quick.proxies], ['paper', ['jacob_cov', 'synflow']], 'when the preset changes, this test names its new pick score');
   assert.ok(r.correlations.some((x) => x.proxy === 'quick' && x.kind === 'search'));
   assert.equal(r.values.quick, r.values.paper);
+  // Issue 20's targets: quick against the best of params, flops and paper, and as a share of the ceiling.
+  const t = quickTargets(r)!;
+  const rho = (name: string) => r.correlations.find((c) => c.proxy === name)!.spearman;
+  const best = ['flops', 'paper'].reduce((a, b) => (rho(b) > rho(a) ? b : a));
+  assert.equal([t.quick, t.baseline.proxy, t.baseline.spearman, t.margin], [rho('quick'), best, rho(best), rho('quick') - rho(best)]);
+  assert.is(t.ofCeiling, rho('quick') / r.ceiling.spearman);
+  assert.is(t.ofCorrectedCeiling, rho('quick') / r.ceiling.corrected!);
 });
 
 test('the noise ceiling: the mean Spearman between seed halves, and its Spearman-Brown root', () => {
