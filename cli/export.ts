@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_INPUT_KINDS, ONNX_OPSET, PIXEL_INPUT_NOTE, statsText, type ExportFormat,
+  architectureKey, architectureLabel, EXPORT_EXTENSIONS, EXPORT_FORMATS, exportModel, INPUT_NOTE, ONNX_INPUT_KINDS, ONNX_OPSET, OnnxInputError, PIXEL_INPUT_NOTE, statsText, type ExportFormat,
 } from '../src/index.ts';
 import { readModelFile, writeFileAtomic } from '../src/node/index.ts';
 import { choiceValue, CliUsageError, optional, pathValue } from './options.ts';
@@ -45,10 +45,13 @@ async function run(modelArg: string, flags: ExportFlags): Promise<number> {
     throw new CliUsageError(`--out: ${out} exists; give --force to overwrite it, or --out another file`);
   }
   const model = await readModelFile(path);
-  if (input === 'pixels' && !model.normalization) {
-    throw new CliUsageError(`--input pixels: ${path} records no input normalisation (a model file from before version 3), so the graph cannot normalise pixels itself: export without --input pixels and normalise with the training split's mean and std (docs/export.md), or train the model again`);
+  let r: ReturnType<typeof exportModel>;
+  try {
+    r = exportModel(model, format, { weights, source: path, input });
+  } catch (e) {
+    if (e instanceof OnnxInputError) throw new CliUsageError(`--input pixels: ${path}: ${e.message}`);
+    throw e;
   }
-  const r = exportModel(model, format, { weights, source: path, input });
   await writeFileAtomic(out, r.bytes);
   const { inChannels: c, inputSize: s, numClasses: k } = model.network;
   if (flags.json) {

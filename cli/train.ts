@@ -181,9 +181,8 @@ async function trainIn(
   const nanAt = process.env[NAN_HOOK]?.split(':').map(Number);
   const kill = killHook();
   let savedEpochs = resume?.epochsDone ?? 0;
-  let savedThisRun = 0;
   const stopInterrupt = onInterrupt(() => {
-    if (savedThisRun === 0 && !resume) return 'No epoch of this run was finished, so nothing was saved: run the same command again to start it.';
+    if (savedEpochs === 0 && !resume) return 'No epoch of this run was finished, so nothing was saved: run the same command again to start it.';
     const cont = continueCommand(`mednas train --out ${shellQuote(out)} --resume`, options, dataset.name);
     return `${modelPath} holds ${countOf(savedEpochs, 'finished epoch')} of ${config.epochs} of this run; continue it with:\n  ${cont}`;
   }, unlock);
@@ -194,7 +193,6 @@ async function trainIn(
       saveModel: async (bytes, model) => {
         await writeModelFile(modelPath, bytes, { beforeRename: kill(model.finished ? -1 : model.epochsDone) });
         savedEpochs = model.epochsDone;
-        savedThisRun++;
       },
       beforeStep: nanAt && ((s) => {
         // NaN in the classifier's bias makes every logit, and so the loss, NaN at that step.

@@ -159,17 +159,16 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
     if (!r) return NaN;
     return r.logValues[name] ?? r.values[name] ?? NaN;
   };
+  /** Every used architecture's stored values at init seed `s`, as a search holds them. */
+  const rawsAt = (s: number) => used.map((u) => {
+    const r = proxyRow(u.arch, s);
+    return { values: r?.values ?? {}, logValues: r?.logValues ?? {} };
+  });
   const matrices = new Map<string, number[][]>();
   for (const name of names) matrices.set(name, used.map((u) => p.initSeeds.map((s) => value(u.arch, s, name))));
   // The search's quantities, normalised over the table per init seed (as a search normalises over its population).
   if (names.includes('jacob_cov') && names.includes('synflow') && names.includes('flops')) {
-    const perSeed = p.initSeeds.map((s) => {
-      const raws = used.map((u) => {
-        const r = proxyRow(u.arch, s);
-        return { values: r?.values ?? {}, logValues: r?.logValues ?? {} };
-      });
-      return normalisedColumns(raws, PAPER_OBJECTIVES);
-    });
+    const perSeed = p.initSeeds.map((s) => normalisedColumns(rawsAt(s), PAPER_OBJECTIVES));
     const derived = (f: (c: { p1: number[]; p2: number[]; cost: number[] }, i: number) => number) =>
       used.map((_, i) => perSeed.map((c) => f(c, i)));
     matrices.set('paper', derived((c, i) => c.p1[i] + c.p2[i]));
@@ -181,13 +180,7 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
   const quick = objectiveDefinition(searchPreset('quick', p.dataset));
   if ([...quick.scores, quick.cost].every((n) => names.includes(n))) {
     const kind = isRank(quick) ? 'rank' : 'paper';
-    const perSeed = p.initSeeds.map((s) => {
-      const raws = used.map((u) => {
-        const r = proxyRow(u.arch, s);
-        return { values: r?.values ?? {}, logValues: r?.logValues ?? {} };
-      });
-      return normalisedValues(raws, quick).map((normalised) => pickScore(normalised, kind));
-    });
+    const perSeed = p.initSeeds.map((s) => normalisedValues(rawsAt(s), quick).map((n) => pickScore(n, kind)));
     matrices.set('quick', used.map((_, i) => perSeed.map((col) => col[i])));
   }
   // AZ-NAS's score: its rank aggregation over the table (a property of the set, as the search's).

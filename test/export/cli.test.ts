@@ -8,7 +8,7 @@
 // running statistics have barely moved, so this network's eval-mode logits hardly depend on the
 // image: this checks the path trainer -> model file -> CLI -> ONNX Runtime; onnx.test.ts checks the
 // numbers on networks whose logits do depend on it.)
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -19,7 +19,7 @@ import { DataLoader } from '../../src/data/loader.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { presetConfig } from '../../src/train/config.ts';
 import { firstImages } from '../../src/train/dataset-id.ts';
-import { decodeModelFile, type ModelFile } from '../../src/train/model-file.ts';
+import { decodeModelFile, encodeModelFile, type ModelFile } from '../../src/train/model-file.ts';
 import { trainModel } from '../../src/train/trainer.ts';
 import { cliAll, mednas } from '../cli/helpers.ts';
 import { testRuntime } from '../gpu.ts';
@@ -121,7 +121,14 @@ test('bad values name the flag; a damaged model file is refused naming the file,
   const bytes = readFileSync(modelPath);
   bytes[bytes.length - 100] ^= 0xff;
   writeFileSync(damaged, bytes);
-  const [format, run] = await cliAll([['export', modelPath, '--format', 'pt'], ['export', damaged, '--format', 'onnx']]);
+  const plain = join(dir, 'no-normalization.mednas');
+  writeFileSync(plain, encodeModelFile({ ...model, normalization: null }));
+  const [format, run, pixels] = await cliAll([
+    ['export', modelPath, '--format', 'pt'], ['export', damaged, '--format', 'onnx'], ['export', plain, '--input', 'pixels', '--out', join(dir, 'never.onnx')],
+  ]);
+  assert.is(pixels.status, 1);
+  assert.match(pixels.stderr, /^mednas: --input pixels: .*no-normalization\.mednas: the model file records no input normalisation .*export with the normalised input/);
+  assert.not.ok(existsSync(join(dir, 'never.onnx')));
   assert.is(format.status, 1);
   assert.is(format.stderr.trim(), 'mednas: --format: got "pt"; allowed: onnx, npz, safetensors');
   assert.is(run.status, 1);
