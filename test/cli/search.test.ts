@@ -5,7 +5,7 @@
 // goes on; replay reproduces the record and --verify re-scores without a difference; rank
 // objectives; --refine, SIGKILLed during its second candidate and resumed, ends as an uninterrupted run.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -261,4 +261,5 @@ test('on a terminal (script(1) gives a pseudo-terminal): a bar of the architectu
   assert.match(run.stdout, /generation 2\/2: \d scored/);
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

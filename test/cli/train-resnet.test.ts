@@ -2,7 +2,7 @@
 // preset (scaled to width 8 and a few synthetic images so the suite can afford it) trains and writes
 // a version 2 model file holding the architecture; eval scores it as the run did; export writes ONNX
 // without a GPU; the run cannot be continued as a genotype, and is described as ResNet-18.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -42,4 +42,5 @@ test('a ResNet-18 run is not continued as a genotype, and is described as ResNet
   assert.match(again.stderr, /already exists \(synthetic, epoch 1 of 1, finished, ResNet-18\)/);
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

@@ -1,6 +1,6 @@
 // `mednas truth simulate` and `mednas truth choose` as child processes on a hand-made table: the
 // terminal tables, --json rows equal to the library's, and flags refused where they do not belong.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -16,7 +16,8 @@ const table = fakeTable({
   auc: (a, s) => 0.6 + 0.02 * a + 0.01 * s,
   proxies: (a) => ({ jacob_cov: a, synflow: 12 - a, fisher: (a * 7) % 12, grad_norm: a % 3, flops: 1000 + a }),
 });
-const path = join(mkdtempSync(join(tmpdir(), 'mednas-simulate-')), 'fake.mednas');
+const dir = mkdtempSync(join(tmpdir(), 'mednas-simulate-'));
+const path = join(dir, 'fake.mednas');
 writeFileSync(path, encodeTruthTable(table));
 
 test('truth simulate: a row per objective, the baselines, the skipped; --json equals the library', async () => {
@@ -68,4 +69,5 @@ test('truth choose: every candidate and pick ranked over the tables, the choice 
   assert.equal(lines.filter((l) => l.event === 'candidate').map((l) => [l.name, l.pick, l.average]), lib.ranking.map((r) => [r.name, r.pick, r.average]));
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

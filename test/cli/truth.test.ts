@@ -2,7 +2,7 @@
 // uninterrupted, and another SIGKILLed in the middle of a training unit then resumed, are equal in
 // every number but the times; existing, damaged and locked tables and other protocols are refused
 // and left alone; `truth score` adds a proxy; show and correlate print and write what they say.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -141,4 +141,5 @@ test('--posterize-bits sets AugMix posterize depth in a new protocol and must ma
   assert.throws(() => protocolFromFlags({ posterizeBits: '8' }, 'synthetic', null), /without AugMix/);
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

@@ -3,7 +3,7 @@
 // the CRC-32 with zlib and finds the values mednas wrote. Skipped, saying so, where Python or its
 // msgpack is missing (.ci/run installs python3-msgpack).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -66,4 +66,5 @@ maybe('Python reads a ground-truth table; a damaged one fails its CRC check ther
   assert.match(r.stderr, /CRC-32 mismatch/);
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

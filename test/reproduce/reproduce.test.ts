@@ -5,7 +5,7 @@
 // print and write the means. The summary's rules (median and best-by-validation of the random
 // architectures, sample std over seeds) on handmade results. Side by side (a training runner given,
 // as --redis gives one): results stored as they come, in a local run's order, on fake results.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -145,4 +145,5 @@ test('side by side: every training at once, each result stored as it comes at it
   assert.is(again.sessions, 2);
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
