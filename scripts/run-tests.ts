@@ -9,7 +9,7 @@
 // 1200) is reported with the file that was running, counted as failed, and the remaining folders
 // still run.
 //
-// Usage: node --import ./scripts/register-wgsl.mjs --import tsx scripts/run-tests.ts [WORD ...]
+// Usage: node --import ./scripts/register-wgsl.mjs --import tsx scripts/run-tests.ts [--typecheck] [WORD ...]
 // (only the files whose path contains a WORD; MEDNAS_TESTS_DIR=DIR: the tests under DIR instead). `--child SUMMARY FILE...` is the runner's own
 // child mode: runs FILEs in this process and writes their counts to SUMMARY (JSON).
 import { spawn } from 'node:child_process';
@@ -149,6 +149,22 @@ async function runChild(folder: string, files: readonly string[], scratch: strin
   return { counts, death, lastFile };
 }
 
+/**
+ * `npm run -s typecheck` (MEDNAS_TEST_TYPECHECK: another shell command, for the runner's own tests),
+ * its output kept to print at the end, after the tests' reports rather than inside them.
+ */
+function startTypecheck(): Promise<{ status: number | null; output: string }> {
+  return new Promise((done) => {
+    const command = process.env.MEDNAS_TEST_TYPECHECK ?? 'npm run -s typecheck';
+    const child = spawn('bash', ['-c', command], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (e) => done({ status: -1, output: `could not start the type check: ${e.message}` }));
+    child.on('close', (status) => done({ status, output }));
+  });
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
@@ -159,7 +175,10 @@ async function main(): Promise<void> {
     process.exit(counts.passed === counts.total && !counts.exitCodeSet ? 0 : 1);
   }
 
-  const words = args;
+  // --typecheck: the type check (`npm run typecheck`) beside the tests instead of before them: tsc
+  // is one busy core for ~40 s, most of which the tests' child processes leave idle.
+  const typecheck = args.includes('--typecheck') ? startTypecheck() : null;
+  const words = args.filter((a) => a !== '--typecheck');
   const files = findTests(testsDir)
     .map((f) => relative(root, f))
     .filter((f) => words.length === 0 || words.some((w) => f.includes(w)));
@@ -211,6 +230,13 @@ async function main(): Promise<void> {
     const slowest = [...fileTimes].sort((a, b) => b.ms - a.ms).slice(0, 12);
     console.log('\nslowest test files:');
     for (const t of slowest) console.log(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}`);
+  }
+  if (typecheck) {
+    const { status, output } = await typecheck;
+    if (status !== 0) {
+      console.log(`\n!! the type check (npm run typecheck) failed:\n${output}`);
+      deaths.push(`the type check: exit status ${status} (its errors are above)`);
+    } else console.log('\ntype check (npm run typecheck): no errors');
   }
   for (const d of deaths) console.log(`failed: ${d}`);
   // uvu's Total counts the tests that were to run; test.skip() ones are only in Skipped.

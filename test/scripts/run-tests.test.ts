@@ -1,7 +1,7 @@
 // scripts/run-tests.ts, which `npm test` runs: its exit status and its last line must count a
 // skipped test (the browser test where there is no Chromium) as skipped, not as a failure; and a
 // test process that dies (a segfault) or hangs must fail the run, name the file, and not stop later
-// folders.
+// folders; --typecheck's errors must fail the run too.
 // Runs the runner in a child process on cheap files (no GPU work).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +61,27 @@ test('a folder that hangs is killed after MEDNAS_TEST_FOLDER_TIMEOUT_S, named, a
     const run = runner([], { MEDNAS_TESTS_DIR: relative(root, dir), MEDNAS_TEST_FOLDER_TIMEOUT_S: '3' });
     assert.is(run.status, 1, run.stdout + run.stderr);
     assert.ok(run.stdout.includes(`failed: ${relative(root, join(dir, 'slow'))}: its test process ran past 3 s (MEDNAS_TEST_FOLDER_TIMEOUT_S) and was killed while running ${relative(root, join(dir, 'slow', 'hangs.test.ts'))}`), run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--typecheck runs the type check beside the tests; its errors fail the run and are printed', () => {
+  const tmp = join(root, '.mednas-tmp');
+  mkdirSync(tmp, { recursive: true });
+  const dir = mkdtempSync(join(tmp, 'runner-'));
+  try {
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', 'fine.test.ts'), `import { test } from 'uvu';\nimport * as assert from 'uvu/assert';\ntest('adds', () => assert.is(1 + 1, 2));\ntest.run();\n`);
+    const env = { MEDNAS_TESTS_DIR: relative(root, dir) };
+    const clean = runner(['--typecheck'], { ...env, MEDNAS_TEST_TYPECHECK: 'true' });
+    assert.is(clean.status, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /type check \(npm run typecheck\): no errors\n[\s\S]*\n1 passed, 0 failed, 0 skipped\n/);
+    const broken = runner(['--typecheck'], { ...env, MEDNAS_TEST_TYPECHECK: `echo "src/x.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'."; exit 2` });
+    assert.is(broken.status, 1, broken.stdout + broken.stderr);
+    assert.ok(broken.stdout.includes("src/x.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'."), broken.stdout);
+    assert.ok(broken.stdout.includes('failed: the type check: exit status 2'), broken.stdout);
+    assert.match(broken.stdout, /\n1 passed, 0 failed, 0 skipped\n/, 'the tests themselves still ran and passed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
