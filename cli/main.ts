@@ -25,7 +25,7 @@ import { fixNegatedDefaults, protectValues, unmarkValues } from './options.ts';
 import { CLI_CHILD_ENV, followParent, runWithQuietDawn } from './quiet-dawn.ts';
 
 /** Commands that open the GPU (and so get Dawn's warnings filtered): every action, or the ones listed. */
-const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, predict: true, search: true, replay: true, truth: ['build', 'score'], worker: true };
+const GPU_COMMANDS: Record<string, true | readonly string[]> = { info: true, profile: true, arch: ['score'], train: true, eval: true, predict: true, search: true, replay: true, truth: ['build', 'score'], reproduce: ['run'], worker: true };
 
 /** Whether `mednas <name> <action>` opens the GPU. */
 function opensGpu(name: string, action: string | undefined): boolean {

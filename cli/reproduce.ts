@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  PRESET_NAMES, REPRODUCTION_METHODS, reproductionDifferences, reproductionProgress, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
+  BEST_OBJECTIVE_PROXIES, PRESET_NAMES, REPRODUCTION_METHODS, reproductionDifferences, reproductionProgress, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
   type MethodSummary, type PresetName, type ReproductionEvent, type ReproductionMethod, type ReproductionUnit, type ReproductionProtocol, type ReproductionResults, type TrainConfig,
 } from '../src/index.ts';
 import {
@@ -271,7 +271,7 @@ export function registerReproduce(cli: CAC): void {
     .option('--gens <G>', "run: both searches' generations (default: the quick search preset's)")
     .option('--search-init-channels <C>', "run: C of the networks the searches score (default: the quick search preset's)")
     .option('--proxy-batch <N>', "run: the searches' proxy batch (default: the quick search preset's)")
-    .option('--best-proxies <list>', 'run: the proxies search-best rank-aggregates against FLOPs (default: ms_consistency,ms_fisher)')
+    .option('--best-proxies <list>', `run: the proxies search-best rank-aggregates against FLOPs (default: the quick search preset's, ${BEST_OBJECTIVE_PROXIES.join(',')})`)
     .option('--results-json <file>', 'run, show: merge this subset\'s runs and means into a JSON results file (results/medmnist.json)')
     .option('--resume', 'run: continue the reproduction in --out with its protocol')
     .option('--redis <url>', `run: ${REDIS_HELP}; the trainings and the searches' scoring run side by side on the workers, this process writes --out`)

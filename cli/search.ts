@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
   ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuLimitError, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES, SearchFailedError,
-  SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
+  PAPER_PROXIES, SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
   type AlgorithmName, type ArchitectureScorer, type ObjectiveKind, type PickRule, type RefineProgress, type RefineSettings, type SearchCheckpoint,
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
@@ -206,10 +206,15 @@ function runConfig(flags: SearchFlags, resume: SearchCheckpoint | null, out: str
   } else {
     const name = dataset ?? 'synthetic';
     const seed = (overrides.find((o) => o.field === 'seed')?.value as number | undefined) ?? fileFields.seed;
+    const base = searchPreset(preset ?? 'quick', name, seed ?? 0);
     config = {
-      ...searchPreset(preset ?? 'quick', name, seed ?? 0), ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
+      ...base, ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
       refine: refineFlags(flags, fileRefine ?? null) ?? fileRefine ?? null,
     };
+    // `--objectives paper` over a preset that ranks (the quick one) and no proxies named: eq. 1 as the
+    // paper has it, not the preset's rank proxies.
+    const proxiesNamed = fileFields.proxies !== undefined || overrides.some((o) => o.field === 'proxies');
+    if (config.objectives === 'paper' && base.objectives !== 'paper' && !proxiesNamed) config = { ...config, proxies: [...PAPER_PROXIES] };
   }
   if (config.objectives === 'paper' && config.proxies.length !== 2) {
     throw new CliUsageError(`--proxies: got ${config.proxies.join(',')}; the paper's objectives take exactly two (P1,P2 of f1 = -P1 - flops, f2 = -P2 + flops): name two, or add --objectives rank to rank any number`);
@@ -416,8 +421,8 @@ export function registerSearch(cli: CAC): void {
     .option('--algo <name>', 'nsga2 or moead')
     .option('--pop <P>', 'Population (MOEA/D: weight vectors)')
     .option('--gens <G>', 'Generations (the first is the initial population)')
-    .option('--objectives <kind>', 'paper (eq. 1: f1 = -P1_n - flops_n, f2 = -P2_n + flops_n; the default) or rank (f1 = -S_n, f2 = flops_n, S = AZ-NAS rank aggregate of --proxies)')
-    .option('--proxies <list>', 'paper: P1,P2 (default jacob_cov,synflow; e.g. fisher,synflow); rank: any registered proxies, e.g. naswot,zico,meco')
+    .option('--objectives <kind>', 'rank (f1 = -S_n, f2 = flops_n, S = AZ-NAS rank aggregate of --proxies; the quick preset\'s) or paper (eq. 1: f1 = -P1_n - flops_n, f2 = -P2_n + flops_n; the paper and reproduction presets\')')
+    .option('--proxies <list>', 'rank: any registered proxies (the quick preset: ms_fisher; e.g. naswot,zico,meco); paper: P1,P2 (default jacob_cov,synflow; e.g. fisher,synflow)')
     .option('--proxy-batch <N>', 'Images in the proxy batch')
     .option('--init-channels <C>', 'Stem channels C of the networks scored, a multiple of 4')
     .option('--seed <S>', 'Seed of the optimiser, the proxy batch and the weights (default 0)')

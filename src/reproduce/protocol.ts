@@ -22,10 +22,11 @@ export type ReportedMethod = Exclude<ReproductionMethod, 'random'> | 'random-med
 export const REPORTED_METHODS: readonly ReportedMethod[] = ['search-paper', 'search-best', 'paper-genotype', 'resnet18', 'random-median', 'random-best'];
 
 /**
- * mednas's best objectives for `search-best` until issue 20 freezes the quick preset's: the rank
- * aggregate of the multi-scale proxies, designed on the BreastMNIST table (docs/proxy-quality.md).
+ * mednas's best objectives for `search-best`: the quick search preset's, which issue 20's rule chose
+ * from the BreastMNIST and RetinaMNIST tables and froze (docs/proxy-quality.md), rank-aggregated
+ * against FLOPs.
  */
-export const BEST_OBJECTIVE_PROXIES: readonly string[] = ['ms_consistency', 'ms_fisher'];
+export const BEST_OBJECTIVE_PROXIES: readonly string[] = searchPreset('quick', SYNTHETIC_NAME).proxies;
 
 export interface ReproductionProtocol {
   readonly dataset: string;

@@ -57,10 +57,13 @@ export interface SearchConfig {
   readonly refine: RefineSettings | null;
 }
 
+/** Eq. 1's P1 and P2 as the paper pairs them: the `paper` objectives' proxies when none are named. */
+export const PAPER_PROXIES: readonly string[] = ['jacob_cov', 'synflow'];
+
 const PRESETS: Record<SearchPresetName, Omit<SearchConfig, 'dataset' | 'seed'>> = {
   // The default: a short search that finishes in under 2 minutes on a 2-core CPU adapter.
   quick: {
-    preset: 'quick', algorithm: 'nsga2', popSize: 16, generations: 8, objectives: 'paper', proxies: ['jacob_cov', 'synflow'],
+    preset: 'quick', algorithm: 'nsga2', popSize: 16, generations: 8, objectives: 'rank', proxies: ['ms_fisher'],
     proxyBatch: 32, initChannels: 8, synflowScale: 'log', pick: 'score', refine: null,
   },
   // The paper's settings (NSGA-II, population 50, C = 128, a proxy batch of 480).

@@ -51,6 +51,11 @@ test('search: --print-config round trip; flags over the file over the preset; no
     proxyBatch: 480, initChannels: 128, synflowScale: 'log', pick: 'score', refine: { candidates: 3, epochs: 1, maxImages: 64 }, seed: 0,
   });
   assert.not.ok(existsSync(out), '--print-config makes no run directory');
+  // The quick preset ranks ms_fisher (issue 20); `--objectives paper` alone gives eq. 1 with the paper's pair.
+  const [quick, paper] = await Promise.all([cli(['search', '--print-config']), cli(['search', '--print-config', '--objectives', 'paper'])]);
+  const q = printed(quick);
+  assert.equal([q.preset, q.objectives, q.proxies, q.pick], ['quick', 'rank', ['ms_fisher'], 'score']);
+  assert.equal(printed(paper), { ...q, objectives: 'paper', proxies: ['jacob_cov', 'synflow'] });
 });
 
 test('bad config files are refused, naming the file and the key (each check in-process; two through the CLI)', async () => {

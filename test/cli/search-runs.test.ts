@@ -16,8 +16,8 @@ import { cli, cliSignal, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas runs é '));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-/** Tiny: population 4, C = 4, a proxy batch of 8 (about 1 s per architecture on lavapipe). */
-const TINY = ['search', '--pop', '4', '--init-channels', '4', '--proxy-batch', '8'];
+/** Tiny: population 4, C = 4, a proxy batch of 8, eq. 1's proxies (about 1 s per architecture on lavapipe). */
+const TINY = ['search', '--pop', '4', '--init-channels', '4', '--proxy-batch', '8', '--objectives', 'paper'];
 const ext = join(dir, 'extended');
 const full = join(dir, 'in one go');
 const ckpt = (d: string): SearchCheckpoint => decodeSearchCheckpoint(new Uint8Array(readFileSync(join(d, 'checkpoint.mednas'))), d);

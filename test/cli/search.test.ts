@@ -133,7 +133,7 @@ test('an existing checkpoint is never overwritten without --resume or --force; o
   assert.is(forced.status, 0, forced.stderr);
   assert.equal(withoutTimes(readCkpt('d1')), withoutTimes(readCkpt('a')));
   assert.is(forced.stdout.match(/^generation \d\/3: /gm)?.length, 3, forced.stdout);
-  assert.match(forced.stdout, /chosen \(largest jacob_cov_n \+ synflow_n\): [\d,]+/);
+  assert.match(forced.stdout, /chosen \(largest S_n\): [\d,]+/, 'the quick preset ranks (issue 20)');
   assert.match(forced.stdout, /final front \(\d of 6; \* = chosen\)/);
   assert.match(forced.stdout, /train it: mednas train --arch/);
 });
@@ -152,8 +152,8 @@ test('bad values are refused before any GPU work, naming the flag', async () => 
   const cases = [
     [['--pop', '1'], /--pop/],
     [['--proxies', 'nope,synflow'], /nope/],
-    [['--proxies', 'jacob_cov'], /--proxies/],
-    [['--proxies', 'jacob_cov,synflow,snip'], /--proxies: .*exactly two.*--objectives rank/],
+    [['--objectives', 'paper', '--proxies', 'jacob_cov'], /--proxies/],
+    [['--objectives', 'paper', '--proxies', 'jacob_cov,synflow,snip'], /--proxies: .*exactly two.*--objectives rank/],
     [['--objectives', 'pareto'], /--objectives/],
     [['--objectives', 'rank', '--proxies', 'snip,snip'], /snip twice/],
     [['--refine-epochs', '2'], /--refine-epochs .* add --refine K/],

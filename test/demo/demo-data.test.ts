@@ -42,7 +42,10 @@ test('the config is the one mednas search makes from the same flags (the quick p
   assert.equal(c, { ...searchPreset('quick', 'synthetic', 3), popSize: 4, generations: 2, initChannels: 4, proxyBatch: 2, preset: 'quick', refine: null });
   assert.is(demoSearchCommand(c, 'synthetic'), 'mednas search --pop 4 --gens 2 --proxy-batch 2 --init-channels 4 --seed 3');
   assert.is(demoSearchCommand(demoSearchConfig(d, 'my data'), 'my data/'), "mednas search --dataset 'my data/'");
-  assert.throws(() => demoSearchConfig({ ...d, proxies: ['jacob_cov'] }, 'synthetic'), /exactly two proxies/);
+  assert.throws(() => demoSearchConfig({ ...d, objectives: 'paper', proxies: ['jacob_cov'] }, 'synthetic'), /exactly two proxies/);
+  // The page's default is the quick preset's rank objectives; eq. 1 is a flag away, with its pair.
+  assert.equal(parseDemoHash('#objectives=paper').settings, { objectives: 'paper', proxies: ['jacob_cov', 'synflow'] });
+  assert.is(demoSearchCommand(demoSearchConfig({ ...d, objectives: 'paper', proxies: ['jacob_cov', 'synflow'] }, 'synthetic'), 'synthetic'), 'mednas search --objectives paper --proxies jacob_cov,synflow');
   assert.throws(() => demoSearchConfig({ ...d, proxies: ['nope', 'synflow'] }, 'synthetic'), /nope/);
 });
 

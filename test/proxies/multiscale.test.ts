@@ -11,6 +11,7 @@ import { fisher } from '../../src/proxies/fisher.ts';
 import { buildNetwork, deadCells, PAPER_GENOTYPE } from '../../src/space/index.ts';
 import { testRuntime } from '../gpu.ts';
 import { fixedImages, setFixedWeights, type GoldenNetworkCase } from './fixed-weights.ts';
+import { GOLDEN_TOLERANCE, withinGoldenTolerance } from './tolerances.ts';
 
 const rt = await testRuntime();
 
@@ -25,16 +26,7 @@ const fixture = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..',
   cases: GoldenCase[];
 };
 
-// Tolerances: |ours - float64| <= atol, worst error measured on lavapipe in brackets.
-// - ms_fisher: a mean of ln fisher. Coarse views are piecewise constant, so the max pools behind the
-//   stem see exact ties in float64 (and in PyTorch's float32, whose conv sums every position in the
-//   same order); mednas's f32 conv kernels sum positions in different orders, so a tie becomes a
-//   near-tie that rounding breaks, and the gradient takes another path of equal value. fisher is
-//   discontinuous there: PyTorch float64 with the paper-c8 block-4 view perturbed by 1e-7 relative
-//   moves fisher by 6e-4 relative in one draw of three (4e-7 in the others). Off ties the error is
-//   fisher's (rtol 1e-5). atol 1e-3 [2.0e-4 on paper-c8, one tie flip at block size 4; < 1e-5 elsewhere].
-// - ms_consistency: cosines of f32 features of O(1) (~1e-6 relative each): atol 1e-5.
-const TOLERANCE = { ms_fisher: 1e-3, ms_consistency: 1e-5 };
+// Tolerances: ms_fisher's and ms_consistency's entries of test/proxies/tolerances.ts (why there).
 
 function goldenBatch(c: GoldenCase) {
   const labels = c.multiLabel ? Float32Array.from(c.labels) : Int32Array.from(c.labels);
@@ -55,7 +47,7 @@ for (const c of fixture.cases) {
     for (const name of ['ms_fisher', 'ms_consistency'] as const) {
       const expected = c.values[name];
       const actual = score.values[name];
-      assert.ok(Math.abs(actual - expected) <= TOLERANCE[name], `${c.name} ${name}: ${actual}, PyTorch float64 ${expected} (atol ${TOLERANCE[name]})`);
+      assert.ok(withinGoldenTolerance(name, actual, expected), `${c.name} ${name}: ${actual}, PyTorch float64 ${expected} (atol ${GOLDEN_TOLERANCE[name].atol})`);
     }
     assert.equal(score.reasons, {});
     net.dispose();

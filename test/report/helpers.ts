@@ -4,7 +4,7 @@
 import type { Runtime } from '../../src/gpu/runtime.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { search, type ArchitectureScorer } from '../../src/search/search.ts';
-import { searchPreset } from '../../src/search/config.ts';
+import { PAPER_PROXIES, searchPreset } from '../../src/search/config.ts';
 import type { SearchCheckpoint } from '../../src/search/checkpoint.ts';
 import { architectureCost } from '../../src/space/costs.ts';
 
@@ -30,7 +30,8 @@ const fakeRuntime = {
 /** The checkpoint after every generation of a seeded search (index g-1: after generation g). */
 export async function fakeSearch(popSize = 8, generations = 4, seed = 1): Promise<SearchCheckpoint[]> {
   const dataset = syntheticDataset({ sizes: { train: 32, val: 4, test: 4 } });
-  const config = { ...searchPreset('quick', dataset.name, seed), popSize, generations, proxyBatch: 8 };
+  // Eq. 1's objectives, which the stand-in scorer's values are made for.
+  const config = { ...searchPreset('quick', dataset.name, seed), objectives: 'paper' as const, proxies: [...PAPER_PROXIES], popSize, generations, proxyBatch: 8 };
   const saved: SearchCheckpoint[] = [];
   await search({ config, dataset, rt: fakeRuntime, scorer: fakeScorer, saveCheckpoint: (c) => void saved.push(c) });
   return saved;

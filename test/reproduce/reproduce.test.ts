@@ -41,7 +41,8 @@ test('an uninterrupted run: both searches, their picks, the paper genotype, ResN
   assert.ok(r.runs.every((x) => x.test !== null && x.test.auc >= 0 && x.test.auc <= 1 && x.params > 0));
   assert.equal(r.runs[0].architecture, mstfArchitecture(r.searches[0].genotype), 'the search-paper run trains its pick');
   assert.is(r.runs[3].architecture.kind, 'resnet18');
-  assert.equal(r.protocol.searchBest.objectives, 'rank');
+  assert.equal([r.protocol.searchBest.objectives, r.protocol.searchBest.proxies, r.protocol.searchBest.pick], ['rank', ['ms_fisher'], 'score'], "search-best: the quick preset's frozen objectives");
+  assert.equal([r.protocol.searchPaper.objectives, r.protocol.searchPaper.proxies], ['paper', ['jacob_cov', 'synflow']]);
   const doc = JSON.parse(readFileSync(join(dir, 'medmnist.json'), 'utf8')) as { runs: unknown[]; means: { method: string; dataset: string; seeds: number }[] };
   assert.is(doc.runs.length, 6);
   assert.equal(doc.means.map((m) => m.method), ['search-paper', 'search-best', 'paper-genotype', 'resnet18', 'random-median', 'random-best']);
@@ -59,6 +60,7 @@ test('SIGKILL in the middle of a search, then --resume: the same results as the 
   assert.match(again.stderr, /already holds a reproduction: add --resume/);
   const resumed = await cli(['reproduce', 'run', '--out', join(dir, 'b'), '--resume']);
   assert.is(resumed.status, 0, resumed.stderr);
+  assert.not.match(resumed.stderr, /artificially reduced/, "Dawn's start-up lines are filtered, as for every command that opens the GPU");
   assert.equal(withoutTimes(results('b')), withoutTimes(results('a')));
   const other = await cli([...TINY.map((v) => (v === '--epochs' ? '--epochs' : v === '1' ? '2' : v)), '--out', join(dir, 'b'), '--resume']);
   assert.is(other.status, 1);
