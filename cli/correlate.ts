@@ -5,11 +5,11 @@
 import { basename, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, quickTargets, renderCorrelatePage, TRUTH_TARGETS,
+  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, quickTargets, renderCorrelatePage, scoredProxies, searchPreset, TRUTH_TARGETS,
   type ArchitectureOrigin, type QuantityCorrelation, type TableCorrelation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable, writeTextAtomic } from '../src/node/index.ts';
-import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 
 interface CorrelateFlags {
   target?: unknown;
@@ -73,6 +73,12 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
         `issue 20's targets: quick ${f(t.quick)} against the best of params, flops and paper (${t.baseline.proxy} ${f(t.baseline.spearman)}): ${t.margin >= 0 ? '+' : ''}${t.margin.toFixed(3)} (target >= +0.10); ` +
           `quick is ${f(t.ofCeiling, 2)} of the split-half ceiling and ${f(t.ofCorrectedCeiling, 2)} of the all-seeds one (target >= 0.8)`,
       );
+    } else {
+      // No `quick` row: the table lacks a proxy the quick preset's objectives use.
+      const missing = scoredProxies(searchPreset('quick', result.dataset)).filter((p) => !(p in result.values));
+      if (missing.length > 0) {
+        console.log(`issue 20's targets: no quick row, the table has no ${missing.join(', ')} values (the quick preset's objectives use them): add them with \`mednas truth score ${shellQuote(path)} --proxies ${missing.join(',')}\``);
+      }
     }
     if (vsOther) console.log(`against ${against} (same architectures, its target): Spearman ${f(vsOther.spearman)} ${ci(vsOther.spearmanLow, vsOther.spearmanHigh)} Kendall ${f(vsOther.kendall)} over ${vsOther.n}`);
     console.log('');

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeTruthTable, type TruthTable } from '../../src/truth/table.ts';
 import { protocolFromFlags } from '../../cli/truth.ts';
+import { shellQuote } from '../../cli/options.ts';
 import { cli, cliAll, cliSignal, printedContinue, type Run } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mednas-truth-'));
@@ -93,10 +94,10 @@ test('existing tables are never overwritten; another protocol, a damaged file an
 
 test('truth score adds a proxy to a table; truth show lists the rows', async () => {
   writeFileSync(path('c'), readFileSync(path('a')));
-  const score = await cli(['truth', 'score', path('c'), '--proxies', 'jacob_cov,synflow,flops,params']);
+  const score = await cli(['truth', 'score', path('c'), '--proxies', 'jacob_cov,synflow,flops,params,ms_fisher']);
   assert.is(score.status, 0, score.stderr);
   const t = read('c');
-  assert.ok(t.proxies.every((r) => r.values.params > 0 && r.values.synflow === read('a').proxies[r.arch].values.synflow));
+  assert.ok(t.proxies.every((r) => r.values.params > 0 && Number.isFinite(r.values.ms_fisher) && r.values.synflow === read('a').proxies[r.arch].values.synflow));
   assert.equal(withoutTimes({ ...t, proxies: [] }), withoutTimes({ ...read('a'), proxies: [] }), 'the runs are untouched');
   const [show, json] = await cliAll([['truth', 'show', path('c')], ['truth', 'show', path('c'), '--json']]);
   assert.is(show.status, 0, show.stderr);
@@ -106,19 +107,24 @@ test('truth score adds a proxy to a table; truth show lists the rows', async () 
 });
 
 test('correlate: a terminal table, --json lines with the documented fields, an HTML page; bad flags refused', async () => {
-  const [text, json, badTarget] = await cliAll([
+  const [text, json, badTarget, withQuick] = await cliAll([
     ['correlate', path('a'), '--bootstrap', '200'],
     ['correlate', path('a'), '--bootstrap', '200', '--json', '--html', join(dir, 'c.html')],
     ['correlate', path('a'), '--target', 'loss'],
+    ['correlate', path('c'), '--bootstrap', '200'],
   ]);
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /synthetic, 3 of 3 architectures trained; target: mean test AUC over seeds 0, 1/);
   assert.match(text.stdout, /\npaper\s+3 /);
-  assert.match(text.stdout, /\nissue 20's targets: quick .* against the best of params, flops and paper \((flops|paper) .*\): [+-]\d\.\d{3} \(target >= \+0\.10\); quick is .* of the split-half ceiling/);
+  // Table a has no ms_fisher (the quick preset's proxy): no quick row, and the command that adds it; table c has it.
+  assert.ok(text.stdout.includes(`issue 20's targets: no quick row, the table has no ms_fisher values (the quick preset's objectives use them): add them with \`mednas truth score ${shellQuote(path('a'))} --proxies ms_fisher\``), text.stdout);
+  assert.is(withQuick.status, 0, withQuick.stderr);
+  assert.match(withQuick.stdout, /\nquick\s+3 /);
+  assert.match(withQuick.stdout, /\nissue 20's targets: quick .* against the best of params, flops and paper \((params|flops|paper) .*\): [+-]\d\.\d{3} \(target >= \+0\.10\); quick is .* of the split-half ceiling/);
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const names = rows.map((r) => r.proxy);
-  for (const name of ['jacob_cov', 'synflow', 'flops', 'paper', 'quick', '-f1', '-f2', 'ceiling']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+  for (const name of ['jacob_cov', 'synflow', 'flops', 'paper', '-f1', '-f2', 'ceiling']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
   for (const r of rows) {
     for (const k of ['proxy', 'n', 'spearman', 'spearmanLow', 'spearmanHigh', 'kendall', 'kendallLow', 'kendallHigh', 'top10']) assert.ok(k in r, `${k} in ${JSON.stringify(r)}`);
   }
