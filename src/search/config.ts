@@ -61,7 +61,10 @@ export interface SearchConfig {
 export const PAPER_PROXIES: readonly string[] = ['jacob_cov', 'synflow'];
 
 const PRESETS: Record<SearchPresetName, Omit<SearchConfig, 'dataset' | 'seed'>> = {
-  // The default: a short search that finishes in under 2 minutes on a 2-core CPU adapter.
+  // The default: a short search that finishes in under 2 minutes on a 2-core CPU adapter. Its
+  // objectives (ms_fisher ranked against FLOPs, score pick) were chosen from the BreastMNIST and
+  // RetinaMNIST ground-truth tables by a rule fixed beforehand (`mednas truth choose`;
+  // docs/proxy-quality.md): eq. 1 picked below random on both.
   quick: {
     preset: 'quick', algorithm: 'nsga2', popSize: 16, generations: 8, objectives: 'rank', proxies: ['ms_fisher'],
     proxyBatch: 32, initChannels: 8, synflowScale: 'log', pick: 'score', refine: null,
