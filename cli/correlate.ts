@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, quickTargets, renderCorrelatePage, scoredProxies, searchPreset, TRUTH_TARGETS,
+  ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, missingQuickProxies, quickTargets, renderCorrelatePage, TRUTH_TARGETS,
   type ArchitectureOrigin, type QuantityCorrelation, type TableCorrelation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable, writeTextAtomic } from '../src/node/index.ts';
@@ -74,8 +74,7 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
           `quick is ${f(t.ofCeiling, 2)} of the split-half ceiling and ${f(t.ofCorrectedCeiling, 2)} of the all-seeds one (target >= 0.8)`,
       );
     } else {
-      // No `quick` row: the table lacks a proxy the quick preset's objectives use.
-      const missing = scoredProxies(searchPreset('quick', result.dataset)).filter((p) => !(p in result.values));
+      const missing = missingQuickProxies(result);
       if (missing.length > 0) {
         console.log(`issue 20's targets: no quick row, the table has no ${missing.join(', ')} values (the quick preset's objectives use them): add them with \`mednas truth score ${shellQuote(path)} --proxies ${missing.join(',')}\``);
       }

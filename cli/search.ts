@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
   ALGORITHMS, checkSearchConfig, DEFAULT_REFINE_EPOCHS, formatGenotype, genotypeToSvg, GpuLimitError, GpuOutOfMemoryError, OBJECTIVE_KINDS, PICK_RULES, SearchFailedError,
-  PAPER_PROXIES, SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
+  defaultProxies, SEARCH_PRESETS, SYNFLOW_SCALES, resumeDifferences, search, searchPreset, searchSummaryJson, defaultScorer,
   type AlgorithmName, type ArchitectureScorer, type ObjectiveKind, type PickRule, type RefineProgress, type RefineSettings, type SearchCheckpoint,
   type SearchConfig, type SearchPresetName, type SearchResult, type SynflowScale,
 } from '../src/index.ts';
@@ -211,10 +211,8 @@ function runConfig(flags: SearchFlags, resume: SearchCheckpoint | null, out: str
       ...base, ...fileFields, ...Object.fromEntries(overrides.map((o) => [o.field, o.value])), preset: preset ?? 'quick',
       refine: refineFlags(flags, fileRefine ?? null) ?? fileRefine ?? null,
     };
-    // `--objectives paper` over a preset that ranks (the quick one) and no proxies named: eq. 1 as the
-    // paper has it, not the preset's rank proxies.
     const proxiesNamed = fileFields.proxies !== undefined || overrides.some((o) => o.field === 'proxies');
-    if (config.objectives === 'paper' && base.objectives !== 'paper' && !proxiesNamed) config = { ...config, proxies: [...PAPER_PROXIES] };
+    if (!proxiesNamed) config = { ...config, proxies: defaultProxies(config.objectives, base) };
   }
   if (config.objectives === 'paper' && config.proxies.length !== 2) {
     throw new CliUsageError(`--proxies: got ${config.proxies.join(',')}; the paper's objectives take exactly two (P1,P2 of f1 = -P1 - flops, f2 = -P2 + flops): name two, or add --objectives rank to rank any number`);

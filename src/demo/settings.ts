@@ -3,7 +3,7 @@
 // SearchConfig exactly as the CLI does (the quick preset, then the flags), so that a search made in
 // the page and `mednas search` with the same flags are the same search (same config, same proxy
 // batch id; their checkpoints differ only in the adapter and the timings).
-import { ALGORITHMS, checkSearchConfig, PAPER_PROXIES, PICK_RULES, searchPreset, type AlgorithmName, type PickRule, type SearchConfig } from '../search/config.ts';
+import { ALGORITHMS, checkSearchConfig, defaultProxies, PICK_RULES, searchPreset, type AlgorithmName, type PickRule, type SearchConfig } from '../search/config.ts';
 import { SearchConfigError } from '../search/errors.ts';
 import { OBJECTIVE_KINDS, SYNFLOW_SCALES, type ObjectiveKind, type SynflowScale } from '../search/objectives.ts';
 
@@ -123,8 +123,8 @@ export function parseDemoHash(hash: string): DemoHash {
     if (value === null) throw new SearchConfigError(`the page's address names ${key} without a value: write ${key}=VALUE`);
     settings[field] = parseDemoSetting(field, value);
   }
-  // As `mednas search --objectives paper` without --proxies: eq. 1's pair, not the quick preset's rank proxies.
-  if (settings.objectives === 'paper' && settings.proxies === undefined && defaultDemoSettings().objectives !== 'paper') settings.proxies = [...PAPER_PROXIES];
+  // Objectives without proxies: those `mednas search --objectives K` takes (eq. 1's pair for paper).
+  if (settings.objectives !== undefined && settings.proxies === undefined) settings.proxies = defaultProxies(settings.objectives as ObjectiveKind, searchPreset('quick', 'synthetic'));
   return { autorun, settings: settings as Partial<DemoSettings> };
 }
 

@@ -60,6 +60,15 @@ export interface SearchConfig {
 /** Eq. 1's P1 and P2 as the paper pairs them: the `paper` objectives' proxies when none are named. */
 export const PAPER_PROXIES: readonly string[] = ['jacob_cov', 'synflow'];
 
+/**
+ * The proxies of `objectives` chosen over `preset` without naming any: eq. 1's pair when `paper` is
+ * asked of a preset that ranks (the quick one), else the preset's own (what `mednas search
+ * --objectives K` and the demo page's `#objectives=K` take).
+ */
+export function defaultProxies(objectives: ObjectiveKind, preset: Pick<SearchConfig, 'objectives' | 'proxies'>): string[] {
+  return [...(objectives === 'paper' && preset.objectives !== 'paper' ? PAPER_PROXIES : preset.proxies)];
+}
+
 const PRESETS: Record<SearchPresetName, Omit<SearchConfig, 'dataset' | 'seed'>> = {
   // The default: a short search that finishes in under 2 minutes on a 2-core CPU adapter. Its
   // objectives (ms_fisher ranked against FLOPs, score pick) were chosen from the BreastMNIST and

@@ -178,7 +178,7 @@ export function correlateTable(table: TruthTable, options: CorrelateOptions = {}
   // The quick preset's pick score under its own objectives (issue 20: what `mednas search` runs by
   // default), normalised over the table as its search normalises over its population.
   const quick = objectiveDefinition(searchPreset('quick', p.dataset));
-  if ([...quick.scores, quick.cost].every((n) => names.includes(n))) {
+  if (quickProxies(p.dataset).every((n) => names.includes(n))) {
     const kind = isRank(quick) ? 'rank' : 'paper';
     const perSeed = p.initSeeds.map((s) => normalisedValues(rawsAt(s), quick).map((n) => pickScore(n, kind)));
     matrices.set('quick', used.map((_, i) => perSeed.map((col) => col[i])));
@@ -257,6 +257,17 @@ export interface QuickTargets {
   /** quick / the split-half ceiling, and / the ceiling against all seeds (target: >= 0.8). */
   readonly ofCeiling: number;
   readonly ofCorrectedCeiling: number;
+}
+
+/** The proxies the quick preset's objectives score (and so the `quick` row needs), the cost included. */
+function quickProxies(dataset: string): string[] {
+  const quick = objectiveDefinition(searchPreset('quick', dataset));
+  return [...quick.scores, quick.cost];
+}
+
+/** The quick preset's proxies a table has no values of: why its correlation has no `quick` row (empty when it has one). */
+export function missingQuickProxies(r: TableCorrelation): string[] {
+  return quickProxies(r.dataset).filter((n) => !(n in r.values));
 }
 
 export function quickTargets(r: TableCorrelation): QuickTargets | null {

@@ -17,7 +17,7 @@ test('the queue runs the CLI from its own copy of dist/, removed at exit; a kill
     mkdirSync(join(dir, 'dist'));
     mkdirSync(join(dir, 'runs', '.cli-999999999'), { recursive: true }); // no such pid
     copyFileSync(join(root, 'scripts', 'cli-snapshot.sh'), join(dir, 'scripts', 'cli-snapshot.sh'));
-    // The stand-in CLI prints where it runs from and whether dist/ is still what it was copied from.
+    // The stand-in CLI prints where it runs from and its arguments; dist/ is removed before it runs.
     writeFileSync(join(dir, 'dist', 'cli.js'), 'console.log(JSON.stringify({ from: import.meta.url, args: process.argv.slice(2) }));\n');
     writeFileSync(join(dir, 'dist', 'package.json'), '{"type":"module"}');
     const script = 'source scripts/cli-snapshot.sh; echo "copies: $(ls -a runs | grep -c "^.cli-")"; rm -rf dist; mednas truth build --resume';

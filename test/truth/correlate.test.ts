@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { searchPreset } from '../../src/search/config.ts';
-import { quickTargets } from '../../src/truth/correlate.ts';
+import { missingQuickProxies, quickTargets } from '../../src/truth/correlate.ts';
 import { spearman } from '../../src/stats/rank.ts';
 import { correlateTable, correlateTables, seedHalves } from '../../src/truth/correlate.ts';
 import { fakeTable } from './helpers.ts';
@@ -62,6 +62,11 @@ test("the search's quantities: paper = P1_n + P2_n, -f1 = P1_n + cost_n, -f2 = P
   const order = (v: readonly number[]) => v.map((_, i) => i).sort((i, j) => v[i] - v[j]);
   assert.equal(order(r.values.quick), order(r.values.ms_fisher).reverse());
   assert.ok(Math.abs(r.correlations.find((c) => c.proxy === 'quick')!.spearman + r.correlations.find((c) => c.proxy === 'ms_fisher')!.spearman) < 1e-12);
+  assert.equal(missingQuickProxies(r), []);
+  const without = fakeTable({ count: 10, auc: (a) => quality(a), proxies: (a) => ({ jacob_cov: a, synflow: a % 3, flops: 1000 + a }) });
+  const w = correlateTable(without, { resamples: 50 });
+  assert.not.ok('quick' in w.values);
+  assert.equal(missingQuickProxies(w), ['ms_fisher'], 'why it has no quick row');
   // Issue 20's targets: quick against the best of params, flops and paper, and as a share of the ceiling.
   const t = quickTargets(r)!;
   const rho = (name: string) => r.correlations.find((c) => c.proxy === name)!.spearman;
