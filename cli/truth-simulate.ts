@@ -23,11 +23,13 @@ export interface SimulateFlags {
   initSeedMode?: unknown;
   origin?: unknown;
   first?: unknown;
+  refine?: unknown;
+  refineEpochs?: unknown;
   json?: boolean;
 }
 
 /** The flags only `truth simulate` takes (the other actions refuse them). */
-export const SIMULATE_ONLY_FLAGS: readonly (keyof SimulateFlags)[] = ['runs', 'subset', 'population', 'pick', 'objectives', 'target', 'seed', 'initSeedMode', 'origin', 'first'];
+export const SIMULATE_ONLY_FLAGS: readonly (keyof SimulateFlags)[] = ['runs', 'subset', 'population', 'pick', 'objectives', 'target', 'seed', 'initSeedMode', 'origin', 'first', 'refine', 'refineEpochs'];
 
 const TARGET_WORDS: Record<TruthTarget, string> = {
   auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC of the last 3 epochs',
@@ -36,19 +38,23 @@ const TARGET_WORDS: Record<TruthTarget, string> = {
 const num = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 function describe(r: SimulatedRow): string {
-  if (r.kind !== 'search') return r.kind === 'random' ? 'random (a uniformly random member of the subset)' : 'oracle (the best target in the subset)';
-  return r.name;
+  if (r.kind === 'random') return r.refined > 0 ? `random +refine ${r.refined} (the best on validation of ${r.refined} random members)` : 'random (a uniformly random member of the subset)';
+  return r.kind === 'oracle' ? 'oracle (the best target in the subset)' : r.name;
 }
 
-function print(path: string, s: TableSimulation, seeds: readonly number[], initSeeds: readonly number[]): void {
+function print(path: string, s: TableSimulation, seeds: readonly number[], initSeeds: readonly number[], epochs: number): void {
   const final = s.population < s.subset ? `, NSGA-II survival to ${s.population}` : '';
   const proxies = s.initSeeds === 'mean' ? `mean over init seeds ${initSeeds.join(', ')}` : `run r at init seed r mod ${initSeeds.length}`;
   console.log(`${path}: ${s.dataset}, ${s.candidates} candidates (a finished run and proxy values)`);
-  console.log(`${s.runs} runs, each a random subset of ${s.subset}${final}; pick rule ${s.pick}; proxies: ${proxies}; target: mean ${TARGET_WORDS[s.target]} over training seeds ${seeds.join(', ')}`);
+  const judged = s.refine === null ? `training seeds ${seeds.join(', ')}` : `the training seeds other than the refinement's (run r refines at seed r mod ${seeds.length} of ${seeds.join(', ')})`;
+  console.log(`${s.runs} runs, each a random subset of ${s.subset}${final}; pick rule ${s.pick}; proxies: ${proxies}; target: mean ${TARGET_WORDS[s.target]} over ${judged}`);
+  if (s.refine !== null) {
+    console.log(`+refine ${s.refine.candidates}: the first ${s.refine.candidates} of the front in the pick rule's order trained (read from the table), the best validation AUC within epoch ${s.refine.epochs} of ${epochs} chosen${s.refine.epochs < epochs ? ` (the ${epochs}-epoch run read part-way: an approximation of --refine-epochs ${s.refine.epochs})` : ''}`);
+  }
   const width = Math.max(24, ...s.rows.map((r) => describe(r).length)) + 2;
   console.log(`${'objectives'.padEnd(width)}  ${'mean +- std'.padEnd(15)} regret  percentile  params`);
   for (const r of s.rows) {
-    if (r.kind === 'random') console.log('');
+    if (r.kind === 'random' && r.refined === 0) console.log('');
     console.log(`${describe(r).padEnd(width)}  ${`${num(r.mean)} +- ${num(r.std)}`.padEnd(15)} ${num(r.regret).padStart(6)}  ${num(r.percentile, 2).padStart(10)}  ${Math.round(r.params).toLocaleString('en-US').padStart(6)}`);
   }
   for (const k of s.skipped) console.log(`skipped ${k.name}: ${k.reason}`);
@@ -69,14 +75,18 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<numb
   const origins = optional(flags.origin, (v) => listValue(v, '--origin', (s, flag) => choiceValue<ArchitectureOrigin>(s, flag, ARCHITECTURE_ORIGINS)));
   const first = optional(flags.first, (v) => intValue(v, '--first', { min: 2 }));
   const objectives = optional(flags.objectives, (v) => listValue(v, '--objectives', (s, flag) => parseObjectivesLabel(stringValue(s, flag))));
-  const s = simulateSearchPicks(table, { runs, subset, population, pick, target, seed, initSeeds, origins, first, objectives });
+  const candidates = optional(flags.refine, (v) => intValue(v, '--refine', { min: 1, max: 100_000 }));
+  const refineEpochs = optional(flags.refineEpochs, (v) => intValue(v, '--refine-epochs', { min: 1, max: table.protocol.train.epochs }));
+  if (refineEpochs !== undefined && candidates === undefined) throw new CliUsageError('--refine-epochs goes with --refine K (the candidates each simulated run trains)');
+  const refine = candidates === undefined ? undefined : { candidates, epochs: refineEpochs };
+  const s = simulateSearchPicks(table, { runs, subset, population, pick, target, seed, initSeeds, origins, first, objectives, refine });
   if (flags.json) {
-    const head = { table: file, dataset: s.dataset, target: s.target, pick: s.pick, candidates: s.candidates, subset: s.subset, population: s.population, runs: s.runs, initSeeds: s.initSeeds, seed };
+    const head = { table: file, dataset: s.dataset, target: s.target, pick: s.pick, candidates: s.candidates, subset: s.subset, population: s.population, runs: s.runs, initSeeds: s.initSeeds, seed, refine: s.refine };
     for (const r of s.rows) console.log(JSON.stringify({ ...head, ...r }));
     for (const k of s.skipped) console.log(JSON.stringify({ ...head, name: k.name, skipped: k.reason }));
     return 0;
   }
-  print(file, s, table.protocol.seeds, table.protocol.initSeeds);
+  print(file, s, table.protocol.seeds, table.protocol.initSeeds, table.protocol.train.epochs);
   return 0;
 }
 

@@ -258,6 +258,8 @@ export function registerTruth(cli: CAC): void {
     .option('--init-seed-mode <mode>', "simulate: mean (each proxy's mean over the init seeds; default) or cycle (run r at one init seed, as a search)")
     .option('--origin <list>', 'simulate: only architectures of these origins: paper, random, spread')
     .option('--first <K>', "simulate: only the table's first K architectures")
+    .option('--refine <K>', "simulate: beside each pick, the validated pick of the search's --refine K, read from the table (trained at one seed, judged on the others)")
+    .option('--refine-epochs <E>', "simulate: with --refine, the best validation AUC within the table run's first E epochs (default: all)")
     .option('--json', 'One JSON object per event (build), per row (show) or per objective (simulate) on stdout'))
     .example('mednas truth build --dataset breastmnist --count 60 --seeds 3')
     .example('mednas truth build --out groundtruth/breastmnist.mednas --resume')

@@ -17,12 +17,21 @@
 // pick's mean percentile in its subset (0: the best, 1: the worst) and the picks' mean parameters.
 // The subsample stands in for the search's trajectory: a table of 60 architectures cannot hold the
 // genotypes an optimiser would breed, so what is measured is the selection, not the exploration.
+// With `refine` (the search's `--refine K`, src/search/refine.ts), run r also trains, in the table,
+// the first K of the final front in the pick rule's order (pickOrder, as the search plans them) at
+// training seed r mod S and chooses the best validation AUC within the first E epochs of that run
+// (ties: the earlier); `random +refine K` does the same for K uniformly random members (random
+// search with K trainings). Every row's target in that run is then the mean over the other training
+// seeds, so the choice is judged on trainings it never saw, as a user's fresh training of the pick.
+// The table's runs are the quick recipe's full cosine schedule: E = the table's epochs reproduces
+// `--refine-epochs E` exactly (bar the seed); a smaller E reads that run part-way, which is not an
+// E-epoch run (its learning rate has not decayed), only an approximation of one.
 import { crowdingDistance, nonDominatedSort } from '../moo/dominance.ts';
 import { getProxy } from '../proxies/registry.ts';
 import type { ArchitectureRecord } from '../search/archive.ts';
 import { COST_PROXY, objectiveDefinition, type PickRule } from '../search/config.ts';
 import { mstfObjectives, type ObjectiveKind, type SearchObjectives, type SynflowScale } from '../search/objectives.ts';
-import { finalPopulation, pickIndex } from '../search/pick.ts';
+import { finalPopulation, pickIndex, pickOrder } from '../search/pick.ts';
 import { Rng } from '../util/rng.ts';
 import { runTarget, type TruthTarget } from './correlate.ts';
 import { TruthConfigError } from './errors.ts';
@@ -94,12 +103,23 @@ export interface SimulateOptions {
   /** Only architectures of these origins / only the table's first K (as correlate). */
   readonly origins?: readonly ArchitectureOrigin[];
   readonly first?: number;
+  /** A validated pick per run beside each objective's zero-cost one (see the file comment). */
+  readonly refine?: SimulatedRefine;
+}
+
+export interface SimulatedRefine {
+  /** K: the candidates trained per run (the search's --refine K). */
+  readonly candidates: number;
+  /** E: the validation AUC read is the best within the first E epochs of the table's run (default: all its epochs). */
+  readonly epochs?: number;
 }
 
 export interface SimulatedRow {
-  /** objectivesLabel for a search; 'random' or 'oracle' for the baselines. */
+  /** objectivesLabel for a search; 'random' or 'oracle' for the baselines; ' +refine K' appended for a validated pick. */
   readonly name: string;
   readonly kind: 'search' | 'random' | 'oracle';
+  /** K when the row is a validated pick (the first K in the rule's order, or K random members, trained), else 0. */
+  readonly refined: number;
   readonly objectives: ObjectiveKind | null;
   readonly proxies: readonly string[];
   /** Runs (the pick's target is finite in each). */
@@ -127,7 +147,9 @@ export interface TableSimulation {
   readonly population: number;
   readonly runs: number;
   readonly initSeeds: 'mean' | 'cycle';
-  /** Searches, then random, then oracle. */
+  /** K and E when validated picks were simulated (the target is then the mean over the seeds the refinement did not train), else null. */
+  readonly refine: { readonly candidates: number; readonly epochs: number } | null;
+  /** Searches (each followed by its validated pick with refine), then random (and its validated pick), then oracle. */
   readonly rows: readonly SimulatedRow[];
   /** Objectives left out, with the reason (a proxy the table does not hold). */
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
@@ -144,7 +166,10 @@ const sampleStd = (v: readonly number[]): number => {
 
 interface Candidate {
   readonly arch: number;
+  /** The mean target over the training seeds. */
   readonly target: number;
+  /** Per training seed (protocol order): its target and its per-epoch validation AUC (NaN and [] without a finished run). */
+  readonly bySeed: readonly { readonly target: number; readonly valAuc: readonly number[] }[];
   readonly params: number;
   /** Per init seed (table order), then the mean over them at index k. */
   readonly raws: readonly { values: Record<string, number>; logValues: Record<string, number> }[];
@@ -166,8 +191,15 @@ function candidates(table: TruthTable, options: SimulateOptions, target: TruthTa
   const out: Candidate[] = [];
   table.architectures.forEach((a, arch) => {
     if (arch >= limit || (options.origins && !options.origins.includes(a.origin))) return;
-    const t = mean(table.runs.filter((r) => r.arch === arch).map((r) => runTarget(r, target, table.dataset.counts)).filter(Number.isFinite));
+    const bySeed = table.protocol.seeds.map((seed) => {
+      const run = table.runs.find((r) => r.arch === arch && r.seed === seed);
+      const t = run === undefined ? NaN : runTarget(run, target, table.dataset.counts);
+      return { target: t, valAuc: run === undefined || !Number.isFinite(t) ? [] : run.epochs.map((e) => e.val.auc) };
+    });
+    const t = mean(bySeed.map((x) => x.target).filter(Number.isFinite));
     if (!Number.isFinite(t)) return;
+    // A validated pick is judged on the seeds its refinement did not train: every seed must be there.
+    if (options.refine && bySeed.some((x) => !Number.isFinite(x.target))) return;
     const rows = seeds.map((s) => table.proxies.find((r) => r.arch === arch && r.initSeed === s));
     if (rows.every((r) => r === undefined)) return;
     // FLOPs are analytic: the architecture's own count stands in where a row lacks it.
@@ -175,7 +207,7 @@ function candidates(table: TruthTable, options: SimulateOptions, target: TruthTa
     const perSeed = rows.map(raw);
     const present = perSeed.filter((_, i) => rows[i] !== undefined);
     out.push({
-      arch, target: t, params: a.params,
+      arch, target: t, bySeed, params: a.params,
       raws: [...perSeed, { values: meanValues(present.map((r) => r.values)), logValues: meanValues(present.map((r) => r.logValues)) }],
     });
   });
@@ -221,6 +253,19 @@ function missingProxies(o: SimulatedObjectives, cands: readonly Candidate[]): st
   return o.proxies.filter((p) => !cands.some((c) => c.raws.some((r) => p in r.values)));
 }
 
+/** The refinement's K and E, checked against the table (null without refinement). */
+function refineSettings(table: TruthTable, r: SimulatedRefine | undefined): TableSimulation['refine'] {
+  if (r === undefined) return null;
+  const epochs = table.protocol.train.epochs;
+  if (!Number.isInteger(r.candidates) || r.candidates < 1) throw new TruthConfigError(`refinement trains a whole number >= 1 of candidates, got ${r.candidates}`);
+  const e = r.epochs ?? epochs;
+  if (!Number.isInteger(e) || e < 1 || e > epochs) throw new TruthConfigError(`refinement epochs: a whole number from 1 to the table's ${epochs}, got ${r.epochs}`);
+  if (table.protocol.seeds.length < 2) {
+    throw new TruthConfigError(`${table.protocol.dataset}: a validated pick needs a table of at least 2 training seeds (one trains the candidates, the others judge the choice); this one has ${table.protocol.seeds.length}`);
+  }
+  return { candidates: r.candidates, epochs: e };
+}
+
 /**
  * Replays the search's pick against `table` over many seeded subsamples (see the file comment).
  * Throws TruthConfigError for settings out of range or a table with fewer than 2 candidates.
@@ -248,39 +293,60 @@ export function simulateSearchPicks(table: TruthTable, options: SimulateOptions 
     else defs.push({ o, def: objectiveDefinition({ objectives: o.objectives, proxies: o.proxies, synflowScale }) });
   }
 
-  const picks = defs.map(() => [] as { arch: number; target: number; regret: number; percentile: number; params: number }[]);
-  const random: typeof picks[number] = [];
-  const oracle: typeof picks[number] = [];
+  const refine = refineSettings(table, options.refine);
+  type Outcome = { arch: number; target: number; regret: number; percentile: number; params: number };
+  const picks = defs.map(() => [] as Outcome[]);
+  const refined = defs.map(() => [] as Outcome[]);
+  const random: Outcome[] = [];
+  const randomRefined: Outcome[] = [];
+  const oracle: Outcome[] = [];
   const k = table.protocol.initSeeds.length;
+  const S = table.protocol.seeds.length;
   for (let run = 0; run < runs; run++) {
     const rng = new Rng(options.seed ?? 0, SIMULATE_STREAM, run);
     const members = rng.permutation(cands.length).slice(0, subset).map((i) => cands[i]);
-    const targets = members.map((m) => m.target);
+    // With refinement, seed r mod S trains the candidates and the other seeds judge every row.
+    const trained = run % S;
+    const targetOf = (m: Candidate) => (refine === null ? m.target : mean(m.bySeed.filter((_, j) => j !== trained).map((x) => x.target)));
+    const signal = (m: Candidate) => Math.max(-Infinity, ...m.bySeed[trained].valAuc.slice(0, refine?.epochs).filter(Number.isFinite));
+    const validated = (list: readonly Candidate[]) => list.reduce((b, m) => (signal(m) > signal(b) ? m : b));
+    const targets = members.map(targetOf);
     const best = Math.max(...targets);
-    const outcome = (m: Candidate) => ({ arch: m.arch, target: m.target, regret: best - m.target, percentile: percentile(m.target, targets), params: m.params });
+    const outcome = (m: Candidate): Outcome => {
+      const t = targetOf(m);
+      return { arch: m.arch, target: t, regret: best - t, percentile: percentile(t, targets), params: m.params };
+    };
     const seedIndex = initSeeds === 'mean' ? k : run % k;
     const records = members.map((m) => record(m, table, seedIndex));
     defs.forEach(({ def }, d) => {
       let final = members.map((_, i) => i);
       if (population < subset) final = survive(mstfObjectives(records, def), population);
-      const chosen = pickIndex(finalPopulation(final.map((i) => records[i]), def), pick);
-      picks[d].push(outcome(members[final[chosen]]));
+      const pop = finalPopulation(final.map((i) => records[i]), def);
+      picks[d].push(outcome(members[final[pickIndex(pop, pick)]]));
+      if (refine !== null) refined[d].push(outcome(validated(pickOrder(pop, pick).slice(0, refine.candidates).map((i) => members[final[i]]))));
     });
     random.push(outcome(members[rng.integer(0, subset - 1)]));
+    // Drawn after the plain random pick, so the rows without refinement are those of a run without it.
+    if (refine !== null) randomRefined.push(outcome(validated(rng.permutation(subset).slice(0, refine.candidates).map((i) => members[i]))));
     oracle.push(outcome(members[targets.indexOf(best)]));
   }
 
-  const row = (name: string, kind: SimulatedRow['kind'], o: SimulatedObjectives | null, list: typeof random): SimulatedRow => {
+  const row = (name: string, kind: SimulatedRow['kind'], o: SimulatedObjectives | null, list: readonly Outcome[], K = 0): SimulatedRow => {
     const t = list.map((x) => x.target);
     return {
-      name, kind, objectives: o?.objectives ?? null, proxies: o?.proxies ?? [], runs: list.length,
+      name: K > 0 ? `${name} +refine ${K}` : name, kind, refined: K, objectives: o?.objectives ?? null, proxies: o?.proxies ?? [], runs: list.length,
       mean: mean(t), std: sampleStd(t), regret: mean(list.map((x) => x.regret)), percentile: mean(list.map((x) => x.percentile)),
       params: mean(list.map((x) => x.params)), picks: list.map((x) => x.arch),
     };
   };
   return {
-    dataset: table.protocol.dataset, target, pick, candidates: cands.length, subset, population, runs, initSeeds,
-    rows: [...defs.map(({ o }, d) => row(objectivesLabel(o), 'search', o, picks[d])), row('random', 'random', null, random), row('oracle', 'oracle', null, oracle)],
+    dataset: table.protocol.dataset, target, pick, candidates: cands.length, subset, population, runs, initSeeds, refine,
+    rows: [
+      ...defs.flatMap(({ o }, d) => [row(objectivesLabel(o), 'search', o, picks[d]), ...(refine ? [row(objectivesLabel(o), 'search', o, refined[d], refine.candidates)] : [])]),
+      row('random', 'random', null, random),
+      ...(refine ? [row('random', 'random', null, randomRefined, refine.candidates)] : []),
+      row('oracle', 'oracle', null, oracle),
+    ],
     skipped,
   };
 }

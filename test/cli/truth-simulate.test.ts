@@ -40,10 +40,34 @@ test('truth simulate: a row per objective, the baselines, the skipped; --json eq
   assert.is(rows[0].population, 4);
 });
 
+test('truth simulate --refine: a validated row beside each pick, judged on the other seeds; --json equals the library', async () => {
+  const [text, json, alone, tooLong] = await cliAll([
+    ['truth', 'simulate', path, '--runs', '9', '--subset', '6', '--objectives', 'jacob_cov+synflow', '--refine', '2', '--refine-epochs', '2'],
+    ['truth', 'simulate', path, '--runs', '9', '--subset', '6', '--objectives', 'jacob_cov+synflow', '--refine', '2', '--json'],
+    ['truth', 'simulate', path, '--refine-epochs', '2'],
+    ['truth', 'simulate', path, '--refine', '2', '--refine-epochs', '4'],
+  ]);
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /target: mean test AUC over the training seeds other than the refinement's \(run r refines at seed r mod 3 of 0, 1, 2\)/);
+  assert.match(text.stdout, /\+refine 2: the first 2 of the front .* within epoch 2 of 3 chosen \(the 3-epoch run read part-way/);
+  assert.match(text.stdout, /^jacob_cov\+synflow \+refine 2\s+0\.\d{3} \+- /m);
+  assert.match(text.stdout, /^random \+refine 2 \(the best on validation of 2 random members\)/m);
+  assert.is(json.status, 0, json.stderr);
+  const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; picks: number[]; refined: number; refine: unknown });
+  const lib = simulateSearchPicks(table, { runs: 9, subset: 6, objectives: [parseObjectivesLabel('jacob_cov+synflow')], refine: { candidates: 2 } });
+  assert.equal(rows.map((r) => [r.name, r.refined]), lib.rows.map((r) => [r.name, r.refined]));
+  assert.equal(rows.map((r) => r.picks), lib.rows.map((r) => r.picks));
+  assert.equal(rows[0].refine, { candidates: 2, epochs: 3 });
+  assert.is(alone.status, 1);
+  assert.match(alone.stderr, /--refine-epochs goes with --refine K/);
+  assert.is(tooLong.status, 1);
+  assert.match(tooLong.stderr, /--refine-epochs/);
+});
+
 test('truth simulate: bad objectives and misplaced flags are refused with what to do', async () => {
-  const [one, show, choose, two, unknown] = await cliAll([
+  const [one, show, choose, two, unknown, refineChoose] = await cliAll([
     ['truth', 'simulate', path, '--objectives', 'synflow'], ['truth', 'show', path, '--runs', '5'], ['truth', 'choose', path, '--subset', '4'], ['truth', 'show', path, path],
-    ['truth', 'frob', path, path],
+    ['truth', 'frob', path, path], ['truth', 'choose', path, '--refine', '3'],
   ]);
   assert.is(one.status, 1);
   assert.match(one.stderr, /exactly two proxies/);
@@ -52,6 +76,7 @@ test('truth simulate: bad objectives and misplaced flags are refused with what t
   assert.match(choose.stderr, /--subset is an option of `truth simulate`, not of `truth choose`/);
   assert.match(two.stderr, /truth show takes one table \(got 2/);
   assert.match(unknown.stderr, /unknown truth action 'frob': use build, show, score, simulate or choose/);
+  assert.match(refineChoose.stderr, /--refine is an option of `truth simulate`, not of `truth choose`/);
 });
 
 test('truth choose: every candidate and pick ranked over the tables, the choice and why; --json equals the library', async () => {

@@ -12,6 +12,8 @@ export interface FakeTableOptions {
   auc: (a: number, s: number) => number;
   /** Proxy values of architecture a at init seed s. */
   proxies: (a: number, s: number) => Record<string, number>;
+  /** Validation AUC of architecture a, training seed s, after epoch e (0-2; default: the test AUC). */
+  val?: (a: number, s: number, e: number) => number;
 }
 
 export function fakeTable(o: FakeTableOptions): TruthTable {
@@ -31,7 +33,9 @@ export function fakeTable(o: FakeTableOptions): TruthTable {
       const m = { acc: auc - 0.1, auc };
       runs.push({
         arch, key: a.key, seed, bestEpoch: 2, val: m, test: m, failure: null, seconds: 1, adapter: 'test', mednasVersion: '0',
-        epochs: [0, 1, 2].map((e) => ({ trainLoss: 1 - e / 10, val: m, test: { acc: m.acc, auc: auc - (2 - e) * 0.01 }, seconds: 1 })),
+        epochs: [0, 1, 2].map((e) => ({
+          trainLoss: 1 - e / 10, val: o.val ? { acc: m.acc, auc: o.val(arch, seed, e) } : m, test: { acc: m.acc, auc: auc - (2 - e) * 0.01 }, seconds: 1,
+        })),
       });
     }
   });

@@ -102,4 +102,35 @@ test('the target is the mean over training seeds; cycle uses one init seed per r
   assert.ok(Math.abs(row(r, 'oracle').mean - (0.6 + 0.25 + 0.005)) < 1e-12);
 });
 
+test("refinement: the first K in the rule's order trained at one seed, chosen on validation, judged on the other seeds", () => {
+  // Every architecture on the front (S falls as FLOPs fall), ordered 0..5 by the score pick; the
+  // validation AUC rises with the index from epoch 1 on (epoch 0 the reverse), the test AUC too.
+  const t = fakeTable({
+    count: 6, seeds: 2, initSeeds: 1,
+    auc: (a, s) => 0.6 + 0.05 * a + 0.01 * s,
+    val: (a, _s, e) => (e === 0 ? 0.5 - 0.01 * a : 0.6 + 0.01 * a),
+    proxies: (a) => ({ jacob_cov: -a, flops: 100 - 10 * a }),
+  });
+  const objectives = [parseObjectivesLabel('rank:jacob_cov')];
+  const r = simulateSearchPicks(t, { runs: 4, subset: 6, objectives, refine: { candidates: 3 } });
+  assert.equal(r.refine, { candidates: 3, epochs: 3 });
+  assert.equal(r.rows.map((x) => [x.name, x.refined]), [['rank:jacob_cov', 0], ['rank:jacob_cov +refine 3', 3], ['random', 0], ['random +refine 3', 3], ['oracle', 0]]);
+  assert.equal(row(r, 'rank:jacob_cov').picks, [0, 0, 0, 0]);
+  const refined = row(r, 'rank:jacob_cov +refine 3');
+  assert.equal(refined.picks, [2, 2, 2, 2], 'the best validation AUC of the first 3 in the order');
+  // Runs 0 and 2 train at seed 0 and are judged on seed 1 (+.01), runs 1 and 3 the reverse.
+  assert.ok(Math.abs(refined.mean - (0.6 + 0.1 + 0.005)) < 1e-12);
+  assert.ok(Math.abs(row(r, 'oracle').mean - (0.6 + 0.25 + 0.005)) < 1e-12);
+  const randomRefined = row(r, 'random +refine 3');
+  assert.ok(randomRefined.picks.every((p) => p >= 2), 'the largest index of 3 distinct random members is at least 2');
+  assert.equal(row(r, 'random').picks, row(simulateSearchPicks(t, { runs: 4, subset: 6, objectives }), 'random').picks, 'the plain random pick is unchanged by refinement');
+  // Read after epoch 1 only, the validation AUC ranks the other way: the first in the order wins.
+  assert.equal(row(simulateSearchPicks(t, { runs: 2, subset: 6, objectives, refine: { candidates: 3, epochs: 1 } }), 'rank:jacob_cov +refine 3').picks, [0, 0]);
+  assert.equal(row(simulateSearchPicks(t, { runs: 2, subset: 6, objectives, refine: { candidates: 1 } }), 'rank:jacob_cov +refine 1').picks, [0, 0], 'K = 1 is the zero-cost pick');
+  assert.throws(() => simulateSearchPicks(t, { refine: { candidates: 0 } }), /whole number >= 1/);
+  assert.throws(() => simulateSearchPicks(t, { refine: { candidates: 2, epochs: 4 } }), /1 to the table's 3/);
+  const oneSeed = fakeTable({ count: 4, seeds: 1, auc: (a) => a, proxies: (a) => ({ jacob_cov: a, flops: 1 }) });
+  assert.throws(() => simulateSearchPicks(oneSeed, { refine: { candidates: 2 } }), (e: Error) => e instanceof TruthConfigError && /at least 2 training seeds/.test(e.message));
+});
+
 test.run();
