@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  buildTruthTable, PRESET_NAMES, presetConfig, PROXY_NAMES, protocolDifferences, protocolField, truthProtocol, truthTableFinished, truthUnits,
+  buildTruthTable, PRESET_NAMES, presetConfig, PROXY_NAMES, protocolField, truthResumeDifferences, truthProtocol, truthTableFinished, truthUnits,
   type PresetName, type ProtocolChoice, type TrainConfig, type TruthEvent, type TruthProtocol, type TruthTable,
 } from '../src/index.ts';
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
@@ -92,11 +92,12 @@ export function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthPro
       initSeeds: initSeeds === undefined ? base.initSeeds : range(initSeeds),
     };
     if (wanted.count < base.count) throw new CliUsageError(`--count ${wanted.count}: the table holds ${base.count} architectures and never shrinks (correlate can look at a part of it)`);
-    const changed = protocolDifferences(base, { ...wanted, count: base.count });
+    if (wanted.seeds.length < base.seeds.length) throw new CliUsageError(`--seeds ${wanted.seeds.length}: the table trains ${base.seeds.length} seeds per architecture and never loses any`);
+    const changed = truthResumeDifferences(base, wanted);
     if (changed.length > 0) {
       throw new CliUsageError(`the table was started with another protocol: ${changed.map((k) => `${k} ${protocolField(base, k)} (asked: ${protocolField(wanted, k)})`).join(', ')}. A resumed table keeps its protocol: drop those flags, or build a new table with another --out.`);
     }
-    return { ...base, count: wanted.count };
+    return { ...base, count: wanted.count, seeds: wanted.seeds };
   }
   const choice: ProtocolChoice = { dataset, preset, train, seeds, count, trainImages, proxyBatch, initSeeds, sampleSeed };
   return truthProtocol(choice);
@@ -245,7 +246,7 @@ export function registerTruth(cli: CAC): void {
     .option('--init-seeds <S>', 'build: init seeds each proxy is computed at (default 3)')
     .option('--sample-seed <S>', 'build: seed of the architecture sample (default 0)')
     .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one)')
-    .option('--resume', 'build: continue the table in --out with its protocol (--count may grow it)')
+    .option('--resume', 'build: continue the table in --out with its protocol (--count and --seeds may grow it)')
     .option('--redis <url>', `build, score: ${REDIS_HELP}`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--objectives <list>', "simulate: objectives, comma-separated: P1+P2 (eq. 1) or rank:A+B+... (default: the paper's ablation pairs of fisher, grad_norm, jacob_cov, synflow, and four rank sets)")

@@ -13,7 +13,7 @@ import { datasetId, type DatasetId } from '../train/dataset-id.ts';
 import type { TrainEvent } from '../train/trainer.ts';
 import { MEDNAS_VERSION } from '../version.ts';
 import { TruthMismatchError } from './errors.ts';
-import { checkProtocol, protocolDifferences, protocolField, type TruthProtocol } from './protocol.ts';
+import { checkProtocol, protocolField, truthResumeDifferences, type TruthProtocol } from './protocol.ts';
 import { sampleArchitectures } from './sample.ts';
 import { encodeTruthTable, type ProxyRun, type TrainingRun, type TruthTable } from './table.ts';
 import { proxyUnit, trainSubset, trainUnit, type ProxyUnitResult, type TrainUnitResult } from './unit.ts';
@@ -117,8 +117,8 @@ export function truthResumeProblem(table: TruthTable, protocol: TruthProtocol, i
   if (protocol.count < table.protocol.count) {
     return `it holds ${table.protocol.count} architectures and a table never shrinks (asked: ${protocol.count}); correlate can look at a part of it`;
   }
-  // K may grow: the sample is a sequence, so the first K architectures stay the same.
-  const fields = protocolDifferences(table.protocol, { ...protocol, count: table.protocol.count });
+  // K and the seeds may grow (truthResumeDifferences); nothing else may change.
+  const fields = truthResumeDifferences(table.protocol, protocol);
   if (fields.length > 0) {
     return `its protocol differs in ${fields.map((k) => `${k} (${protocolField(table.protocol, k)} -> ${protocolField(protocol, k)})`).join(', ')}: a table continues with the protocol it started with`;
   }
@@ -130,9 +130,14 @@ export function truthResumeProblem(table: TruthTable, protocol: TruthProtocol, i
   return null;
 }
 
-/** The table with K grown to `count` (the sample's next architectures appended). */
-export function extendTable(table: TruthTable, count: number): TruthTable {
-  if (count <= table.protocol.count) return table;
+/**
+ * The table grown to `to`'s architectures and training seeds: the sample's next architectures
+ * appended, and the seeds' list extended (the runs they need are then missing units).
+ */
+export function extendTable(table: TruthTable, to: Pick<TruthProtocol, 'count' | 'seeds'>): TruthTable {
+  const seeds = to.seeds.length > table.protocol.seeds.length ? to.seeds : table.protocol.seeds;
+  const count = to.count;
+  if (count <= table.protocol.count) return seeds === table.protocol.seeds ? table : { ...table, protocol: { ...table.protocol, seeds } };
   const id = table.dataset;
   const archs = sampleArchitectures(count, table.protocol.sampleSeed, {
     inChannels: id.channels, numClasses: id.classes, initChannels: table.protocol.train.initChannels, inputSize: id.sizePx,
@@ -141,7 +146,7 @@ export function extendTable(table: TruthTable, count: number): TruthTable {
   if (changed >= 0) {
     throw new TruthMismatchError(`the table cannot grow: this mednas samples architecture ${changed + 1} as ${archs[changed].key}, the table holds ${table.architectures[changed].key} (it was sampled by mednas ${table.mednasVersion}); build a new table`);
   }
-  return { ...table, protocol: { ...table.protocol, count }, architectures: [...table.architectures, ...archs.slice(table.architectures.length)] };
+  return { ...table, protocol: { ...table.protocol, count, seeds }, architectures: [...table.architectures, ...archs.slice(table.architectures.length)] };
 }
 
 /** Units a table needs in all (proxy rows count one per init seed). */
@@ -167,7 +172,7 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
   if (options.resumeFrom) {
     const problem = truthResumeProblem(options.resumeFrom, protocol, id, batch.id);
     if (problem) throw new TruthMismatchError(`the table cannot be continued: ${problem}`);
-    table = { ...extendTable(options.resumeFrom, protocol.count), sessions: options.resumeFrom.sessions + 1 };
+    table = { ...extendTable(options.resumeFrom, protocol), sessions: options.resumeFrom.sessions + 1 };
   } else {
     table = newTruthTable(protocol, id, batch);
   }
@@ -255,7 +260,8 @@ export async function buildTruthTable(options: BuildTruthOptions): Promise<Truth
         onProgress: (event) => emit({ type: 'train-progress', arch, seed, event }),
       });
       const run: TrainingRun = { arch, key: a.key, seed, ...result };
-      await save({ ...table, runs: [...table.runs, run], elapsedSeconds: table.elapsedSeconds + result.seconds });
+      // In (architecture, seed) order, where a table built with these seeds from the start holds it.
+      await save({ ...table, runs: inOrder(table.runs, run, (x) => [x.arch, x.seed]), elapsedSeconds: table.elapsedSeconds + result.seconds });
       trainSeconds += result.seconds;
       trained++;
       done++;

@@ -92,6 +92,16 @@ export function protocolDifferences(a: TruthProtocol, b: TruthProtocol): string[
   return out;
 }
 
+/**
+ * The fields in which `wanted` differs from a table's protocol `base`, beyond the two ways a table
+ * may grow: more architectures (the sample is a sequence, so the first K stay the same) and more
+ * training seeds (`base`'s seeds extended, e.g. 0, 1 -> 0, 1, 2: every architecture gains a run).
+ */
+export function truthResumeDifferences(base: TruthProtocol, wanted: TruthProtocol): string[] {
+  const seedsGrow = wanted.seeds.length >= base.seeds.length && base.seeds.every((s, i) => wanted.seeds[i] === s);
+  return protocolDifferences(base, { ...wanted, count: base.count, seeds: seedsGrow ? base.seeds : wanted.seeds });
+}
+
 /** A field's value in words, for messages ('train.epochs' -> '15'). */
 export function protocolField(p: TruthProtocol, field: string): string {
   const v = field.startsWith('train.') ? p.train[field.slice(6) as keyof TrainConfig] : p[field as keyof TruthProtocol];

@@ -71,17 +71,20 @@ test('existing tables are never overwritten; another protocol, a damaged file an
   damaged[damaged.length >> 1] ^= 1;
   writeFileSync(path('d'), damaged);
   // Each is refused before the table's lock is taken: side by side.
-  const [again, other, smaller, bad] = await cliAll([
+  const [again, other, smaller, bad, fewerSeeds] = await cliAll([
     [...TINY, '--out', path('a')],
     [...TINY.map((v) => (v === '1' ? '2' : v)), '--out', path('a'), '--resume'],
     ['truth', 'build', '--count', '2', '--out', path('a'), '--resume'],
     ['truth', 'show', path('d')],
+    ['truth', 'build', '--seeds', '1', '--out', path('a'), '--resume'],
   ]);
   assert.is(again.status, 1);
   assert.match(again.stderr, /already exists \(synthetic, 3 architectures x 2 seeds, 9 of 9 units, finished\): add --resume/);
   assert.is(other.status, 1);
   assert.match(other.stderr, /train\.epochs 1 \(asked: 2\)/);
   assert.match(smaller.stderr, /never shrinks/);
+  assert.is(fewerSeeds.status, 1);
+  assert.match(fewerSeeds.stderr, /--seeds 1: the table trains 2 seeds per architecture and never loses any/);
   assert.ok(readFileSync(path('a')).equals(before), 'left as it was');
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /is damaged: its CRC-32/);
@@ -90,6 +93,18 @@ test('existing tables are never overwritten; another protocol, a damaged file an
   const locked = await cli(['truth', 'build', '--out', path('a'), '--resume']);
   assert.is(locked.status, 1);
   assert.match(locked.stderr, new RegExp(`being built by another process \\(pid ${process.pid}\\)`));
+});
+
+test('a table grows in architectures and in seeds on --resume: 2 x 1 grown to 3 x 2 equals the 3 x 2 built at once', async () => {
+  const small = TINY.map((v, i) => (TINY[i - 1] === '--count' ? '2' : TINY[i - 1] === '--seeds' ? '1' : v));
+  const first = await cli([...small, '--out', path('g')]);
+  assert.is(first.status, 0, first.stderr);
+  assert.equal([read('g').protocol.count, read('g').protocol.seeds, read('g').runs.length], [2, [0], 2]);
+  const grown = await cli(['truth', 'build', '--out', path('g'), '--resume', '--count', '3', '--seeds', '2', '--proxies', 'jacob_cov,synflow,flops']);
+  assert.is(grown.status, 0, grown.stderr);
+  assert.match(grown.stdout, /3 architectures x seeds 0, 1/);
+  assert.match(grown.stdout, /4 of 9 units done; 5 to go/);
+  assert.equal(withoutTimes(read('g')), withoutTimes(read('a')), 'the runs of the new seed sit where a build with both seeds puts them');
 });
 
 test('truth score adds a proxy to a table; truth show lists the rows', async () => {
