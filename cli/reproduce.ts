@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  BEST_OBJECTIVE_PROXIES, PRESET_NAMES, REPRODUCTION_METHODS, reproductionDifferences, reproductionProgress, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
+  BEST_OBJECTIVE_PROXIES, PRESET_NAMES, REPRODUCTION_METHODS, reproductionProgress, reproductionResumeDifferences, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
   type MethodSummary, type PresetName, type ReproductionEvent, type ReproductionMethod, type ReproductionUnit, type ReproductionProtocol, type ReproductionResults, type TrainConfig,
 } from '../src/index.ts';
 import {
@@ -194,7 +194,10 @@ async function run(f: ReproduceFlags): Promise<number> {
   const dataset = resume?.protocol.dataset ?? datasetName;
   const protocol = protocolFromFlags(f, dataset, resume?.protocol ?? null);
   if (resume) {
-    const changed = reproductionDifferences(resume.protocol, protocol);
+    if (protocol.seeds.length < resume.protocol.seeds.length) {
+      throw new CliUsageError(`--seeds ${protocol.seeds.length}: the reproduction in ${dir} runs ${resume.protocol.seeds.length} seeds and never loses any (more may be added)`);
+    }
+    const changed = reproductionResumeDifferences(resume.protocol, protocol);
     if (changed.length > 0) throw new CliUsageError(`the reproduction was started with another protocol (${changed.join(', ')}); a resumed run keeps its protocol: drop those flags, or start another --out`);
   }
   if (source === undefined) requireOwnDataPath(dataset, resume?.dataset.release ?? null, `the reproduction in ${dir}`);
@@ -273,7 +276,7 @@ export function registerReproduce(cli: CAC): void {
     .option('--proxy-batch <N>', "run: the searches' proxy batch (default: the quick search preset's)")
     .option('--best-proxies <list>', `run: the proxies search-best rank-aggregates against FLOPs (default: the quick search preset's, ${BEST_OBJECTIVE_PROXIES.join(',')})`)
     .option('--results-json <file>', 'run, show: merge this subset\'s runs and means into a JSON results file (results/medmnist.json)')
-    .option('--resume', 'run: continue the reproduction in --out with its protocol')
+    .option('--resume', 'run: continue the reproduction in --out with its protocol (--seeds may grow it)')
     .option('--redis <url>', `run: ${REDIS_HELP}; the trainings and the searches' scoring run side by side on the workers, this process writes --out`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')
     .option('--json', 'One JSON object per line')

@@ -99,6 +99,16 @@ export function checkReproductionProtocol(p: ReproductionProtocol): void {
   checkSearchConfig(p.searchBest);
 }
 
+/**
+ * The fields where `wanted` differs from a results file's protocol `base`, beyond the one way a
+ * reproduction may grow: more seeds (`base`'s extended, e.g. 0, 1, 2 -> 0, ..., 4; the units run
+ * seed by seed, so the new seeds' units follow the finished ones, as in a run with them from the start).
+ */
+export function reproductionResumeDifferences(base: ReproductionProtocol, wanted: ReproductionProtocol): string[] {
+  const grows = wanted.seeds.length >= base.seeds.length && base.seeds.every((s, i) => wanted.seeds[i] === s);
+  return reproductionDifferences(base, grows ? { ...wanted, seeds: base.seeds } : wanted);
+}
+
 /** The fields where two protocols differ, as 'field: a -> b' (empty: the same). */
 export function reproductionDifferences(a: ReproductionProtocol, b: ReproductionProtocol): string[] {
   const out: string[] = [];

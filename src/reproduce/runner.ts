@@ -26,7 +26,7 @@ import type { TrainEvent } from '../train/trainer.ts';
 import { adapterLine } from '../truth/unit.ts';
 import { Rng } from '../util/rng.ts';
 import { MEDNAS_VERSION } from '../version.ts';
-import { reproductionDifferences, ReproductionConfigError, type ReproductionMethod, type ReproductionProtocol } from './protocol.ts';
+import { reproductionResumeDifferences, ReproductionConfigError, type ReproductionMethod, type ReproductionProtocol } from './protocol.ts';
 import { encodeReproduction, reproductionProgress, runId, type ReproductionResults, type ReproductionRun, type SearchPick } from './results.ts';
 import { reproductionData, reproductionTrainConfig, reproductionTrainUnit, type ReproductionTrainResult } from './unit.ts';
 
@@ -137,7 +137,7 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
   const data = reproductionData(options.dataset, protocol);
   const id = datasetId(options.dataset);
   if (resumeFrom) {
-    const changed = reproductionDifferences(resumeFrom.protocol, protocol);
+    const changed = reproductionResumeDifferences(resumeFrom.protocol, protocol);
     if (changed.length > 0) throw new ReproductionConfigError(`the settings differ from the results file's (${changed.join(', ')}): a resumed reproduction continues with the protocol it started with`);
     if (resumeFrom.dataset.crc32 !== id.crc32 || resumeFrom.dataset.name !== id.name) {
       throw new DatasetMismatchError(`the results were made on ${resumeFrom.dataset.name} (CRC-32 ${resumeFrom.dataset.crc32.toString(16)}), not on this ${id.name} (CRC-32 ${id.crc32.toString(16)})`);

@@ -5,7 +5,7 @@
 // print and write the means. The summary's rules (median and best-by-validation of the random
 // architectures, sample std over seeds) on handmade results. Side by side (a training runner given,
 // as --redis gives one): results stored as they come, in a local run's order, on fake results.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -68,6 +68,23 @@ test('SIGKILL in the middle of a search, then --resume: the same results as the 
   const shown = await cli(['reproduce', 'show', join(dir, 'b')]);
   assert.is(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /resnet18 +1 {2}\d\.\d{3} \+- 0\.000/);
+});
+
+test('--resume --seeds 2 on a finished 1-seed run adds seed 1 of every method after seed 0 (kept as it was); fewer seeds refused', async () => {
+  const out = join(dir, 'grown');
+  cpSync(join(dir, 'a'), out, { recursive: true });
+  const grown = await cli(['reproduce', 'run', '--out', out, '--resume', '--seeds', '2']);
+  assert.is(grown.status, 0, grown.stderr);
+  const g = results('grown');
+  const a = results('a');
+  assert.equal(g.protocol.seeds, [0, 1]);
+  const seed0 = { ...g, protocol: a.protocol, searches: g.searches.filter((x) => x.seed === 0), runs: g.runs.filter((x) => x.seed === 0) };
+  assert.equal(withoutTimes(seed0), withoutTimes(a), "seed 0's units untouched");
+  assert.equal(g.runs.slice(a.runs.length).map((x) => `${x.method}/${x.index}/${x.seed}`), a.runs.map((x) => `${x.method}/${x.index}/1`), "seed 1's runs follow, in a run's order");
+  assert.equal(g.searches.map((x) => `${x.method}/${x.seed}`), ['search-paper/0', 'search-best/0', 'search-paper/1', 'search-best/1']);
+  const fewer = await cli(['reproduce', 'run', '--out', out, '--resume', '--seeds', '1']);
+  assert.is(fewer.status, 1);
+  assert.match(fewer.stderr, /--seeds 1: the reproduction in .* runs 2 seeds and never loses any/);
 });
 
 function run(method: ReproductionRun['method'], seed: number, index: number, auc: number, valAuc: number): ReproductionRun {
