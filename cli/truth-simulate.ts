@@ -115,7 +115,7 @@ export async function choose(files: readonly string[], flags: SimulateFlags): Pr
   }
   for (const k of c.skipped) console.log(`skipped ${k.name}: ${k.reason}`);
   console.log(`! = no better than random on some table (not eligible); ties: within ${TIE_MARGIN} of the best eligible average, fewer proxies first, then the score pick`);
-  const why = { best: 'the lowest average that beats random on every table', tie: `tied with the best (within ${TIE_MARGIN}), with fewer proxies or the score pick`, floor: 'nothing beat random on every table, so eq. 1 stays' }[c.reason];
+  const why = { best: 'the lowest average that beats random on every table', tie: `tied with the best (within ${TIE_MARGIN}), with fewer proxies or the score pick`, floor: 'nothing beat random on every table: the rule falls back to eq. 1, the paper\'s objectives, which did not beat random either; no objectives are supported by these tables' }[c.reason];
   console.log(`chosen: ${c.chosen.name}, ${c.chosen.pick} pick (${why})`);
   return 0;
 }
