@@ -26,6 +26,8 @@ const TARGET_WORDS: Record<TruthTarget, string> = {
   auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC (image-weighted) of the last 3 epochs',
 };
 
+/** +0.210, -0.050 (a difference), '-' when undefined. */
+const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : '-');
 const f = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '   -  ' : (v < 0 ? '' : ' ') + v.toFixed(d));
 const ci = (lo: number, hi: number) => (Number.isFinite(lo) ? `[${lo.toFixed(2)}, ${hi.toFixed(2)}]` : '').padEnd(14);
 
@@ -67,10 +69,10 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
     console.log(line(result.ceiling));
     const ceiling = result.ceiling;
     console.log(`noise ceiling: split-half Spearman ${f(ceiling.spearman)} over ${ceiling.n} architectures with every seed; against the mean of all seeds about ${f(ceiling.corrected)}`);
-    const t = quickTargets(result);
+    const t = quickTargets(result, { resamples, seed });
     if (t) {
       console.log(
-        `issue 20's targets: quick ${f(t.quick)} against the best of params, flops and paper (${t.baseline.proxy} ${f(t.baseline.spearman)}): ${t.margin >= 0 ? '+' : ''}${t.margin.toFixed(3)} (target >= +0.10); ` +
+        `issue 20's targets: quick ${f(t.quick)} against the best of params, flops and paper (${t.baseline.proxy} ${f(t.baseline.spearman)}): ${signed(t.margin)} [${signed(t.marginLow)}, ${signed(t.marginHigh)}] (target >= +0.10); ` +
           `quick is ${f(t.ofCeiling, 2)} of the split-half ceiling and ${f(t.ofCorrectedCeiling, 2)} of the all-seeds one (target >= 0.8)`,
       );
     } else {

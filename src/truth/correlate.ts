@@ -16,7 +16,7 @@
 // ceiling against the mean of all seeds, sqrt(2r / (1 + r)) (Spearman-Brown for two halves, then
 // the square root: a perfect proxy correlates with a measurement at the root of its reliability).
 // Architectures with no finished run are left out (n says how many are used).
-import { bootstrapInterval, pairedBootstrap } from '../stats/bootstrap.ts';
+import { bootstrapInterval, pairedBootstrap, type BootstrapOptions } from '../stats/bootstrap.ts';
 import { finitePairs, kendall, spearman, topPrecision } from '../stats/rank.ts';
 import { azNasScores } from '../proxies/rank-aggregation.ts';
 import { objectiveDefinition, searchPreset } from '../search/config.ts';
@@ -254,6 +254,12 @@ export interface QuickTargets {
   readonly baseline: { readonly proxy: string; readonly spearman: number };
   /** quick - baseline (target: >= 0.10). */
   readonly margin: number;
+  /**
+   * The margin's 95% percentile bootstrap interval: both Spearmans on the same resamples of the
+   * architectures (paired), the baseline the one chosen on the whole table.
+   */
+  readonly marginLow: number;
+  readonly marginHigh: number;
   /** quick / the split-half ceiling, and / the ceiling against all seeds (target: >= 0.8). */
   readonly ofCeiling: number;
   readonly ofCorrectedCeiling: number;
@@ -270,14 +276,23 @@ export function missingQuickProxies(r: TableCorrelation): string[] {
   return quickProxies(r.dataset).filter((n) => !(n in r.values));
 }
 
-export function quickTargets(r: TableCorrelation): QuickTargets | null {
+export function quickTargets(r: TableCorrelation, options: Pick<BootstrapOptions, 'resamples' | 'seed' | 'indices'> = {}): QuickTargets | null {
   const by = new Map(r.correlations.map((c) => [c.proxy, c]));
   const quick = by.get('quick');
   const baselines = ['params', 'flops', 'paper'].map((p) => by.get(p)).filter((c): c is QuantityCorrelation => c !== undefined && Number.isFinite(c.spearman));
   if (!quick || baselines.length === 0) return null;
   const best = baselines.reduce((a, b) => (b.spearman > a.spearman ? b : a));
+  const targets = r.rows.map((x) => x.target);
+  const rho = (values: readonly number[], idx: readonly number[]) => {
+    const p = finitePairs(idx.map((i) => values[i]), idx.map((i) => targets[i]));
+    return spearman(p.x, p.y);
+  };
+  const margin = bootstrapInterval(targets.length, (idx) => rho(r.values.quick, idx) - rho(r.values[best.proxy], idx), {
+    resamples: options.resamples ?? 2000, seed: options.seed ?? 0, indices: options.indices,
+  });
   return {
     quick: quick.spearman, baseline: { proxy: best.proxy, spearman: best.spearman }, margin: quick.spearman - best.spearman,
+    marginLow: margin.low, marginHigh: margin.high,
     ofCeiling: quick.spearman / r.ceiling.spearman, ofCorrectedCeiling: quick.spearman / (r.ceiling.corrected ?? NaN),
   };
 }

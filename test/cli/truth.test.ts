@@ -135,7 +135,7 @@ test('correlate: a terminal table, --json lines with the documented fields, an H
   assert.ok(text.stdout.includes(`issue 20's targets: no quick row, the table has no ms_fisher values (the quick preset's objectives use them): add them with \`mednas truth score ${shellQuote(path('a'))} --proxies ms_fisher\``), text.stdout);
   assert.is(withQuick.status, 0, withQuick.stderr);
   assert.match(withQuick.stdout, /\nquick\s+3 /);
-  assert.match(withQuick.stdout, /\nissue 20's targets: quick .* against the best of params, flops and paper \((params|flops|paper) .*\): [+-]\d\.\d{3} \(target >= \+0\.10\); quick is .* of the split-half ceiling/);
+  assert.match(withQuick.stdout, /\nissue 20's targets: quick .* against the best of params, flops and paper \((params|flops|paper) .*\): [+-]\d\.\d{3} \[([+-]\d\.\d{3}|-), ([+-]\d\.\d{3}|-)\] \(target >= \+0\.10\); quick is .* of the split-half ceiling/);
   assert.is(json.status, 0, json.stderr);
   const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const names = rows.map((r) => r.proxy);

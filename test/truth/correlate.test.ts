@@ -74,6 +74,17 @@ test("the search's quantities: paper = P1_n + P2_n, -f1 = P1_n + cost_n, -f2 = P
   assert.equal([t.quick, t.baseline.proxy, t.baseline.spearman, t.margin], [rho('quick'), best, rho(best), rho('quick') - rho(best)]);
   assert.is(t.ofCeiling, rho('quick') / r.ceiling.spearman);
   assert.is(t.ofCorrectedCeiling, rho('quick') / r.ceiling.corrected!);
+  assert.ok(t.marginLow <= t.margin && t.margin <= t.marginHigh, `${t.marginLow} ${t.margin} ${t.marginHigh}`);
+  // The margin's interval on given resamples: both Spearmans on each, the differences' 2.5 and 97.5 percentiles.
+  const n = r.rows.length;
+  const indices = Array.from({ length: 9 }, (_, k) => Array.from({ length: n }, (_, i) => (i * (k + 2) + k) % n));
+  const diffs = indices.map((idx) => {
+    const on = (name: string) => spearman(idx.map((i) => r.values[name][i]), idx.map((i) => r.rows[i].target));
+    return on('quick') - on(best);
+  }).sort((a, b) => a - b);
+  const given = quickTargets(r, { indices })!;
+  assert.ok(Math.abs(given.marginLow - (diffs[0] + 0.2 * (diffs[1] - diffs[0]))) < 1e-12, 'numpy\'s linear percentile at 2.5% of 9: between the first two');
+  assert.ok(Math.abs(given.marginHigh - (diffs[7] + 0.8 * (diffs[8] - diffs[7]))) < 1e-12);
 });
 
 test('the noise ceiling: the mean Spearman between seed halves, and its Spearman-Brown root', () => {
