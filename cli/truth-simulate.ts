@@ -25,17 +25,19 @@ export interface SimulateFlags {
   first?: unknown;
   refine?: unknown;
   refineEpochs?: unknown;
+  bootstrap?: unknown;
   json?: boolean;
 }
 
 /** The flags only `truth simulate` takes (the other actions refuse them). */
-export const SIMULATE_ONLY_FLAGS: readonly (keyof SimulateFlags)[] = ['runs', 'subset', 'population', 'pick', 'objectives', 'target', 'seed', 'initSeedMode', 'origin', 'first', 'refine', 'refineEpochs'];
+export const SIMULATE_ONLY_FLAGS: readonly (keyof SimulateFlags)[] = ['runs', 'subset', 'population', 'pick', 'objectives', 'target', 'seed', 'initSeedMode', 'origin', 'first', 'refine', 'refineEpochs', 'bootstrap'];
 
 const TARGET_WORDS: Record<TruthTarget, string> = {
   auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC of the last 3 epochs',
 };
 
 const num = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : '-');
 
 function describe(r: SimulatedRow): string {
   if (r.kind === 'random') return r.refined > 0 ? `random +refine ${r.refined} (the best on validation of ${r.refined} random members)` : 'random (a uniformly random member of the subset)';
@@ -52,14 +54,19 @@ function print(path: string, s: TableSimulation, seeds: readonly number[], initS
     console.log(`+refine ${s.refine.candidates}: the first ${s.refine.candidates} of the front in the pick rule's order trained (read from the table), the best validation AUC within epoch ${s.refine.epochs} of ${epochs} chosen${s.refine.epochs < epochs ? ` (the ${epochs}-epoch run read part-way: an approximation of --refine-epochs ${s.refine.epochs})` : ''}`);
   }
   const width = Math.max(24, ...s.rows.map((r) => describe(r).length)) + 2;
-  console.log(`${'objectives'.padEnd(width)}  ${'mean +- std'.padEnd(15)} regret  percentile  params`);
+  const boot = s.bootstrap > 0;
+  const range = (v: readonly [number, number], d: number) => `[${num(v[0], d)}, ${num(v[1], d)}]`;
+  console.log(`${'objectives'.padEnd(width)}  ${'mean +- std'.padEnd(15)} regret  percentile${boot ? ' [95%]       ' : ''}  ${boot ? 'vs random [95%]           ' : ''}params`);
   for (const r of s.rows) {
     if (r.kind === 'random' && r.refined === 0) console.log('');
-    console.log(`${describe(r).padEnd(width)}  ${`${num(r.mean)} +- ${num(r.std)}`.padEnd(15)} ${num(r.regret).padStart(6)}  ${num(r.percentile, 2).padStart(10)}  ${Math.round(r.params).toLocaleString('en-US').padStart(6)}`);
+    const pct = `${num(r.percentile, 2).padStart(10)}${r.interval ? ` ${range(r.interval.percentile, 2)}`.padEnd(14) : ''}`;
+    const vs = r.interval ? `  ${`${signed(r.vsRandom)} [${signed(r.interval.vsRandom[0])}, ${signed(r.interval.vsRandom[1])}]`.padEnd(26)}` : '';
+    console.log(`${describe(r).padEnd(width)}  ${`${num(r.mean)} +- ${num(r.std)}`.padEnd(15)} ${num(r.regret).padStart(6)}  ${pct}${vs}  ${Math.round(r.params).toLocaleString('en-US').padStart(6)}`);
   }
   for (const k of s.skipped) console.log(`skipped ${k.name}: ${k.reason}`);
   console.log("objectives: P1+P2, eq. 1 (f1 = -P1_n - FLOPs_n, f2 = -P2_n + FLOPs_n); rank:A+B+..., the rank aggregate S against FLOPs (--objectives rank)");
   console.log('regret: the subset\'s best minus the pick, mean over runs; percentile: the pick\'s place in its subset by target, 0 the best, 1 the worst; params: the picks\' mean at the table\'s C');
+  if (boot) console.log(`[95%]: over ${s.bootstrap} bootstrap resamples of the table's architectures, each replayed with the same runs; vs random: the mean target minus the random pick's`);
 }
 
 export async function simulate(file: string, flags: SimulateFlags): Promise<number> {
@@ -79,9 +86,10 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<numb
   const refineEpochs = optional(flags.refineEpochs, (v) => intValue(v, '--refine-epochs', { min: 1, max: table.protocol.train.epochs }));
   if (refineEpochs !== undefined && candidates === undefined) throw new CliUsageError('--refine-epochs goes with --refine K (the candidates each simulated run trains)');
   const refine = candidates === undefined ? undefined : { candidates, epochs: refineEpochs };
-  const s = simulateSearchPicks(table, { runs, subset, population, pick, target, seed, initSeeds, origins, first, objectives, refine });
+  const bootstrap = optional(flags.bootstrap, (v) => intValue(v, '--bootstrap', { min: 0, max: 100_000 }));
+  const s = simulateSearchPicks(table, { runs, subset, population, pick, target, seed, initSeeds, origins, first, objectives, refine, bootstrap });
   if (flags.json) {
-    const head = { table: file, dataset: s.dataset, target: s.target, pick: s.pick, candidates: s.candidates, subset: s.subset, population: s.population, runs: s.runs, initSeeds: s.initSeeds, seed, refine: s.refine };
+    const head = { table: file, dataset: s.dataset, target: s.target, pick: s.pick, candidates: s.candidates, subset: s.subset, population: s.population, runs: s.runs, initSeeds: s.initSeeds, seed, refine: s.refine, bootstrap: s.bootstrap };
     for (const r of s.rows) console.log(JSON.stringify({ ...head, ...r }));
     for (const k of s.skipped) console.log(JSON.stringify({ ...head, name: k.name, skipped: k.reason }));
     return 0;

@@ -260,6 +260,7 @@ export function registerTruth(cli: CAC): void {
     .option('--origin <list>', 'simulate: only architectures of these origins: paper, random, spread')
     .option('--first <K>', "simulate: only the table's first K architectures")
     .option('--refine <K>', "simulate: beside each pick, the validated pick of the search's --refine K, read from the table (trained at one seed, judged on the others)")
+    .option('--bootstrap <B>', "simulate: 95% intervals of each row's percentile and lead over random, from B resamples of the table's architectures (B x the runs' time)")
     .option('--refine-epochs <E>', "simulate: with --refine, the best validation AUC within the table run's first E epochs (default: all)")
     .option('--json', 'One JSON object per event (build), per row (show) or per objective (simulate) on stdout'))
     .example('mednas truth build --dataset breastmnist --count 60 --seeds 3')

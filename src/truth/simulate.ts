@@ -32,6 +32,7 @@ import type { ArchitectureRecord } from '../search/archive.ts';
 import { COST_PROXY, objectiveDefinition, type PickRule } from '../search/config.ts';
 import { mstfObjectives, type ObjectiveKind, type SearchObjectives, type SynflowScale } from '../search/objectives.ts';
 import { finalPopulation, pickIndex, pickOrder } from '../search/pick.ts';
+import { quantileSorted } from '../stats/bootstrap.ts';
 import { Rng } from '../util/rng.ts';
 import { runTarget, type TruthTarget } from './correlate.ts';
 import { TruthConfigError } from './errors.ts';
@@ -105,6 +106,17 @@ export interface SimulateOptions {
   readonly first?: number;
   /** A validated pick per run beside each objective's zero-cost one (see the file comment). */
   readonly refine?: SimulatedRefine;
+  /**
+   * B > 0: 95% intervals of each row's mean percentile and of its lead over random, from B
+   * bootstrap resamples of the table's architectures (each resample replayed with the same runs).
+   */
+  readonly bootstrap?: number;
+}
+
+/** A row's 95% percentile-bootstrap intervals over resamples of the architectures. */
+export interface SimulatedInterval {
+  readonly percentile: readonly [number, number];
+  readonly vsRandom: readonly [number, number];
 }
 
 export interface SimulatedRefine {
@@ -131,6 +143,10 @@ export interface SimulatedRow {
   readonly regret: number;
   /** Mean position of the pick among its subset by target, 0 the best and 1 the worst (ties share the mean). */
   readonly percentile: number;
+  /** The mean target minus the random pick's (the same runs): what the row buys over chance. */
+  readonly vsRandom: number;
+  /** With `bootstrap`, the intervals of `percentile` and `vsRandom` (else null). */
+  readonly interval: SimulatedInterval | null;
   /** Mean parameters of the picks (at the table's C). */
   readonly params: number;
   /** Per run, the table index of the pick. */
@@ -149,6 +165,8 @@ export interface TableSimulation {
   readonly initSeeds: 'mean' | 'cycle';
   /** K and E when validated picks were simulated (the target is then the mean over the seeds the refinement did not train), else null. */
   readonly refine: { readonly candidates: number; readonly epochs: number } | null;
+  /** Bootstrap resamples behind the rows' intervals (0: none). */
+  readonly bootstrap: number;
   /** Searches (each followed by its validated pick with refine), then random (and its validated pick), then oracle. */
   readonly rows: readonly SimulatedRow[];
   /** Objectives left out, with the reason (a proxy the table does not hold). */
@@ -156,6 +174,8 @@ export interface TableSimulation {
 }
 
 const SIMULATE_STREAM = 0x51a1;
+/** Stream of the architectures' bootstrap resamples (apart from the runs' subsets). */
+const SIMULATE_BOOTSTRAP_STREAM = 0x51a1b;
 
 const mean = (v: readonly number[]): number => (v.length === 0 ? NaN : v.reduce((s, x) => s + x, 0) / v.length);
 const sampleStd = (v: readonly number[]): number => {
@@ -253,6 +273,28 @@ function missingProxies(o: SimulatedObjectives, cands: readonly Candidate[]): st
   return o.proxies.filter((p) => !cands.some((c) => c.raws.some((r) => p in r.values)));
 }
 
+/**
+ * Per row, the 95% percentile intervals of `replay`'s statistics over B resamples (with
+ * replacement) of the candidates: the table's architectures are a sample of the space, and the
+ * runs' spread over overlapping subsets says nothing of that. Null when B is 0.
+ */
+function bootstrapRows(
+  cands: readonly Candidate[], B: number, seed: number, replay: (pool: readonly Candidate[]) => { percentile: number; vsRandom: number }[],
+): SimulatedInterval[] | null {
+  if (B === 0) return null;
+  if (!Number.isInteger(B) || B < 0) throw new TruthConfigError(`bootstrap resamples must be a whole number >= 0, got ${B}`);
+  const samples: { percentile: number; vsRandom: number }[][] = [];
+  for (let b = 0; b < B; b++) {
+    const rng = new Rng(seed, SIMULATE_BOOTSTRAP_STREAM, b);
+    samples.push(replay(Array.from({ length: cands.length }, () => cands[rng.integer(0, cands.length - 1)])));
+  }
+  const interval = (v: number[]): [number, number] => {
+    const sorted = v.filter(Number.isFinite).sort((x, y) => x - y);
+    return [quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)];
+  };
+  return samples[0].map((_, i) => ({ percentile: interval(samples.map((x) => x[i].percentile)), vsRandom: interval(samples.map((x) => x[i].vsRandom)) }));
+}
+
 /** The refinement's K and E, checked against the table (null without refinement). */
 function refineSettings(table: TruthTable, r: SimulatedRefine | undefined): TableSimulation['refine'] {
   if (r === undefined) return null;
@@ -295,58 +337,74 @@ export function simulateSearchPicks(table: TruthTable, options: SimulateOptions 
 
   const refine = refineSettings(table, options.refine);
   type Outcome = { arch: number; target: number; regret: number; percentile: number; params: number };
-  const picks = defs.map(() => [] as Outcome[]);
-  const refined = defs.map(() => [] as Outcome[]);
-  const random: Outcome[] = [];
-  const randomRefined: Outcome[] = [];
-  const oracle: Outcome[] = [];
   const k = table.protocol.initSeeds.length;
   const S = table.protocol.seeds.length;
-  for (let run = 0; run < runs; run++) {
-    const rng = new Rng(options.seed ?? 0, SIMULATE_STREAM, run);
-    const members = rng.permutation(cands.length).slice(0, subset).map((i) => cands[i]);
-    // With refinement, seed r mod S trains the candidates and the other seeds judge every row.
-    const trained = run % S;
-    const targetOf = (m: Candidate) => (refine === null ? m.target : mean(m.bySeed.filter((_, j) => j !== trained).map((x) => x.target)));
-    const signal = (m: Candidate) => Math.max(-Infinity, ...m.bySeed[trained].valAuc.slice(0, refine?.epochs).filter(Number.isFinite));
-    const validated = (list: readonly Candidate[]) => list.reduce((b, m) => (signal(m) > signal(b) ? m : b));
-    const targets = members.map(targetOf);
-    const best = Math.max(...targets);
-    const outcome = (m: Candidate): Outcome => {
-      const t = targetOf(m);
-      return { arch: m.arch, target: t, regret: best - t, percentile: percentile(t, targets), params: m.params };
-    };
-    const seedIndex = initSeeds === 'mean' ? k : run % k;
-    const records = members.map((m) => record(m, table, seedIndex));
-    defs.forEach(({ def }, d) => {
-      let final = members.map((_, i) => i);
-      if (population < subset) final = survive(mstfObjectives(records, def), population);
-      const pop = finalPopulation(final.map((i) => records[i]), def);
-      picks[d].push(outcome(members[final[pickIndex(pop, pick)]]));
-      if (refine !== null) refined[d].push(outcome(validated(pickOrder(pop, pick).slice(0, refine.candidates).map((i) => members[final[i]]))));
-    });
-    random.push(outcome(members[rng.integer(0, subset - 1)]));
-    // Drawn after the plain random pick, so the rows without refinement are those of a run without it.
-    if (refine !== null) randomRefined.push(outcome(validated(rng.permutation(subset).slice(0, refine.candidates).map((i) => members[i]))));
-    oracle.push(outcome(members[targets.indexOf(best)]));
-  }
+  /** Every run over `pool`: the rows' outcomes, in the rows' order (each search, then its validated pick; random (and its); oracle). */
+  const replay = (pool: readonly Candidate[]): Outcome[][] => {
+    const picks = defs.map(() => [] as Outcome[]);
+    const refined = defs.map(() => [] as Outcome[]);
+    const random: Outcome[] = [];
+    const randomRefined: Outcome[] = [];
+    const oracle: Outcome[] = [];
+    for (let run = 0; run < runs; run++) {
+      const rng = new Rng(options.seed ?? 0, SIMULATE_STREAM, run);
+      const members = rng.permutation(pool.length).slice(0, subset).map((i) => pool[i]);
+      // With refinement, seed r mod S trains the candidates and the other seeds judge every row.
+      const trained = run % S;
+      const targetOf = (m: Candidate) => (refine === null ? m.target : mean(m.bySeed.filter((_, j) => j !== trained).map((x) => x.target)));
+      const signal = (m: Candidate) => Math.max(-Infinity, ...m.bySeed[trained].valAuc.slice(0, refine?.epochs).filter(Number.isFinite));
+      const validated = (list: readonly Candidate[]) => list.reduce((b, m) => (signal(m) > signal(b) ? m : b));
+      const targets = members.map(targetOf);
+      const best = Math.max(...targets);
+      const outcome = (m: Candidate): Outcome => {
+        const t = targetOf(m);
+        return { arch: m.arch, target: t, regret: best - t, percentile: percentile(t, targets), params: m.params };
+      };
+      const seedIndex = initSeeds === 'mean' ? k : run % k;
+      const records = members.map((m) => record(m, table, seedIndex));
+      defs.forEach(({ def }, d) => {
+        let final = members.map((_, i) => i);
+        if (population < subset) final = survive(mstfObjectives(records, def), population);
+        const pop = finalPopulation(final.map((i) => records[i]), def);
+        picks[d].push(outcome(members[final[pickIndex(pop, pick)]]));
+        if (refine !== null) refined[d].push(outcome(validated(pickOrder(pop, pick).slice(0, refine.candidates).map((i) => members[final[i]]))));
+      });
+      random.push(outcome(members[rng.integer(0, subset - 1)]));
+      // Drawn after the plain random pick, so the rows without refinement are those of a run without it.
+      if (refine !== null) randomRefined.push(outcome(validated(rng.permutation(subset).slice(0, refine.candidates).map((i) => members[i]))));
+      oracle.push(outcome(members[targets.indexOf(best)]));
+    }
+    return [...defs.flatMap((_, d) => (refine ? [picks[d], refined[d]] : [picks[d]])), random, ...(refine ? [randomRefined] : []), oracle];
+  };
+  const specs: { name: string; kind: SimulatedRow['kind']; o: SimulatedObjectives | null; K: number }[] = [
+    ...defs.flatMap(({ o }) => [{ name: objectivesLabel(o), kind: 'search' as const, o, K: 0 }, ...(refine ? [{ name: objectivesLabel(o), kind: 'search' as const, o, K: refine.candidates }] : [])]),
+    { name: 'random', kind: 'random', o: null, K: 0 },
+    ...(refine ? [{ name: 'random', kind: 'random' as const, o: null, K: refine.candidates }] : []),
+    { name: 'oracle', kind: 'oracle', o: null, K: 0 },
+  ];
+  const randomAt = specs.findIndex((x) => x.kind === 'random' && x.K === 0);
+  const lists = replay(cands);
+  const meanTarget = (list: readonly Outcome[]) => mean(list.map((x) => x.target));
+  const intervals = bootstrapRows(cands, options.bootstrap ?? 0, options.seed ?? 0, (pool) => {
+    const ls = replay(pool);
+    const base = meanTarget(ls[randomAt]);
+    return ls.map((l) => ({ percentile: mean(l.map((x) => x.percentile)), vsRandom: meanTarget(l) - base }));
+  });
 
-  const row = (name: string, kind: SimulatedRow['kind'], o: SimulatedObjectives | null, list: readonly Outcome[], K = 0): SimulatedRow => {
+  const row = (spec: (typeof specs)[number], list: readonly Outcome[], at: number): SimulatedRow => {
     const t = list.map((x) => x.target);
     return {
-      name: K > 0 ? `${name} +refine ${K}` : name, kind, refined: K, objectives: o?.objectives ?? null, proxies: o?.proxies ?? [], runs: list.length,
+      name: spec.K > 0 ? `${spec.name} +refine ${spec.K}` : spec.name, kind: spec.kind, refined: spec.K,
+      objectives: spec.o?.objectives ?? null, proxies: spec.o?.proxies ?? [], runs: list.length,
       mean: mean(t), std: sampleStd(t), regret: mean(list.map((x) => x.regret)), percentile: mean(list.map((x) => x.percentile)),
+      vsRandom: mean(t) - meanTarget(lists[randomAt]), interval: intervals?.[at] ?? null,
       params: mean(list.map((x) => x.params)), picks: list.map((x) => x.arch),
     };
   };
   return {
     dataset: table.protocol.dataset, target, pick, candidates: cands.length, subset, population, runs, initSeeds, refine,
-    rows: [
-      ...defs.flatMap(({ o }, d) => [row(objectivesLabel(o), 'search', o, picks[d]), ...(refine ? [row(objectivesLabel(o), 'search', o, refined[d], refine.candidates)] : [])]),
-      row('random', 'random', null, random),
-      ...(refine ? [row('random', 'random', null, randomRefined, refine.candidates)] : []),
-      row('oracle', 'oracle', null, oracle),
-    ],
+    bootstrap: intervals === null ? 0 : options.bootstrap!,
+    rows: specs.map((spec, at) => row(spec, lists[at], at)),
     skipped,
   };
 }

@@ -60,6 +60,18 @@ test('truth simulate --refine: a validated row beside each pick, judged on the o
   assert.equal(rows[0].refine, { candidates: 2, epochs: 3 });
   assert.is(alone.status, 1);
   assert.match(alone.stderr, /--refine-epochs goes with --refine K/);
+  const [boot, bootJson] = await cliAll([
+    ['truth', 'simulate', path, '--runs', '6', '--subset', '6', '--objectives', 'jacob_cov+synflow', '--bootstrap', '8'],
+    ['truth', 'simulate', path, '--runs', '6', '--subset', '6', '--objectives', 'jacob_cov+synflow', '--bootstrap', '8', '--json'],
+  ]);
+  assert.is(boot.status, 0, boot.stderr);
+  assert.match(boot.stdout, /percentile \[95%\]\s+vs random \[95%\]/);
+  assert.match(boot.stdout, /^jacob_cov\+synflow .* \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\s+[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]/m);
+  assert.match(boot.stdout, /over 8 bootstrap resamples of the table's architectures/);
+  const bootRows = bootJson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { interval: unknown; bootstrap: number });
+  const bootLib = simulateSearchPicks(table, { runs: 6, subset: 6, objectives: [parseObjectivesLabel('jacob_cov+synflow')], bootstrap: 8 });
+  assert.equal(bootRows.map((r) => r.interval), bootLib.rows.map((r) => JSON.parse(JSON.stringify(r.interval))));
+  assert.is(bootRows[0].bootstrap, 8);
   assert.is(tooLong.status, 1);
   assert.match(tooLong.stderr, /--refine-epochs/);
 });

@@ -102,6 +102,29 @@ test('the target is the mean over training seeds; cycle uses one init seed per r
   assert.ok(Math.abs(row(r, 'oracle').mean - (0.6 + 0.25 + 0.005)) < 1e-12);
 });
 
+test('--bootstrap: intervals of the percentile and the lead over random from resamples of the architectures', () => {
+  const objectives = [parseObjectivesLabel('jacob_cov+synflow'), parseObjectivesLabel('fisher+grad_norm')];
+  const plain = simulateSearchPicks(big, { runs: 20, subset: 8, objectives });
+  assert.is(plain.bootstrap, 0);
+  assert.ok(plain.rows.every((x) => x.interval === null));
+  assert.is(row(plain, 'random').vsRandom, 0);
+  assert.ok(Math.abs(row(plain, 'jacob_cov+synflow').vsRandom - (row(plain, 'jacob_cov+synflow').mean - row(plain, 'random').mean)) < 1e-15);
+  const r = simulateSearchPicks(big, { runs: 20, subset: 8, objectives, bootstrap: 30 });
+  assert.is(r.bootstrap, 30);
+  assert.equal(r.rows.map((x) => [x.name, x.mean, x.picks]), plain.rows.map((x) => [x.name, x.mean, x.picks]), 'the point figures are the whole table\'s');
+  const good = row(r, 'jacob_cov+synflow').interval!;
+  // A pair equal to the target picks the best of every subset; a resample may hold an architecture
+  // twice, and a best drawn with its duplicate shares its place (ties share the mean place).
+  assert.ok(good.percentile[0] === 0 && good.percentile[1] < 0.1, `${good.percentile}`);
+  assert.ok(good.vsRandom[0] > 0 && good.vsRandom[0] <= good.vsRandom[1]);
+  const bad = row(r, 'fisher+grad_norm').interval!;
+  assert.ok(bad.percentile[1] === 1 && bad.percentile[0] > 0.9, `${bad.percentile}`);
+  assert.ok(bad.vsRandom[1] < 0);
+  assert.equal(row(r, 'random').interval!.vsRandom, [0, 0]);
+  assert.equal(simulateSearchPicks(big, { runs: 20, subset: 8, objectives, bootstrap: 30 }), r, 'deterministic by seed');
+  assert.throws(() => simulateSearchPicks(big, { runs: 2, bootstrap: 1.5 }), /bootstrap resamples/);
+});
+
 test("refinement: the first K in the rule's order trained at one seed, chosen on validation, judged on the other seeds", () => {
   // Every architecture on the front (S falls as FLOPs fall), ordered 0..5 by the score pick; the
   // validation AUC rises with the index from epoch 1 on (epoch 0 the reverse), the test AUC too.
