@@ -29,6 +29,7 @@ mednas correlate "$table" --json > "$out/correlate.jsonl"
 record correlate-acc correlate "$table" --target acc
 record simulate truth simulate "$table" --runs 1000
 record simulate-rank truth simulate "$table" --runs 1000 --objectives rank:ms_fisher,rank:ms_consistency,rank:ms_consistency+ms_fisher,rank:ms_consistency+ms_fisher+az_expressivity
+record simulate-bootstrap truth simulate "$table" --runs 200 --bootstrap 500 --objectives jacob_cov+synflow,rank:ms_fisher,rank:ms_consistency,rank:az_expressivity+az_progressivity+az_trainability
 record simulate-refine truth simulate "$table" --runs 1000 --refine 3 --objectives jacob_cov+synflow,rank:ms_fisher
 record choose-all-three truth choose groundtruth/breastmnist.mednas groundtruth/retinamnist.mednas "$table"
 mednas correlate "$table" --html "$out/correlate.html" > /dev/null
