@@ -11,7 +11,8 @@
 //      candidate does, the rule keeps eq. 1 (the paper's objectives) and says nothing beat random.
 import type { PickRule } from '../search/config.ts';
 import { TruthConfigError } from './errors.ts';
-import { objectivesLabel, PAPER_ABLATION_PAIRS, RANK_OBJECTIVE_SETS, simulateSearchPicks, type SimulatedObjectives, type SimulateOptions } from './simulate.ts';
+import { simulateSearchPicks, type SimulateOptions } from './simulate.ts';
+import { objectivesLabel, PAPER_ABLATION_PAIRS, RANK_OBJECTIVE_SETS, type SimulatedObjectives } from './simulated-objectives.ts';
 import type { TruthTable } from './table.ts';
 
 /** The candidates of the rule: the objectives of the BreastMNIST design table in docs/proxy-quality.md. */

@@ -8,4 +8,5 @@ export * from './unit.ts';
 export * from './build.ts';
 export * from './correlate.ts';
 export * from './simulate.ts';
+export * from './simulated-objectives.ts';
 export * from './choose.ts';

@@ -27,7 +27,6 @@
 // `--refine-epochs E` exactly (bar the seed); a smaller E reads that run part-way, which is not an
 // E-epoch run (its learning rate has not decayed), only an approximation of one.
 import { crowdingDistance, nonDominatedSort } from '../moo/dominance.ts';
-import { getProxy } from '../proxies/registry.ts';
 import type { ArchitectureRecord } from '../search/archive.ts';
 import { COST_PROXY, objectiveDefinition, type PickRule } from '../search/config.ts';
 import { mstfObjectives, type ObjectiveKind, type SearchObjectives, type SynflowScale } from '../search/objectives.ts';
@@ -37,54 +36,8 @@ import { Rng } from '../util/rng.ts';
 import { runTarget, type TruthTarget } from './correlate.ts';
 import { TruthConfigError } from './errors.ts';
 import type { ArchitectureOrigin } from './sample.ts';
+import { checkObjectives, DEFAULT_SIMULATED_OBJECTIVES, objectivesLabel, type SimulatedObjectives } from './simulated-objectives.ts';
 import type { TruthTable } from './table.ts';
-
-/** Objectives a simulated search uses: eq. 1 over a proxy pair, or the rank aggregate of k proxies (f2 = FLOPs either way). */
-export interface SimulatedObjectives {
-  readonly objectives: ObjectiveKind;
-  readonly proxies: readonly string[];
-}
-
-/** The paper's ablation (Table 8 / Fig 8): every pair of fisher, grad_norm, jacob_cov and synflow as P1, P2 of eq. 1. */
-export const PAPER_ABLATION_PAIRS: readonly SimulatedObjectives[] = [
-  ['jacob_cov', 'synflow'], ['fisher', 'synflow'], ['grad_norm', 'synflow'],
-  ['fisher', 'jacob_cov'], ['grad_norm', 'jacob_cov'], ['fisher', 'grad_norm'],
-].map((proxies) => ({ objectives: 'paper' as const, proxies }));
-
-/** Rank objectives (`--objectives rank`) simulated by default beside the pairs. */
-export const RANK_OBJECTIVE_SETS: readonly SimulatedObjectives[] = [
-  ['jacob_cov', 'synflow'], ['naswot', 'zico', 'meco'], ['az_expressivity', 'az_progressivity', 'az_trainability'], ['grasp'],
-].map((proxies) => ({ objectives: 'rank' as const, proxies }));
-
-export const DEFAULT_SIMULATED_OBJECTIVES: readonly SimulatedObjectives[] = [...PAPER_ABLATION_PAIRS, ...RANK_OBJECTIVE_SETS];
-
-/** 'jacob_cov+synflow' (eq. 1) or 'rank:naswot+zico+meco'. */
-export function objectivesLabel(o: SimulatedObjectives): string {
-  return `${o.objectives === 'rank' ? 'rank:' : ''}${o.proxies.join('+')}`;
-}
-
-/** The inverse of objectivesLabel: 'P1+P2' is eq. 1's pair, 'rank:A+B+...' the rank aggregate. Checks the names. */
-export function parseObjectivesLabel(text: string): SimulatedObjectives {
-  const t = text.trim();
-  const rank = t.startsWith('rank:');
-  const proxies = (rank ? t.slice(5) : t).split('+').map((p) => p.trim()).filter((p) => p !== '');
-  const out: SimulatedObjectives = { objectives: rank ? 'rank' : 'paper', proxies };
-  checkObjectives(out);
-  return out;
-}
-
-function checkObjectives(o: SimulatedObjectives): void {
-  const label = objectivesLabel(o);
-  if (o.objectives === 'paper' && o.proxies.length !== 2) {
-    throw new TruthConfigError(`'${label}': eq. 1 takes exactly two proxies, P1+P2 (e.g. jacob_cov+synflow); rank:A+B+C takes any number`);
-  }
-  if (o.proxies.length === 0) throw new TruthConfigError(`'${label}' names no proxy`);
-  for (const p of o.proxies) {
-    getProxy(p);
-    if (p === COST_PROXY) throw new TruthConfigError(`'${label}': ${COST_PROXY} is already the cost term (f2); name other proxies`);
-  }
-  if (new Set(o.proxies).size !== o.proxies.length) throw new TruthConfigError(`'${label}' names a proxy twice`);
-}
 
 export interface SimulateOptions {
   /** Objectives to simulate (default DEFAULT_SIMULATED_OBJECTIVES; those whose proxies the table lacks are reported as skipped). */

@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chooseObjectives, FREEZE_CANDIDATES, RANDOM_PERCENTILE } from '../../src/truth/choose.ts';
-import { parseObjectivesLabel, simulateSearchPicks } from '../../src/truth/simulate.ts';
+import { simulateSearchPicks } from '../../src/truth/simulate.ts';
+import { parseObjectivesLabel } from '../../src/truth/simulated-objectives.ts';
 import { fakeTable } from './helpers.ts';
 
 const auc = (a: number, s: number) => 0.6 + 0.02 * a + 0.01 * s;

@@ -3,9 +3,8 @@
 // pick out by crowding; the random baseline, determinism, skipped objectives and option checks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  DEFAULT_SIMULATED_OBJECTIVES, objectivesLabel, PAPER_ABLATION_PAIRS, parseObjectivesLabel, simulateSearchPicks,
-} from '../../src/truth/simulate.ts';
+import { simulateSearchPicks } from '../../src/truth/simulate.ts';
+import { DEFAULT_SIMULATED_OBJECTIVES, objectivesLabel, PAPER_ABLATION_PAIRS, parseObjectivesLabel } from '../../src/truth/simulated-objectives.ts';
 import { TruthConfigError } from '../../src/truth/errors.ts';
 import { fakeTable } from './helpers.ts';
 
