@@ -141,7 +141,7 @@ function reporter(json: boolean, killAt: number | null): (e: TruthEvent) => void
 }
 
 async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
-  const proxies = optional(f.proxies, (v) => listValue(v, '--proxies', stringValue)) ?? [...PROXY_NAMES];
+  const named = optional(f.proxies, (v) => listValue(v, '--proxies', stringValue));
   const path = proxiesOnlyFile ?? resolve(await pathValue(f.out ?? defaultOut(f), '--out', 'file-or-missing'));
   const present = existsSync(path);
   let resume: TruthTable | null = null;
@@ -152,6 +152,10 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
     const existing = await readTruthTable(path).then(describeTable, (e: Error) => `unreadable: ${e.message}`);
     throw new CliUsageError(`${path} already exists (${existing}): add --resume to continue it, or give another --out. It is never overwritten by a new build.`);
   }
+  // A resumed build computes the proxies its table holds (a pilot built with two analytic ones stays
+  // so); `truth score` adds every registered proxy a table lacks.
+  const own = resume && !proxiesOnlyFile ? PROXY_NAMES.filter((n) => resume!.proxies.some((r) => n in r.values)) : [];
+  const proxies = named ?? (own.length > 0 ? own : [...PROXY_NAMES]);
   const source = datasetFlag(f);
   const redis = optional(f.redis, (v) => redisValue(v));
   const given = source?.name;
@@ -170,6 +174,8 @@ async function build(f: TruthFlags, proxiesOnlyFile?: string): Promise<number> {
     if (!f.json) {
       const t = protocol.train;
       console.log(`table: ${path}`);
+      const lacking = named === undefined && own.length > 0 ? PROXY_NAMES.length - own.length : 0;
+      if (lacking > 0) console.log(`computing the table's own ${own.length} proxies; ${lacking} registered ones it lacks are added by \`mednas truth score ${shellQuote(path)}\``);
       console.log(`${protocol.dataset}${protocol.trainImages === null ? '' : ` (training on ${protocol.trainImages} images)`}: ${protocol.count} architectures x seeds ${protocol.seeds.join(', ')}; C = ${t.initChannels}, ${t.epochs} epochs, batch ${t.batchSize}, lr ${t.lr} (${t.schedule}), AugMix ${t.augmix ? `${t.augmix.severity}/${t.augmix.width}/${t.augmix.alpha}` : 'off'}; proxies on ${protocol.proxyBatch} images at init seeds ${protocol.initSeeds.join(', ')}`);
     }
     const killAt = process.env[KILL_HOOK] ? Number(process.env[KILL_HOOK]) : null;
@@ -245,7 +251,7 @@ export function registerTruth(cli: CAC): void {
     .option('--proxy-batch <N>', 'build: images in the proxy batch (default 64)')
     .option('--init-seeds <S>', 'build: init seeds each proxy is computed at (default 3)')
     .option('--sample-seed <S>', 'build: seed of the architecture sample (default 0)')
-    .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one)')
+    .option('--proxies <list>', 'build, score: proxies to compute (default: every registered one; a resumed build, the table\'s own)')
     .option('--resume', 'build: continue the table in --out with its protocol (--count and --seeds may grow it)')
     .option('--redis <url>', `build, score: ${REDIS_HELP}`)
     .option('--data-dir <dir>', 'Data directory (default: MEDNAS_DATA, else a per-user folder)')

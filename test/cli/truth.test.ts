@@ -95,13 +95,15 @@ test('existing tables are never overwritten; another protocol, a damaged file an
   assert.match(locked.stderr, new RegExp(`being built by another process \\(pid ${process.pid}\\)`));
 });
 
-test('a table grows in architectures and in seeds on --resume: 2 x 1 grown to 3 x 2 equals the 3 x 2 built at once', async () => {
+test('a table grows in architectures and in seeds on --resume, with its own proxies: 2 x 1 grown to 3 x 2 equals the 3 x 2 built at once', async () => {
   const small = TINY.map((v, i) => (TINY[i - 1] === '--count' ? '2' : TINY[i - 1] === '--seeds' ? '1' : v));
   const first = await cli([...small, '--out', path('g')]);
   assert.is(first.status, 0, first.stderr);
   assert.equal([read('g').protocol.count, read('g').protocol.seeds, read('g').runs.length], [2, [0], 2]);
-  const grown = await cli(['truth', 'build', '--out', path('g'), '--resume', '--count', '3', '--seeds', '2', '--proxies', 'jacob_cov,synflow,flops']);
+  // No --proxies: a resumed build computes the table's own three, and says how to add the others.
+  const grown = await cli(['truth', 'build', '--out', path('g'), '--resume', '--count', '3', '--seeds', '2']);
   assert.is(grown.status, 0, grown.stderr);
+  assert.match(grown.stdout, /computing the table's own 3 proxies; \d+ registered ones it lacks are added by `mednas truth score /);
   assert.match(grown.stdout, /3 architectures x seeds 0, 1/);
   assert.match(grown.stdout, /4 of 9 units done; 5 to go/);
   assert.equal(withoutTimes(read('g')), withoutTimes(read('a')), 'the runs of the new seed sit where a build with both seeds puts them');
