@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
   ARCHITECTURE_ORIGINS, correlateTable, correlateTables, MEDNAS_VERSION, missingQuickProxies, quickTargets, renderCorrelatePage, TRUTH_TARGETS,
-  type ArchitectureOrigin, type QuantityCorrelation, type TableCorrelation, type TruthTarget,
+  type ArchitectureOrigin, type QuantityCorrelation, type QuickTargets, type TableCorrelation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable, writeTextAtomic } from '../src/node/index.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
@@ -35,7 +35,7 @@ function line(c: QuantityCorrelation): string {
   return `${c.proxy.padEnd(22)} ${String(c.n).padStart(4)}  ${f(c.spearman)} ${ci(c.spearmanLow, c.spearmanHigh)} ${f(c.kendall)} ${ci(c.kendallLow, c.kendallHigh)} ${f(c.top10, 2)}   ${f(c.stability, 2)}`;
 }
 
-function jsonLine(table: string, r: TableCorrelation, c: QuantityCorrelation): string {
+function jsonLine(table: string, r: TableCorrelation, c: QuantityCorrelation & { targets?: QuickTargets }): string {
   return JSON.stringify({ table, dataset: r.dataset, target: r.target, ...c });
 }
 
@@ -58,7 +58,9 @@ async function run(files: string[], flags: CorrelateFlags): Promise<number> {
     results.push({ name: basename(path), result });
     const vsOther = other ? correlateTables(table, other, options) : null;
     if (flags.json) {
-      for (const c of result.correlations) console.log(jsonLine(path, result, c));
+      // The quick row also carries issue 20's targets (the margin over the best baseline, its interval, the ceiling shares).
+      const targets = quickTargets(result, { resamples, seed });
+      for (const c of result.correlations) console.log(jsonLine(path, result, c.proxy === 'quick' && targets ? { ...c, targets } : c));
       console.log(jsonLine(path, result, result.ceiling));
       if (vsOther) console.log(jsonLine(path, result, { ...vsOther, proxy: `table:${against}` }));
       continue;

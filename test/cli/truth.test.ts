@@ -124,12 +124,19 @@ test('truth score adds a proxy to a table; truth show lists the rows', async () 
 });
 
 test('correlate: a terminal table, --json lines with the documented fields, an HTML page; bad flags refused', async () => {
-  const [text, json, badTarget, withQuick] = await cliAll([
+  const [text, json, badTarget, withQuick, quickJson] = await cliAll([
     ['correlate', path('a'), '--bootstrap', '200'],
     ['correlate', path('a'), '--bootstrap', '200', '--json', '--html', join(dir, 'c.html')],
     ['correlate', path('a'), '--target', 'loss'],
     ['correlate', path('c'), '--bootstrap', '200'],
+    ['correlate', path('c'), '--bootstrap', '200', '--json'],
   ]);
+  // --json: the quick row carries issue 20's targets, the margin's interval among them.
+  const quick = quickJson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { proxy: string; spearman: number; targets?: { quick: number; margin: number; marginLow: number; marginHigh: number; baseline: { proxy: string } } }).find((r) => r.proxy === 'quick')!;
+  assert.is(quick.targets!.quick, quick.spearman);
+  assert.ok(['params', 'flops', 'paper'].includes(quick.targets!.baseline.proxy));
+  // (3 architectures: a percentile interval need not hold the point estimate; only its order is sure.)
+  assert.ok(Number.isFinite(quick.targets!.margin) && quick.targets!.marginLow <= quick.targets!.marginHigh, JSON.stringify(quick.targets));
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /synthetic, 3 of 3 architectures trained; target: mean test AUC over seeds 0, 1/);
   assert.match(text.stdout, /\npaper\s+3 /);
