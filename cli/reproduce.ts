@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import {
-  BEST_OBJECTIVE_PROXIES, PRESET_NAMES, REPRODUCTION_METHODS, reproductionProgress, reproductionResumeDifferences, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
+  BEST_OBJECTIVE_PROXIES, PRESET_NAMES, publishedFigures, REPRODUCTION_METHODS, reproductionProgress, reproductionResumeDifferences, reproductionProtocol, runReproduction, summarise, architectureKey, unitLabel,
   type MethodSummary, type PresetName, type ReproductionEvent, type ReproductionMethod, type ReproductionUnit, type ReproductionProtocol, type ReproductionResults, type TrainConfig,
 } from '../src/index.ts';
 import {
@@ -143,6 +143,8 @@ function printSummary(r: ReproductionResults, path: string): void {
   for (const m of summarise(r)) {
     console.log(`${m.method.padEnd(16)} ${String(m.seeds).padStart(5)}  ${fmt(m.accMean, m.accStd)}   ${fmt(m.aucMean, m.aucStd)}   ${String(m.params).padStart(9)}  ${m.trainSeconds.toFixed(0).padStart(7)}  ${m.searchSeconds.toFixed(0).padStart(8)}`);
   }
+  const paper = publishedFigures(r.protocol.dataset);
+  if (paper.length > 0) console.log(`the paper (MSTF-NAS, IEEE TEVC 2024, Fig 4/5; its own recipe), test ACC / AUC: ${paper.map((p) => `${p.label} ${p.acc.toFixed(3)} / ${p.auc.toFixed(3)}`).join(', ')}`);
 }
 
 interface ResultsJson {

@@ -68,6 +68,7 @@ test('SIGKILL in the middle of a search, then --resume: the same results as the 
   const shown = await cli(['reproduce', 'show', join(dir, 'b')]);
   assert.is(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /resnet18 +1 {2}\d\.\d{3} \+- 0\.000/);
+  assert.not.match(shown.stdout, /the paper/, 'the paper reported no synthetic figures');
 });
 
 test('--resume --seeds 2 on a finished 1-seed run adds seed 1 of every method after seed 0 (kept as it was); fewer seeds refused', async () => {
