@@ -261,6 +261,72 @@ function refineSettings(table: TruthTable, r: SimulatedRefine | undefined): Tabl
   return { candidates: r.candidates, epochs: e };
 }
 
+type Outcome = { arch: number; target: number; regret: number; percentile: number; params: number };
+
+interface ReplayContext {
+  readonly table: TruthTable;
+  readonly defs: readonly { o: SimulatedObjectives; def: SearchObjectives }[];
+  readonly runs: number;
+  readonly subset: number;
+  readonly population: number;
+  readonly pick: PickRule;
+  readonly refine: TableSimulation['refine'];
+  readonly initSeeds: 'mean' | 'cycle';
+  readonly seed: number;
+}
+
+/** The rows a simulation reports, in order: each search, then its validated pick; random (and its); oracle. */
+function rowSpecs(objectives: readonly SimulatedObjectives[], refine: TableSimulation['refine']) {
+  const K = refine?.candidates ?? 0;
+  return [
+    ...objectives.flatMap((o) => [{ name: objectivesLabel(o), kind: 'search' as const, o, K: 0 }, ...(K > 0 ? [{ name: objectivesLabel(o), kind: 'search' as const, o, K }] : [])]),
+    { name: 'random', kind: 'random' as const, o: null, K: 0 },
+    ...(K > 0 ? [{ name: 'random', kind: 'random' as const, o: null, K }] : []),
+    { name: 'oracle', kind: 'oracle' as const, o: null, K: 0 },
+  ];
+}
+
+/** Every run over `pool` (the candidates, or a resample of them): the outcomes of each row of rowSpecs, in its order. */
+function replayRuns(pool: readonly Candidate[], c: ReplayContext): Outcome[][] {
+  const { table, defs, subset, population, pick, refine } = c;
+  const k = table.protocol.initSeeds.length;
+  const S = table.protocol.seeds.length;
+  const picks = defs.map(() => [] as Outcome[]);
+  const refined = defs.map(() => [] as Outcome[]);
+  const random: Outcome[] = [];
+  const randomRefined: Outcome[] = [];
+  const oracle: Outcome[] = [];
+  for (let run = 0; run < c.runs; run++) {
+    const rng = new Rng(c.seed, SIMULATE_STREAM, run);
+    const members = rng.permutation(pool.length).slice(0, subset).map((i) => pool[i]);
+    // With refinement, seed r mod S trains the candidates and the other seeds judge every row.
+    const trained = run % S;
+    const targetOf = (m: Candidate) => (refine === null ? m.target : mean(m.bySeed.filter((_, j) => j !== trained).map((x) => x.target)));
+    const signal = (m: Candidate) => Math.max(-Infinity, ...m.bySeed[trained].valAuc.slice(0, refine?.epochs).filter(Number.isFinite));
+    const validated = (list: readonly Candidate[]) => list.reduce((b, m) => (signal(m) > signal(b) ? m : b));
+    const targets = members.map(targetOf);
+    const best = Math.max(...targets);
+    const outcome = (m: Candidate): Outcome => {
+      const t = targetOf(m);
+      return { arch: m.arch, target: t, regret: best - t, percentile: percentile(t, targets), params: m.params };
+    };
+    const seedIndex = c.initSeeds === 'mean' ? k : run % k;
+    const records = members.map((m) => record(m, table, seedIndex));
+    defs.forEach(({ def }, d) => {
+      let final = members.map((_, i) => i);
+      if (population < subset) final = survive(mstfObjectives(records, def), population);
+      const pop = finalPopulation(final.map((i) => records[i]), def);
+      picks[d].push(outcome(members[final[pickIndex(pop, pick)]]));
+      if (refine !== null) refined[d].push(outcome(validated(pickOrder(pop, pick).slice(0, refine.candidates).map((i) => members[final[i]]))));
+    });
+    random.push(outcome(members[rng.integer(0, subset - 1)]));
+    // Drawn after the plain random pick, so the rows without refinement are those of a run without it.
+    if (refine !== null) randomRefined.push(outcome(validated(rng.permutation(subset).slice(0, refine.candidates).map((i) => members[i]))));
+    oracle.push(outcome(members[targets.indexOf(best)]));
+  }
+  return [...defs.flatMap((_, d) => (refine ? [picks[d], refined[d]] : [picks[d]])), random, ...(refine ? [randomRefined] : []), oracle];
+}
+
 /**
  * Replays the search's pick against `table` over many seeded subsamples (see the file comment).
  * Throws TruthConfigError for settings out of range or a table with fewer than 2 candidates.
@@ -289,52 +355,9 @@ export function simulateSearchPicks(table: TruthTable, options: SimulateOptions 
   }
 
   const refine = refineSettings(table, options.refine);
-  type Outcome = { arch: number; target: number; regret: number; percentile: number; params: number };
-  const k = table.protocol.initSeeds.length;
-  const S = table.protocol.seeds.length;
-  /** Every run over `pool`: the rows' outcomes, in the rows' order (each search, then its validated pick; random (and its); oracle). */
-  const replay = (pool: readonly Candidate[]): Outcome[][] => {
-    const picks = defs.map(() => [] as Outcome[]);
-    const refined = defs.map(() => [] as Outcome[]);
-    const random: Outcome[] = [];
-    const randomRefined: Outcome[] = [];
-    const oracle: Outcome[] = [];
-    for (let run = 0; run < runs; run++) {
-      const rng = new Rng(options.seed ?? 0, SIMULATE_STREAM, run);
-      const members = rng.permutation(pool.length).slice(0, subset).map((i) => pool[i]);
-      // With refinement, seed r mod S trains the candidates and the other seeds judge every row.
-      const trained = run % S;
-      const targetOf = (m: Candidate) => (refine === null ? m.target : mean(m.bySeed.filter((_, j) => j !== trained).map((x) => x.target)));
-      const signal = (m: Candidate) => Math.max(-Infinity, ...m.bySeed[trained].valAuc.slice(0, refine?.epochs).filter(Number.isFinite));
-      const validated = (list: readonly Candidate[]) => list.reduce((b, m) => (signal(m) > signal(b) ? m : b));
-      const targets = members.map(targetOf);
-      const best = Math.max(...targets);
-      const outcome = (m: Candidate): Outcome => {
-        const t = targetOf(m);
-        return { arch: m.arch, target: t, regret: best - t, percentile: percentile(t, targets), params: m.params };
-      };
-      const seedIndex = initSeeds === 'mean' ? k : run % k;
-      const records = members.map((m) => record(m, table, seedIndex));
-      defs.forEach(({ def }, d) => {
-        let final = members.map((_, i) => i);
-        if (population < subset) final = survive(mstfObjectives(records, def), population);
-        const pop = finalPopulation(final.map((i) => records[i]), def);
-        picks[d].push(outcome(members[final[pickIndex(pop, pick)]]));
-        if (refine !== null) refined[d].push(outcome(validated(pickOrder(pop, pick).slice(0, refine.candidates).map((i) => members[final[i]]))));
-      });
-      random.push(outcome(members[rng.integer(0, subset - 1)]));
-      // Drawn after the plain random pick, so the rows without refinement are those of a run without it.
-      if (refine !== null) randomRefined.push(outcome(validated(rng.permutation(subset).slice(0, refine.candidates).map((i) => members[i]))));
-      oracle.push(outcome(members[targets.indexOf(best)]));
-    }
-    return [...defs.flatMap((_, d) => (refine ? [picks[d], refined[d]] : [picks[d]])), random, ...(refine ? [randomRefined] : []), oracle];
-  };
-  const specs: { name: string; kind: SimulatedRow['kind']; o: SimulatedObjectives | null; K: number }[] = [
-    ...defs.flatMap(({ o }) => [{ name: objectivesLabel(o), kind: 'search' as const, o, K: 0 }, ...(refine ? [{ name: objectivesLabel(o), kind: 'search' as const, o, K: refine.candidates }] : [])]),
-    { name: 'random', kind: 'random', o: null, K: 0 },
-    ...(refine ? [{ name: 'random', kind: 'random' as const, o: null, K: refine.candidates }] : []),
-    { name: 'oracle', kind: 'oracle', o: null, K: 0 },
-  ];
+  const replay = (pool: readonly Candidate[]) =>
+    replayRuns(pool, { table, defs, runs, subset, population, pick, refine, initSeeds, seed: options.seed ?? 0 });
+  const specs = rowSpecs(defs.map((d) => d.o), refine);
   const randomAt = specs.findIndex((x) => x.kind === 'random' && x.K === 0);
   const lists = replay(cands);
   const meanTarget = (list: readonly Outcome[]) => mean(list.map((x) => x.target));
