@@ -143,6 +143,8 @@ function printSummary(r: ReproductionResults, path: string): void {
   for (const m of summarise(r)) {
     console.log(`${m.method.padEnd(16)} ${String(m.seeds).padStart(5)}  ${fmt(m.accMean, m.accStd)}   ${fmt(m.aucMean, m.aucStd)}   ${String(m.params).padStart(9)}  ${m.trainSeconds.toFixed(0).padStart(7)}  ${m.searchSeconds.toFixed(0).padStart(8)}`);
   }
+  const devices = [...new Set([...r.runs.map((x) => x.adapter), ...r.searches.map((x) => x.adapter)])];
+  if (devices.length > 0) console.log(`device${devices.length > 1 ? 's' : ''}: ${devices.join('; ')}`);
   const paper = publishedFigures(r.protocol.dataset);
   if (paper.length > 0) console.log(`the paper (MSTF-NAS, IEEE TEVC 2024, Fig 4/5; its own recipe), test ACC / AUC: ${paper.map((p) => `${p.label} ${p.acc.toFixed(3)} / ${p.auc.toFixed(3)}`).join(', ')}`);
 }

@@ -69,6 +69,7 @@ test('SIGKILL in the middle of a search, then --resume: the same results as the 
   assert.is(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /resnet18 +1 {2}\d\.\d{3} \+- 0\.000/);
   assert.not.match(shown.stdout, /the paper/, 'the paper reported no synthetic figures');
+  assert.ok(shown.stdout.split('\n').includes(`device: ${results('b').runs[0].adapter}`), `the device the units ran on: ${shown.stdout}`);
 });
 
 test('--resume --seeds 2 on a finished 1-seed run adds seed 1 of every method after seed 0 (kept as it was); fewer seeds refused', async () => {
