@@ -27,6 +27,7 @@ record() { # NAME, then the command's arguments
 record correlate correlate "$table"
 mednas correlate "$table" --json > "$out/correlate.jsonl"
 record correlate-acc correlate "$table" --target acc
+record correlate-valtest correlate "$table" --target valtest-last3
 record simulate truth simulate "$table" --runs 1000
 record simulate-rank truth simulate "$table" --runs 1000 --objectives rank:ms_fisher,rank:ms_consistency,rank:ms_consistency+ms_fisher,rank:ms_consistency+ms_fisher+az_expressivity
 record simulate-bootstrap truth simulate "$table" --runs 200 --bootstrap 500 --objectives jacob_cov+synflow,rank:ms_fisher,rank:ms_consistency,rank:az_expressivity+az_progressivity+az_trainability
