@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
+import { decodeModelFile, encodeModelFile, type ModelFile, type TensorMap } from '../../src/train/model-file.ts';
 import { CLI, cli, cliAll, cliSignal, printedContinue, root, type Run } from './helpers.ts';
 import { realFile } from '../data/helpers.ts';
 
@@ -70,6 +70,21 @@ test('SIGKILL after epoch 1, then --resume: bit-identical weights, momentum and 
   assert.is(resumed.status, 0, resumed.stderr);
   assert.equal(jsonLines(resumed.stdout).filter((l) => l.event === 'epoch').length, 2);
   assertSameRun(uninterrupted, readModel('b'));
+  // eval of several models (a network's runs): each, then their mean +- sd; here two equal runs.
+  const [both, bothJson] = await cliAll([['eval', modelPath('a'), join(dir, 'b')], ['eval', modelPath('a'), modelPath('b'), '--json']]);
+  assert.is(both.status, 0, both.stderr);
+  assert.is(both.stdout.match(/^model /gm)?.length, 2);
+  assert.match(both.stdout, /^mean \+- sd over 2 models \(test\): ACC \d\.\d{4} \+- 0\.0000, AUC \d\.\d{4} \+- 0\.0000$/m);
+  const lines = bothJson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { acc?: number; summary?: { models: number; accMean: number; accStd: number } });
+  assert.is(lines.length, 3);
+  assert.equal([lines[2].summary!.models, lines[2].summary!.accMean, lines[2].summary!.accStd], [2, lines[0].acc, 0]);
+  // Models of different datasets are not averaged unless --dataset names one to score them all on.
+  const other = { ...readModel('a'), dataset: { ...readModel('a').dataset, crc32: (readModel('a').dataset.crc32 ^ 1) >>> 0 } };
+  mkdirSync(join(dir, 'other'), { recursive: true });
+  writeFileSync(modelPath('other'), encodeModelFile(other));
+  const mixed = await cli(['eval', modelPath('a'), modelPath('other')]);
+  assert.is(mixed.status, 1);
+  assert.match(mixed.stderr, /the models were trained on different datasets \(synthetic \(CRC-32 [0-9a-f]+\), synthetic \(CRC-32 [0-9a-f]+\)\): give --dataset/);
 });
 
 test('a SIGKILL between writing the next model file and renaming it leaves the previous one whole', async () => {
