@@ -9,6 +9,7 @@ import {
   type ArchitectureOrigin, type QuantityCorrelation, type QuickTargets, type TableCorrelation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable, writeTextAtomic } from '../src/node/index.ts';
+import { signed } from './truth-format.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
 
 interface CorrelateFlags {
@@ -26,8 +27,6 @@ const TARGET_WORDS: Record<TruthTarget, string> = {
   auc: 'test AUC', acc: 'test ACC', 'auc-last3': 'test AUC of the last 3 epochs', 'valtest-last3': 'val + test AUC (image-weighted) of the last 3 epochs',
 };
 
-/** +0.210, -0.050 (a difference), '-' when undefined. */
-const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : '-');
 const f = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '   -  ' : (v < 0 ? '' : ' ') + v.toFixed(d));
 const ci = (lo: number, hi: number) => (Number.isFinite(lo) ? `[${lo.toFixed(2)}, ${hi.toFixed(2)}]` : '').padEnd(14);
 

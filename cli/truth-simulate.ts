@@ -10,6 +10,7 @@ import {
   type ArchitectureOrigin, type PickRule, type SimulatedRow, type TableSimulation, type TruthTarget,
 } from '../src/index.ts';
 import { readTruthTable } from '../src/node/index.ts';
+import { signed } from './truth-format.ts';
 import { choiceValue, CliUsageError, intValue, listValue, optional, stringValue } from './options.ts';
 
 export interface SimulateFlags {
@@ -37,7 +38,6 @@ const TARGET_WORDS: Record<TruthTarget, string> = {
 };
 
 const num = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : '-');
 
 function describe(r: SimulatedRow): string {
   if (r.kind === 'random') return r.refined > 0 ? `random +refine ${r.refined} (the best on validation of ${r.refined} random members)` : 'random (a uniformly random member of the subset)';

@@ -283,10 +283,8 @@ export function quickTargets(r: TableCorrelation, options: Pick<BootstrapOptions
   if (!quick || baselines.length === 0) return null;
   const best = baselines.reduce((a, b) => (b.spearman > a.spearman ? b : a));
   const targets = r.rows.map((x) => x.target);
-  const rho = (values: readonly number[], idx: readonly number[]) => {
-    const p = finitePairs(idx.map((i) => values[i]), idx.map((i) => targets[i]));
-    return spearman(p.x, p.y);
-  };
+  // spearman drops the non-finite pairs itself.
+  const rho = (values: readonly number[], idx: readonly number[]) => spearman(idx.map((i) => values[i]), idx.map((i) => targets[i]));
   const margin = bootstrapInterval(targets.length, (idx) => rho(r.values.quick, idx) - rho(r.values[best.proxy], idx), {
     resamples: options.resamples ?? 2000, seed: options.seed ?? 0, indices: options.indices,
   });
