@@ -8,6 +8,9 @@
 # epochs), 3 seeds, 3 random architectures, ResNet-18 at width 16 (a stated deviation: width 64 takes
 # about an hour a run here; run `--methods resnet18 --resnet-width 64` on a GPU), PneumoniaMNIST on a
 # seeded subset of 1,000 training images.
+# Each subset's directory is results/reproduce-DATASET, in the repository: a session's checkout holds
+# only what was committed, so the state of a reproduction in progress is committed as it stands (as
+# the ground-truth tables are) and the next session resumes it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export MEDNAS_DATA="${MEDNAS_DATA:-$(cd .. && pwd)/shared/data/medmnist}"
@@ -17,7 +20,7 @@ source scripts/cli-snapshot.sh
 
 reproduce() { # DATASET, then the protocol's flags (used only when the run starts)
   local dataset="$1"; shift
-  local out="runs/reproduce-$dataset"
+  local out="results/reproduce-$dataset"
   echo "== $(date -u +%FT%TZ) $dataset"
   if [ -f "$out/results.mednas" ]; then
     mednas reproduce run --out "$out" --resume --results-json results/medmnist.json
@@ -34,7 +37,11 @@ want pneumoniamnist && reproduce pneumoniamnist --train-images 1000
 # BreastMNIST's test split has 156 images: its seeds matter most (issue 21), so it grows from 3 seeds
 # to 5 when the budget allows (a reproduction grows in seeds on --resume).
 if want breastmnist-seeds5; then
-  echo "== $(date -u +%FT%TZ) breastmnist, seeds 3 and 4"
-  mednas reproduce run --out runs/reproduce-breastmnist --resume --seeds 5 --results-json results/medmnist.json || echo "== breastmnist seeds 5 stopped with status $?"
+  echo "== $(date -u +%FT%TZ) breastmnist, 5 seeds"
+  if [ -f results/reproduce-breastmnist/results.mednas ]; then
+    mednas reproduce run --out results/reproduce-breastmnist --resume --seeds 5 --results-json results/medmnist.json
+  else
+    mednas reproduce run --dataset breastmnist --out results/reproduce-breastmnist --resnet-width 16 --seeds 5 --results-json results/medmnist.json
+  fi || echo "== breastmnist seeds 5 stopped with status $?"
 fi
 echo "== $(date -u +%FT%TZ) reproduction queue done"
