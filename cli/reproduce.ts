@@ -22,7 +22,8 @@ import { datasetRef, queuedReproduction } from '../src/node/queue/index.ts';
 import { continueCommand, onInterrupt } from './interrupt.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { recipeFromFlags } from './recipe-flags.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 
 interface ReproduceFlags {
@@ -66,15 +67,7 @@ const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_UNIT';
 
 /** The protocol the flags ask for, over `base` (a resumed run's: unset flags keep its values) or over the defaults. */
 function protocolFromFlags(f: ReproduceFlags, dataset: string, base: ReproductionProtocol | null): ReproductionProtocol {
-  const train: Partial<Omit<TrainConfig, 'seed'>> = {};
-  const set = <K extends keyof Omit<TrainConfig, 'seed'>>(k: K, v: TrainConfig[K] | undefined) => {
-    if (v !== undefined) train[k] = v;
-  };
-  set('epochs', optional(f.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
-  set('initChannels', optional(f.initChannels, (v) => initChannelsValue(v)));
-  set('batchSize', optional(f.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
-  set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
-  set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
+  const train: Partial<Omit<TrainConfig, 'seed'>> = recipeFromFlags(f);
   const search: Record<string, number> = {};
   const pop = optional(f.pop, (v) => intValue(v, '--pop', { min: 2, max: 10_000 }));
   const gens = optional(f.gens, (v) => intValue(v, '--gens', { min: 1, max: 10_000 }));

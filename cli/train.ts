@@ -15,7 +15,8 @@ import {
 import { addDatasetOptions, DATASET_HELP, datasetArgs, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
 import { configFields, printConfig, printedDataset, TRAIN_CONFIG_ALIASES, TRAIN_CONFIG_SCHEMA, TRAIN_RUN_KEYS, withConfigFile, type ConfigFlags } from './config-file.ts';
-import { choiceValue, CliUsageError, countOf, floatValue, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, countOf, intValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { recipeOverrides } from './recipe-flags.ts';
 import { trainReporter } from './train-progress.ts';
 import { continueCommand, onInterrupt } from './interrupt.ts';
 
@@ -51,19 +52,8 @@ const KILL_HOOK = 'MEDNAS_TEST_KILL_BEFORE_RENAME';
 
 /** The flags that set a config field, with the field they set. */
 function flagOverrides(options: TrainOptions): { flag: string; field: keyof TrainConfig; value: number }[] {
-  const out: { flag: string; field: keyof TrainConfig; value: number }[] = [];
-  const add = (flag: string, field: keyof TrainConfig, v: number | undefined) => v !== undefined && out.push({ flag, field, value: v });
-  add('--epochs', 'epochs', optional(options.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
-  add('--init-channels', 'initChannels', optional(options.initChannels, (v) => {
-    const c = intValue(v, '--init-channels', { min: 4, max: 4096 });
-    if (c % 4 !== 0) throw new CliUsageError(`--init-channels: got ${c}; allowed: a multiple of 4 (each reduction cell splits C into 4 branches), e.g. ${c - (c % 4) || 4}`);
-    return c;
-  }));
-  add('--batch', 'batchSize', optional(options.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
-  add('--lr', 'lr', optional(options.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
-  add('--seed', 'seed', optional(options.seed, (v) => intValue(v, '--seed', { min: 0, max: 2 ** 32 - 1 })));
-  add('--max-images', 'maxImages', optional(options.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
-  return out;
+  const seed = optional(options.seed, (v) => intValue(v, '--seed', { min: 0, max: 2 ** 32 - 1 }));
+  return [...recipeOverrides(options), ...(seed === undefined ? [] : [{ flag: '--seed', field: 'seed' as const, value: seed }])];
 }
 
 function describeModel(m: ModelFile): string {

@@ -14,7 +14,8 @@ import {
 import { initNode, loadDataset, lockTruthTable, readTruthTable, removeStaleTempFiles, writeTruthTable } from '../src/node/index.ts';
 import { addDatasetOptions, DATASET_HELP, datasetFlag, datasetLoadOptions, requireOwnDataPath } from './dataset-options.ts';
 import { addGpuOptions, gpuInitOptions } from './gpu-options.ts';
-import { choiceValue, CliUsageError, floatValue, hoursMinutes, initChannelsValue, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { choiceValue, CliUsageError, hoursMinutes, intValue, listValue, optional, pathValue, shellQuote, stringValue } from './options.ts';
+import { recipeFromFlags } from './recipe-flags.ts';
 import { meanRunMetrics } from './truth-format.ts';
 import { openCoordinator, REDIS_HELP, redisValue } from './queue-options.ts';
 import { datasetRef, queuedTruthRunner } from '../src/node/queue/index.ts';
@@ -55,15 +56,7 @@ const KILL_HOOK = 'MEDNAS_TEST_KILL_IN_TRAINING';
 
 /** The protocol the flags ask for, over `base` (a resumed table's) or over the defaults. */
 export function protocolFromFlags(f: TruthFlags, dataset: string, base: TruthProtocol | null): TruthProtocol {
-  const train: { -readonly [K in keyof Omit<TrainConfig, 'seed'>]?: TrainConfig[K] } = {};
-  const set = <K extends keyof Omit<TrainConfig, 'seed'>>(k: K, v: TrainConfig[K] | undefined) => {
-    if (v !== undefined) train[k] = v;
-  };
-  set('epochs', optional(f.epochs, (v) => intValue(v, '--epochs', { min: 1, max: 100_000 })));
-  set('initChannels', optional(f.initChannels, (v) => initChannelsValue(v)));
-  set('batchSize', optional(f.batch, (v) => intValue(v, '--batch', { min: 2, max: 65_536 })));
-  set('lr', optional(f.lr, (v) => floatValue(v, '--lr', { min: 0, max: 1e6 })));
-  set('maxImages', optional(f.maxImages, (v) => intValue(v, '--max-images', { min: 2 })));
+  const train: { -readonly [K in keyof Omit<TrainConfig, 'seed'>]?: TrainConfig[K] } = recipeFromFlags(f);
   const preset = optional(f.preset, (v) => choiceValue<PresetName>(v, '--preset', PRESET_NAMES));
   // AugMix's posterize depth: 4 bits in the presets (the reference's), 8 in tables begun before that fix.
   const posterizeBits = optional(f.posterizeBits, (v) => choiceValue(String(v), '--posterize-bits', ['4', '8']));
