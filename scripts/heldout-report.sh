@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The held-out check of issue 20, run once when groundtruth/pneumoniamnist.mednas is finished: every
-# figure the closing note and docs/proxy-quality.md quote, written to runs/heldout-pneumoniamnist/
+# figure the closing note and docs/proxy-quality.md quote, written to results/heldout-pneumoniamnist/
 # (one file per command, the command on its first line). It refuses an unfinished table, so that
 # nothing is looked at before the table is whole; the quick preset's objectives were frozen before
 # the table was built and are not chosen again from it (`truth choose` is for the record).
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 table=groundtruth/pneumoniamnist.mednas
-out=runs/heldout-pneumoniamnist
+out=results/heldout-pneumoniamnist
 [ -f dist/cli.js ] || bash scripts/setup.sh
 mednas() { node dist/cli.js "$@"; }
 if ! mednas truth show "$table" | head -1 | grep -q ', finished'; then
