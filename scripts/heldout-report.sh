@@ -16,14 +16,7 @@ if ! mednas truth show "$table" | head -1 | grep -q ', finished'; then
   exit 1
 fi
 mkdir -p "$out"
-record() { # NAME, then the command's arguments
-  local name="$1"; shift
-  if ! { echo "\$ mednas $*"; mednas "$@"; } > "$out/$name.txt" 2>&1; then
-    echo "failed: mednas $* (its output: $out/$name.txt)" >&2
-    exit 1
-  fi
-  echo "$out/$name.txt"
-}
+source scripts/report-record.sh
 record correlate correlate "$table"
 mednas correlate "$table" --json > "$out/correlate.jsonl"
 record correlate-acc correlate "$table" --target acc

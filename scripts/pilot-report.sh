@@ -16,14 +16,7 @@ for t in groundtruth/pilot/breastmnist-e45.mednas groundtruth/pilot/breastmnist-
   fi
 done
 mkdir -p "$out"
-record() { # NAME, then the command's arguments
-  local name="$1"; shift
-  if ! { echo "\$ mednas $*"; mednas "$@"; } > "$out/$name.txt" 2>&1; then
-    echo "failed: mednas $* (its output: $out/$name.txt)" >&2
-    exit 1
-  fi
-  echo "$out/$name.txt"
-}
+source scripts/report-record.sh
 record e45-show truth show groundtruth/pilot/breastmnist-e45.mednas
 record c16-show truth show groundtruth/pilot/breastmnist-c16.mednas
 record e45-against correlate groundtruth/breastmnist.mednas --first 20 --against groundtruth/pilot/breastmnist-e45.mednas
